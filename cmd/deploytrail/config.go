@@ -1,0 +1,69 @@
+package main
+
+import (
+	"flag"
+	"strings"
+
+	"github.com/deploytrail/deploytrail/internal/app"
+)
+
+// env maps environment variables onto settings.
+func applyEnv(c *app.Config, getenv func(string) string) {
+	for name, field := range map[string]*string{
+		"DEPLOYTRAIL_LISTEN": &c.Listen, "DEPLOYTRAIL_DATA": &c.Data,
+		"DEPLOYTRAIL_TLS_CERT": &c.TLSCert, "DEPLOYTRAIL_TLS_KEY": &c.TLSKey,
+		"DEPLOYTRAIL_LOG_FORMAT": &c.LogFormat, "DEPLOYTRAIL_LOG_LEVEL": &c.LogLevel,
+		"DEPLOYTRAIL_ACCOUNT_ID": &c.AccountID, "DEPLOYTRAIL_ROOT_ACCESS_KEY_ID": &c.RootAccessKeyID,
+		"DEPLOYTRAIL_ROOT_SECRET_ACCESS_KEY": &c.RootSecretAccessKey,
+	} {
+		if v := getenv(name); v != "" {
+			*field = v
+		}
+	}
+	if v := getenv("DEPLOYTRAIL_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
+}
+
+// parseConfig resolves the configuration of `serve`.
+func parseConfig(args []string, getenv func(string) string) (app.Config, error) {
+	cfg := app.DefaultConfig()
+	path := getenv("DEPLOYTRAIL_CONFIG")
+	for i, a := range args { // the file comes before flags, so find it first
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			path = v
+		} else if (a == "--config" || a == "-config") && i+1 < len(args) {
+			path = args[i+1]
+		}
+	}
+	if path != "" {
+		if err := cfg.Load(path); err != nil {
+			return cfg, err
+		}
+	}
+	applyEnv(&cfg, getenv)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.String("config", path, "YAML config file (DEPLOYTRAIL_CONFIG)")
+	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to serve the AWS APIs on (DEPLOYTRAIL_LISTEN)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "directory holding all state (DEPLOYTRAIL_DATA)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate file; with --tls-key, serve HTTPS")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key file")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (default: text on a terminal)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn, error")
+	proxies := fs.String("trusted-proxies", strings.Join(cfg.TrustedProxies, ","), "comma-separated CIDRs allowed to set X-Forwarded-For")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	cfg.TrustedProxies = splitList(*proxies)
+	return cfg, cfg.Validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

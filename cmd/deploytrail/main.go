@@ -1,0 +1,60 @@
+// Command deploytrail serves the AWS CodeDeploy API with a
+// CloudTrail-compatible audit trail, and the IAM, STS and Organizations
+// APIs its identities need. Subcommands:
+//
+//	deploytrail serve     run the server
+//	deploytrail version   print the version
+//
+// This is the one place that reads flags and environment variables and
+// picks concrete backends.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "deploytrail:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return fmt.Errorf("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "deploytrail", version)
+		return nil
+	case "help", "-h", "--help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: deploytrail <command> [flags]
+
+Commands:
+  serve     run the server (deploytrail serve -h for its flags)
+  version   print the version
+`)
+}

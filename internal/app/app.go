@@ -1,0 +1,172 @@
+// Package app wires deploytrail together: it opens the store, builds the
+// services and the HTTP server, and runs them. cmd/deploytrail resolves
+// the configuration and calls it; apptest runs it in-process for
+// end-to-end tests. It reads no flags and no environment.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/store"
+)
+
+// ShutdownGrace bounds how long in-flight requests may take to finish.
+const ShutdownGrace = 30 * time.Second
+
+// App is a deploytrail instance: its store, services and HTTP server.
+type App struct {
+	DB     *store.DB
+	IAM    *iam.Service
+	Server *server.Server
+	Logger *slog.Logger
+	// Root is the management account, and on the first start its key.
+	Root *iam.Root
+	// TLS makes Serve speak HTTPS with these files.
+	TLSCert, TLSKey string
+}
+
+// Open opens the data directory and wires the services.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	if err != nil {
+		return nil, err
+	}
+	iamSvc := iam.New(store.IAM{DB: db})
+
+	root, err := iamSvc.Bootstrap(ctx, iam.Root{AccountID: cfg.AccountID, AccessKeyID: cfg.RootAccessKeyID, SecretAccessKey: cfg.RootSecretAccessKey})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	proxies, err := cfg.proxies()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS)
+	srv.Logger = logger.With("component", "server")
+	srv.TrustedProxies = proxies
+	srv.MaxBodyBytes = cfg.MaxBodyBytes
+	return &App{DB: db, IAM: iamSvc, Server: srv, Logger: logger, Root: root, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Announce writes the first start's credentials files and prints how to
+// use them. The secret goes to the 0600 file only, never to the output or
+// the log.
+func (a *App) Announce(cfg Config, addr string, stdout io.Writer) error {
+	creds, conf, err := profilePaths(cfg.Data)
+	if err != nil {
+		return err
+	}
+	if a.Root.Created {
+		if err := writeProfile(creds, conf, a.Root); err != nil {
+			return err
+		}
+	}
+	scheme := "http"
+	if a.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "deploytrail: serving management account %s on %s://%s; try:\n  AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s aws --profile deploytrail --endpoint-url %s://%s sts get-caller-identity\n",
+		a.Root.AccountID, scheme, addr, conf, creds, scheme, addr)
+	return nil
+}
+
+func profilePaths(data string) (creds, conf string, err error) {
+	abs, err := filepath.Abs(data)
+	if err != nil {
+		return "", "", err
+	}
+	return filepath.Join(abs, "credentials"), filepath.Join(abs, "config"), nil
+}
+
+// writeProfile writes an AWS shared-credentials file and a config file
+// with a [deploytrail] profile, both 0600.
+func writeProfile(creds, conf string, root *iam.Root) error {
+	body := fmt.Sprintf("[deploytrail]\naws_access_key_id = %s\naws_secret_access_key = %s\n", root.AccessKeyID, root.SecretAccessKey)
+	if err := os.WriteFile(creds, []byte(body), 0o600); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	if err := os.WriteFile(conf, []byte("[profile deploytrail]\nregion = us-east-1\noutput = json\n"), 0o600); err != nil {
+		return fmt.Errorf("write config file: %w", err)
+	}
+	return nil
+}
+
+// Serve serves on ln until ctx ends, then lets in-flight requests finish
+// (for up to ShutdownGrace) and stops its background work.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	wg.Go(func() { a.IAM.Run(bgCtx) })
+
+	errc := make(chan error, 1)
+	go func() {
+		if a.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, a.TLSCert, a.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	a.Server.SetReady(true)
+	a.Logger.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Server.SetReady(false)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownGrace)
+	defer cancel()
+	err := hs.Shutdown(shutdownCtx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	a.Logger.Info("stopped")
+	return err
+}
+
+// NewLogger builds the logger: text on a terminal, JSON otherwise, unless
+// the configuration chooses.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" || (cfg.LogFormat == "" && !isTerminal(w)) {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of the server. Precedence: defaults, then the
+// config file, then DEPLOYTRAIL_* environment variables, then flags.
+type Config struct {
+	Listen string `yaml:"listen"`
+	Data   string `yaml:"data"`
+	// TLS: when both are set the server speaks HTTPS.
+	TLSCert string `yaml:"tls-cert"`
+	TLSKey  string `yaml:"tls-key"`
+	// TrustedProxies may set X-Forwarded-For (CIDRs or addresses).
+	TrustedProxies []string `yaml:"trusted-proxies"`
+	LogFormat      string   `yaml:"log-format"` // text, json, or "" (text on a terminal)
+	LogLevel       string   `yaml:"log-level"`
+	MaxBodyBytes   int64    `yaml:"max-body-bytes"`
+
+	// Used on the first start only.
+	AccountID           string `yaml:"account-id"`
+	RootAccessKeyID     string `yaml:"root-access-key-id"`
+	RootSecretAccessKey string `yaml:"root-secret-access-key"`
+}
+
+// DefaultConfig is a working configuration for a fresh machine.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:4590", Data: "./deploytrail-data", LogLevel: "info"}
+}
+
+// Load reads a YAML config file over c, expanding ${VAR} references.
+func (c *Config) Load(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(os.ExpandEnv(string(raw))))
+	dec.KnownFields(true)
+	// An empty file decodes to io.EOF: nothing to set.
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("parse config %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate checks settings that would otherwise fail late.
+func (c *Config) Validate() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if _, err := c.proxies(); err != nil {
+		return err
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// proxies parses TrustedProxies; a bare address is a one-address prefix.
+func (c *Config) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range c.TrustedProxies {
+		if !strings.Contains(p, "/") {
+			addr, err := netip.ParseAddr(p)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
+			}
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
+		}
+		out = append(out, prefix)
+	}
+	return out, nil
+}

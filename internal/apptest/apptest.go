@@ -1,0 +1,149 @@
+// Package apptest runs deploytrail in-process on 127.0.0.1:0 for
+// end-to-end tests and hands out real aws-sdk-go-v2 clients signed with
+// its root key or any other credentials.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/deploytrail/deploytrail/internal/app"
+)
+
+// Region is the region clients sign for.
+const Region = "us-east-1"
+
+// Server is a running deploytrail.
+type Server struct {
+	App  *app.App
+	URL  string
+	Data string
+	// Root signs as the management account's root.
+	Root Creds
+
+	tb     testing.TB
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
+}
+
+// Creds are AWS credentials.
+type Creds struct{ AccessKeyID, SecretAccessKey, SessionToken string }
+
+// Option changes the configuration of a server before it starts.
+type Option func(*app.Config)
+
+// Start runs a server with a fresh data directory until the test ends.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	return StartIn(tb, tb.TempDir(), opts...)
+}
+
+// StartIn runs a server on an existing data directory (to test restarts).
+func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
+	tb.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Data = dir
+	cfg.Listen = "127.0.0.1:0"
+	for _, o := range opts {
+		o(&cfg)
+	}
+	logs := &syncBuffer{}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		a.Close()
+		tb.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
+	if a.Root.Created {
+		s.Root = Creds{AccessKeyID: a.Root.AccessKeyID, SecretAccessKey: a.Root.SecretAccessKey}
+	}
+	go func() { s.done <- a.Serve(ctx, ln) }()
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+// WithRoot fixes the management account and its root key.
+func WithRoot(account string, c Creds) Option {
+	return func(cfg *app.Config) {
+		cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey = account, c.AccessKeyID, c.SecretAccessKey
+	}
+}
+
+// Stop shuts the server down gracefully; it is safe to call twice.
+func (s *Server) Stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	if err := <-s.done; err != nil {
+		s.tb.Errorf("serve: %v", err)
+	}
+	if err := s.App.Close(); err != nil {
+		s.tb.Errorf("close: %v", err)
+	}
+}
+
+// Logs returns what the server logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// Account is the management account id.
+func (s *Server) Account() string { return s.App.Root.AccountID }
+
+// Config returns an SDK configuration signing with c, without retries so
+// that tests see every error as the server sent it.
+func (s *Server) Config(c Creds) aws.Config {
+	return aws.Config{
+		Region:           Region,
+		Credentials:      credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
+		RetryMaxAttempts: 1,
+		BaseEndpoint:     aws.String(s.URL),
+		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+	}
+}
+
+// IAM returns an IAM client signing with c.
+func (s *Server) IAM(c Creds) *awsiam.Client { return awsiam.NewFromConfig(s.Config(c)) }
+
+// STS returns an STS client signing with c.
+func (s *Server) STS(c Creds) *sts.Client { return sts.NewFromConfig(s.Config(c)) }
+
+// Organizations returns an Organizations client signing with c.
+func (s *Server) Organizations(c Creds) *organizations.Client {
+	return organizations.NewFromConfig(s.Config(c))
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,135 @@
+package awsproto
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Protocol is the wire protocol of a service.
+type Protocol int
+
+// The protocols AWS clients speak to the services we serve.
+const (
+	JSON  Protocol = iota + 1 // AWS JSON 1.1: POST /, X-Amz-Target
+	Query                     // AWS Query: Action=…&Version=…, XML responses
+)
+
+// Service is one AWS service deploytrail serves: its model, how it talks,
+// and its operations with what each needs to be authorized.
+type Service struct {
+	Name        string // SigV4 signing name and IAM action prefix: iam, sts, codedeploy…
+	EventSource string // CloudTrail eventSource: iam.amazonaws.com
+	Model       *Model
+	Protocol    Protocol
+	// ValidationCode answers constraint violations: ValidationException for
+	// most JSON services, ValidationError for IAM and STS.
+	ValidationCode string
+	// GlobalRegion is set for global services (IAM, STS, Organizations),
+	// whose events AWS records in us-east-1 whatever the caller's region.
+	GlobalRegion string
+
+	ops map[string]*Op
+}
+
+// Op is one served operation.
+type Op struct {
+	Name     string
+	Model    *Operation
+	ReadOnly bool
+	// Action is the IAM action authorized before Invoke; "" means the
+	// operation needs no permission (sts:GetCallerIdentity) or authorizes
+	// itself (sts:AssumeRole, which also checks the role's trust policy).
+	Action string
+	// Resource returns the ARN the action is authorized on; nil means "*".
+	Resource func(call *Call, p Params) string
+	Invoke   func(ctx context.Context, p Params) (any, error)
+}
+
+// ResourceFunc names the resource ARN an operation acts on.
+type ResourceFunc func(call *Call, p Params) string
+
+// Handle registers fn as the operation name of s. The input is bound from
+// the validated params; the output is encoded by the model.
+func Handle[In, Out any](s *Service, name string, fn func(context.Context, *In) (*Out, error)) {
+	mop, ok := s.Model.Operations[name]
+	if !ok {
+		panic(fmt.Sprintf("awsproto: %s has no operation %s in its model", s.Name, name))
+	}
+	if s.ops == nil {
+		s.ops = map[string]*Op{}
+	}
+	s.ops[name] = &Op{
+		Name:     name,
+		Model:    mop,
+		ReadOnly: IsReadOnly(name),
+		Action:   s.Name + ":" + name,
+		Invoke: func(ctx context.Context, p Params) (any, error) {
+			in := new(In)
+			if err := Bind(p, in); err != nil {
+				return nil, err
+			}
+			return fn(ctx, in)
+		},
+	}
+}
+
+// Authorize declares the resources of a service's operations: one table per
+// service, so that every action and its ARN stand in one place. An
+// operation missing from the table is authorized on "*".
+func (s *Service) Authorize(resources map[string]ResourceFunc) {
+	for name, fn := range resources {
+		op, ok := s.ops[name]
+		if !ok {
+			panic(fmt.Sprintf("awsproto: %s authorizes unknown operation %s", s.Name, name))
+		}
+		op.Resource = fn
+	}
+}
+
+// SelfAuthorized marks operations that decide their own authorization.
+func (s *Service) SelfAuthorized(names ...string) {
+	for _, name := range names {
+		s.ops[name].Action = ""
+	}
+}
+
+// Op returns the operation name, or nil when s does not serve it.
+func (s *Service) Op(name string) *Op { return s.ops[name] }
+
+// OpNames lists the served operations, sorted.
+func (s *Service) OpNames() []string {
+	names := make([]string, 0, len(s.ops))
+	for n := range s.ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TargetPrefixes are the X-Amz-Target prefixes clients use for s: the
+// model's, and its last dotted part (botocore sends
+// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101, the Go SDK
+// CloudTrail_20131101).
+func (s *Service) TargetPrefixes() []string {
+	p := s.Model.Metadata.TargetPrefix
+	if p == "" {
+		return nil
+	}
+	if i := strings.LastIndex(p, "."); i >= 0 {
+		return []string{p, p[i+1:]}
+	}
+	return []string{p}
+}
+
+// IsReadOnly reports whether an operation cannot change state, by AWS's
+// naming convention (CloudTrail's readOnly).
+func IsReadOnly(op string) bool {
+	for _, p := range []string{"Get", "List", "Describe", "BatchGet", "Lookup", "Head"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
+}
