@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/organizations"
 	"github.com/deploytrail/deploytrail/internal/server"
 	"github.com/deploytrail/deploytrail/internal/store"
 )
@@ -47,7 +48,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	iamSvc := iam.New(store.IAM{DB: db})
-
+	orgs := organizations.New(store.Organizations{DB: db})
 	root, err := iamSvc.Bootstrap(ctx, iam.Root{AccountID: cfg.AccountID, AccessKeyID: cfg.RootAccessKeyID, SecretAccessKey: cfg.RootSecretAccessKey})
 	if err != nil {
 		db.Close()
@@ -58,7 +59,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS)
+	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS, orgs.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes

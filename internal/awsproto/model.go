@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto/models"
@@ -165,13 +166,44 @@ func (m *Model) linkShape(s *Shape) error {
 	}
 	sort.Strings(s.order)
 	if s.Pattern != "" {
-		re, err := regexp.Compile("^(?:" + s.Pattern + ")$")
+		re, err := regexp.Compile("^(?:" + re2Pattern(s.Pattern) + ")$")
 		if err != nil {
 			s.noRegex = true
 		}
 		s.regex = re
 	}
 	return nil
+}
+
+// re2Pattern rewrites the \uXXXX escapes of a model's Java regular
+// expression as RE2's \x{XXXX}; without it IAM's path, policy document and
+// marker patterns would not compile and go unenforced. Java reads exactly
+// four hex digits, so \u10000 is U+1000 followed by "0".
+func re2Pattern(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '\\' || i+1 == len(p) {
+			b.WriteByte(p[i])
+			continue
+		}
+		if p[i+1] == 'u' && i+6 <= len(p) && isHex(p[i+2:i+6]) {
+			b.WriteString(`\x{` + p[i+2:i+6] + "}")
+			i += 5
+			continue
+		}
+		b.WriteString(p[i : i+2]) // any other escape, \\ included, stays whole
+		i++
+	}
+	return b.String()
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Model) resolve(r *Ref) error {

@@ -1,0 +1,38 @@
+# deploytrail — `make test` is the whole test suite (CI runs it via .ci/run).
+SHELL   := /bin/bash
+GO      ?= go
+FUZZTIME ?= 10s
+
+.PHONY: all build run test unit fuzz vet
+
+all: build
+
+build:
+	$(GO) build -o bin/deploytrail ./cmd/deploytrail
+
+run:
+	$(GO) run ./cmd/deploytrail serve
+
+# The whole suite: vet, every test with the race detector (the end-to-end
+# ones drive the real binary with the AWS CLI), then a short run of every
+# fuzz target.
+test: vet unit fuzz
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
+fuzz:
+	@set -eo pipefail; for spec in \
+		internal/sigv4:FuzzParseAuthorization \
+		internal/sigv4:FuzzParsePresigned \
+		internal/iam/policy:FuzzParse \
+		internal/awsproto:FuzzDecodeQuery \
+		internal/awsproto:FuzzDecodeJSON; do \
+		pkg=$${spec%%:*}; target=$${spec##*:}; \
+		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
+	done

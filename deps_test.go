@@ -1,0 +1,49 @@
+package deploytrail_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// allowedDeps is docs/ARCHITECTURE.md's import table: which of our
+// packages each package may import. Packages not listed may import
+// anything of ours (app, apptest, cmd).
+var allowedDeps = map[string][]string{
+	"internal/awserr":        {},
+	"internal/sigv4":         {},
+	"internal/iam/policy":    {},
+	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
+	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
+	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},
+	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy"},
+}
+
+const module = "github.com/deploytrail/deploytrail/"
+
+func TestDependencyRules(t *testing.T) {
+	for pkg, allowed := range allowedDeps {
+		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			rel, ours := strings.CutPrefix(dep, module)
+			if !ours || rel == pkg {
+				continue
+			}
+			if !contains(allowed, rel) {
+				t.Errorf("%s imports %s, which docs/ARCHITECTURE.md does not allow", pkg, rel)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

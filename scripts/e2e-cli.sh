@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end walk-through with the AWS CLI against a running deploytrail.
+# Expects AWS_ENDPOINT_URL, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE
+# (as `deploytrail serve` prints them) and AWS_PROFILE=deploytrail.
+# Every step checks what a user would check; the first failure stops it.
+set -euo pipefail
+
+: "${AWS_ENDPOINT_URL:?set AWS_ENDPOINT_URL to the server}"
+export AWS_PROFILE="${AWS_PROFILE:-deploytrail}" AWS_PAGER="" AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+step() { printf '== %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+# expect_error CODE CMD...: the command must fail with that AWS error code.
+expect_error() {
+	local code=$1; shift
+	if "$@" >"$work/out" 2>"$work/err"; then fail "$* succeeded, want $code"; fi
+	grep -q "($code)" "$work/err" || fail "$* failed with $(cat "$work/err"), want $code"
+}
+# as NAME CMD...: run aws with the credentials saved under NAME.
+as() {
+	local name=$1 session; shift
+	session=$(jq -r '.SessionToken // empty' "$work/$name.json")
+	env -u AWS_PROFILE -u AWS_SESSION_TOKEN \
+		AWS_ACCESS_KEY_ID="$(jq -r .AccessKeyId "$work/$name.json")" \
+		AWS_SECRET_ACCESS_KEY="$(jq -r .SecretAccessKey "$work/$name.json")" \
+		${session:+AWS_SESSION_TOKEN="$session"} \
+		AWS_DEFAULT_REGION=us-east-1 aws "$@"
+}
+
+step "root identity"
+acct=$(aws sts get-caller-identity --query Account --output text)
+[ "$(aws sts get-caller-identity --query Arn --output text)" = "arn:aws:iam::$acct:root" ] || fail "root ARN"
+
+step "a user with a policy is allowed and denied exactly as the policy says"
+aws iam create-user --user-name alice >/dev/null
+aws iam put-user-policy --user-name alice --policy-name list-and-assume --policy-document \
+	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:List*","sts:AssumeRole"],"Resource":"*"},{"Effect":"Deny","Action":"iam:ListRoles","Resource":"*"}]}'
+aws iam create-access-key --user-name alice --query AccessKey >"$work/alice.json"
+[ "$(as alice sts get-caller-identity --query Arn --output text)" = "arn:aws:iam::$acct:user/alice" ] || fail "alice ARN"
+as alice iam list-users --query 'Users[].UserName' --output text | grep -qx alice || fail "alice cannot list users"
+expect_error AccessDenied as alice iam create-user --user-name bob
+grep -q "because no identity-based policy allows the iam:CreateUser action" "$work/err" || fail "denial wording: $(cat "$work/err")"
+expect_error AccessDenied as alice iam list-roles
+grep -q "with an explicit deny in an identity-based policy" "$work/err" || fail "explicit deny wording"
+[ "$(aws iam get-user-policy --user-name alice --policy-name list-and-assume --query PolicyDocument.Version --output text)" = "2012-10-17" ] \
+	|| fail "the CLI cannot decode the URL-encoded policy document"
+
+step "assume a role in the same account"
+aws iam create-role --role-name reader --assume-role-policy-document \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$acct:user/alice\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
+aws iam attach-role-policy --role-name reader --policy-arn arn:aws:iam::aws:policy/IAMReadOnlyAccess
+as alice sts assume-role --role-arn "arn:aws:iam::$acct:role/reader" --role-session-name cli-session --query Credentials >"$work/reader.json"
+[ "$(as reader sts get-caller-identity --query Arn --output text)" = "arn:aws:sts::$acct:assumed-role/reader/cli-session" ] || fail "assumed-role ARN"
+as reader iam get-role --role-name reader >/dev/null
+expect_error AccessDenied as reader iam delete-role --role-name reader
+
+step "assume a role across accounts created with Organizations"
+aws organizations create-organization --feature-set ALL >/dev/null
+status=$(aws organizations create-account --email member@example.com --account-name member --query CreateAccountStatus)
+member=$(echo "$status" | jq -r .AccountId)
+[ "$(echo "$status" | jq -r .State)" = SUCCEEDED ] || fail "create-account: $status"
+aws organizations describe-create-account-status --create-account-request-id "$(echo "$status" | jq -r .Id)" >/dev/null
+aws organizations list-accounts --query 'Accounts[].Id' --output text | grep -q "$member" || fail "member not listed"
+expect_error AccessDenied aws sts assume-role --role-arn "arn:aws:iam::$member:role/OrganizationAccountAccessRole" --role-session-name root
+aws iam create-user --user-name admin >/dev/null
+aws iam attach-user-policy --user-name admin --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
+aws iam create-access-key --user-name admin --query AccessKey >"$work/admin.json"
+as admin sts assume-role --role-arn "arn:aws:iam::$member:role/OrganizationAccountAccessRole" --role-session-name ops --query Credentials >"$work/member.json"
+[ "$(as member sts get-caller-identity --query Account --output text)" = "$member" ] || fail "cross-account identity"
+as member iam create-user --user-name member-user >/dev/null
+aws iam list-users --query 'Users[].UserName' --output text | grep -q member-user && fail "the management account sees the member's user"
+# The role trusts the management account: only its principals whose own
+# policies allow sts:AssumeRole get in (reader's do not).
+expect_error AccessDenied as reader sts assume-role --role-arn "arn:aws:iam::$member:role/OrganizationAccountAccessRole" --role-session-name nope
+
+step "AWS error codes for bad credentials"
+jq '.SecretAccessKey = "wrongwrongwrongwrongwrongwrongwrongwrong"' "$work/alice.json" >"$work/forged.json"
+expect_error SignatureDoesNotMatch as forged iam list-users
+jq '.AccessKeyId = "AKIAAAAAAAAAAAAAAAAA"' "$work/alice.json" >"$work/unknown.json"
+expect_error InvalidClientTokenId as unknown iam list-users
+expect_error UnrecognizedClientException as unknown organizations describe-organization
+jq '.SessionToken = "forged"' "$work/reader.json" >"$work/badtoken.json"
+expect_error InvalidClientTokenId as badtoken sts get-caller-identity
+
+echo "e2e-cli: all steps passed"
