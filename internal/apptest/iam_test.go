@@ -134,6 +134,20 @@ func TestIAMEntities(t *testing.T) {
 		_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("gina"), PolicyName: aws.String("x"), PolicyDocument: aws.String(`{"Statement":[{"Effect":"Allow"}]}`)})
 		wantCode(t, err, "MalformedPolicyDocument")
 	})
+	t.Run("TrustPolicyNamesExistingPrincipals", func(t *testing.T) {
+		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:user/nobody"},"Action":"sts:AssumeRole"}]}`
+		_, err := c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust)})
+		if msg := wantCode(t, err, "MalformedPolicyDocument"); !strings.Contains(msg, "Invalid principal in policy") {
+			t.Fatalf("message=%q", msg)
+		}
+	})
+	t.Run("RootGetUser", func(t *testing.T) {
+		out, err := c.GetUser(ctx, &awsiam.GetUserInput{})
+		fatalIf(t, err)
+		if aws.ToString(out.User.Arn) != "arn:aws:iam::"+acct+":root" || aws.ToString(out.User.UserId) != acct {
+			t.Fatalf("root GetUser=%s %s", aws.ToString(out.User.Arn), aws.ToString(out.User.UserId))
+		}
+	})
 	t.Run("RoleAndManagedPolicyVersions", func(t *testing.T) {
 		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 		r, err := c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(trust)})

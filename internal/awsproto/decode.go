@@ -38,7 +38,8 @@ func DecodeJSON(shape *Shape, body []byte) (Params, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, serialization("The request body is not valid JSON.")
 	}
-	if dec.More() {
+	// More would miss a stray "}" or "]": it only looks for another value.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		return nil, serialization("The request body has trailing data after the JSON object.")
 	}
 	obj, ok := raw.(map[string]any)
@@ -139,7 +140,7 @@ func jsonScalar(s *Shape, v any, path string) (any, error) {
 		if !ok {
 			return nil, typeError(path, "integer")
 		}
-		if _, err := n.Int64(); err != nil {
+		if _, err := strconv.ParseInt(string(n), 10, intBits(s)); err != nil {
 			return nil, typeError(path, "integer")
 		}
 		return n, nil
@@ -164,8 +165,14 @@ func jsonTimestamp(v any, path string) (any, error) {
 		if err != nil || math.IsInf(f, 0) || math.Abs(f) > 1e11 {
 			return nil, typeError(path, "timestamp")
 		}
+		// Round to microseconds: near 1.7e9 a float64 is only good to
+		// ~0.2µs, and truncating turned .123 into .122999906.
 		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+		ts := time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC()
+		if !validTime(ts) {
+			return nil, typeError(path, "timestamp")
+		}
+		return ts, nil
 	case string:
 		ts, err := ParseISOTime(t)
 		if err != nil {
@@ -179,11 +186,24 @@ func jsonTimestamp(v any, path string) (any, error) {
 // ParseISOTime parses the ISO 8601 forms AWS clients send.
 func ParseISOTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.Parse(layout, s); err == nil && validTime(t.UTC()) {
 			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+}
+
+// validTime reports whether t has a four-digit year, as ISO 8601 output and
+// the JSON encoding of the value tree (time.Time.MarshalJSON) require.
+func validTime(t time.Time) bool { return t.Year() >= 0 && t.Year() <= 9999 }
+
+// intBits is the size of an integer shape: Smithy's integer is 32 bits,
+// long 64.
+func intBits(s *Shape) int {
+	if s.Type == "integer" {
+		return 32
+	}
+	return 64
 }
 
 func typeError(path, want string) error {

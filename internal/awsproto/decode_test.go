@@ -88,7 +88,7 @@ func TestDecodeJSON_SerializationException(t *testing.T) {
 	}{
 		{"not JSON", account, `{"Email":`, "The request body is not valid JSON."},
 		{"trailing object", account, `{} {}`, "The request body has trailing data after the JSON object."},
-		{"trailing garbage", account, `{"Email":"a"} x`, "The request body is not valid JSON."},
+		{"trailing garbage", account, `{"Email":"a"} x`, "The request body has trailing data after the JSON object."},
 		{"trailing brace", account, `{}}`, "The request body has trailing data after the JSON object."},
 		{"trailing bracket", account, `{}]`, "The request body has trailing data after the JSON object."},
 		{"array body", account, `[]`, "The request body must be a JSON object."},

@@ -2,8 +2,11 @@ package iam
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/iam/policy"
 )
@@ -91,7 +94,7 @@ func (s *Service) registerRoles() {
 
 // CreateRole creates a role with its trust policy.
 func (s *Service) CreateRole(ctx context.Context, in *CreateRoleInput) (*RoleOutput, error) {
-	if _, err := parsePolicy(in.AssumeRolePolicyDocument, policy.Trust); err != nil {
+	if err := s.checkTrustPolicy(ctx, in.AssumeRolePolicyDocument); err != nil {
 		return nil, err
 	}
 	if err := s.checkBoundary(ctx, in.PermissionsBoundary); err != nil {
@@ -159,7 +162,7 @@ func (s *Service) UpdateRole(ctx context.Context, in *UpdateRoleInput) (*struct{
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRolePolicyInput) (*struct{}, error) {
-	if _, err := parsePolicy(in.PolicyDocument, policy.Trust); err != nil {
+	if err := s.checkTrustPolicy(ctx, in.PolicyDocument); err != nil {
 		return nil, err
 	}
 	return nil, s.updateRole(ctx, in.RoleName, func(e *Entity) error {
@@ -193,4 +196,53 @@ func (s *Service) DeleteRole(ctx context.Context, in *DeleteRoleInput) (*struct{
 		}
 		return s.store.DeleteEntity(ctx, e.ID)
 	})
+}
+
+// checkTrustPolicy parses a trust policy and, as IAM does, refuses one
+// that names a user or role that does not exist.
+func (s *Service) checkTrustPolicy(ctx context.Context, doc string) error {
+	d, err := parsePolicy(doc, policy.Trust)
+	if err != nil {
+		return err
+	}
+	for _, st := range d.Statements {
+		for _, p := range []*policy.Principals{st.Principal, st.NotPrincipal} {
+			if p == nil {
+				continue
+			}
+			for _, arn := range p.AWS {
+				if err := s.checkPrincipalExists(ctx, arn); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkPrincipalExists(ctx context.Context, arn string) error {
+	acct, kind, name, ok := splitEntityARN(arn)
+	if !ok {
+		return nil // an account, "*", or a form the policy parser vetted
+	}
+	_, err := s.store.Entity(ctx, acct, kind, name)
+	if errors.Is(err, ErrNotFound) {
+		return awserr.Errorf(CodeMalformedPolicy, "Invalid principal in policy: \"AWS\":\"%s\"", arn)
+	}
+	return err
+}
+
+// splitEntityARN splits arn:aws:iam::<account>:user|role<path><name>.
+func splitEntityARN(arn string) (account string, kind Kind, name string, ok bool) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	if !ok || len(rest) < 13 || rest[12] != ':' {
+		return "", "", "", false
+	}
+	account, rest = rest[:12], rest[13:]
+	for _, k := range []Kind{KindUser, KindRole} {
+		if tail, ok := strings.CutPrefix(rest, string(k)+"/"); ok && !strings.ContainsAny(tail, "*?") {
+			return account, k, tail[strings.LastIndex(tail, "/")+1:], tail != ""
+		}
+	}
+	return "", "", "", false
 }

@@ -112,16 +112,30 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	name := in.UserName
 	if name == "" {
 		p := awsproto.CallFromContext(ctx).Principal
-		if p.Type != awsproto.PrincipalIAMUser {
+		switch p.Type {
+		case awsproto.PrincipalRoot:
+			return s.rootUser(ctx, p)
+		case awsproto.PrincipalIAMUser:
+			name = p.UserName
+		default:
 			return nil, invalidInput("Must specify userName when calling with non-User credentials")
 		}
-		name = p.UserName
 	}
 	e, err := s.entity(ctx, KindUser, name)
 	if err != nil {
 		return nil, err
 	}
 	return &GetUserOutput{User: userShape(e)}, nil
+}
+
+// rootUser is what GetUser answers root about itself, as IAM does: the
+// account id as the user id and the root ARN.
+func (s *Service) rootUser(ctx context.Context, p *awsproto.Principal) (*GetUserOutput, error) {
+	a, err := s.store.Account(ctx, p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &GetUserOutput{User: &User{Path: "/", UserId: a.ID, Arn: p.ARN, CreateDate: a.Created}}, nil
 }
 
 // ListUsers lists the account's users by name.
