@@ -14,6 +14,7 @@ var allowedDeps = map[string][]string{
 	"internal/sigv4":         {},
 	"internal/iam/policy":    {},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
+	"internal/codedeploy":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy"},

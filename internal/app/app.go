@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/organizations"
 	"github.com/deploytrail/deploytrail/internal/server"
@@ -59,11 +62,34 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS, orgs.API)
+	key, err := paginationKey(ctx, store.IAM{DB: db})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
+	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
 	return &App{DB: db, IAM: iamSvc, Server: srv, Logger: logger, Root: root, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+}
+
+// paginationKey is the server's key for signing pagination tokens, made on
+// the first start and kept, so that tokens survive restarts.
+func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
+	const name = "pagination_key"
+	v, err := settings.Setting(ctx, name)
+	if errors.Is(err, iam.ErrNotFound) {
+		key := make([]byte, 32)
+		rand.Read(key)
+		v = hex.EncodeToString(key)
+		err = settings.PutSetting(ctx, name, v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pagination key: %w", err)
+	}
+	return hex.DecodeString(v)
 }
 
 // Close releases the store.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -125,6 +126,9 @@ func (s *Server) IAM(c Creds) *awsiam.Client { return awsiam.NewFromConfig(s.Con
 
 // STS returns an STS client signing with c.
 func (s *Server) STS(c Creds) *sts.Client { return sts.NewFromConfig(s.Config(c)) }
+
+// CodeDeploy returns a CodeDeploy client signing with c.
+func (s *Server) CodeDeploy(c Creds) *codedeploy.Client { return codedeploy.NewFromConfig(s.Config(c)) }
 
 // Organizations returns an Organizations client signing with c.
 func (s *Server) Organizations(c Creds) *organizations.Client {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
 )
@@ -149,6 +150,9 @@ func jsonScalar(s *Shape, v any, path string) (any, error) {
 		if !ok {
 			return nil, typeError(path, "number")
 		}
+		if _, err := n.Float64(); err != nil { // out of range: 1e400
+			return nil, typeError(path, "number")
+		}
 		return n, nil
 	case "timestamp":
 		return jsonTimestamp(v, path)
@@ -278,8 +282,8 @@ func (q *queryDecoder) value(s *Shape, key string, flattened bool) (any, bool, e
 	case "map":
 		return q.mapping(s, key, flattened)
 	}
-	vals, ok := q.form[key]
-	if !ok {
+	vals := q.form[key]
+	if len(vals) == 0 {
 		return nil, false, nil
 	}
 	v, err := q.scalar(s, key, vals[0])
@@ -345,18 +349,12 @@ func (q *queryDecoder) mapping(s *Shape, key string, flattened bool) (any, bool,
 	if !flattened {
 		base = key + ".entry"
 	}
-	kname, vname := "key", "value"
-	if s.Key.LocationName != "" {
-		kname = s.Key.LocationName
-	}
-	if s.Value.LocationName != "" {
-		vname = s.Value.LocationName
-	}
+	kname, vname := mapEntryNames(s)
 	out := map[string]any{}
 	for i := 1; ; i++ {
 		entry := base + "." + strconv.Itoa(i)
-		k, ok := q.form[entry+"."+kname]
-		if !ok {
+		k := q.form[entry+"."+kname]
+		if len(k) == 0 {
 			break
 		}
 		v, _, err := q.value(s.Value.Shape, entry+"."+vname, false)
@@ -381,16 +379,21 @@ func (q *queryDecoder) scalar(s *Shape, key, raw string) (any, error) {
 			return nil, q.invalid(key, raw, "boolean")
 		}
 		return b, nil
+	// Numbers are re-formatted: strconv accepts "+7", "007", "0x1p-2" and
+	// "NaN", which are not JSON numbers, and json.Marshal (Bind, the trail)
+	// refuses a json.Number that is not one.
 	case "integer", "long":
-		if _, err := strconv.ParseInt(raw, 10, 64); err != nil {
+		n, err := strconv.ParseInt(raw, 10, intBits(s))
+		if err != nil {
 			return nil, q.invalid(key, raw, "integer")
 		}
-		return json.Number(raw), nil
+		return json.Number(strconv.FormatInt(n, 10)), nil
 	case "double", "float":
-		if _, err := strconv.ParseFloat(raw, 64); err != nil {
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, q.invalid(key, raw, "number")
 		}
-		return json.Number(raw), nil
+		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 	case "timestamp":
 		t, err := ParseISOTime(raw)
 		if err != nil {
@@ -405,9 +408,14 @@ func (q *queryDecoder) invalid(key, raw, want string) error {
 	return awserr.Errorf(q.badInput, "Value '%s' for parameter %s is invalid. It must be a valid %s.", truncate(raw, 64), key, want)
 }
 
+// truncate cuts s to at most n bytes, on a rune boundary so that messages
+// stay valid UTF-8.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

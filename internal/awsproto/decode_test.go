@@ -110,6 +110,7 @@ func TestDecodeJSON_SerializationException(t *testing.T) {
 		{"exponent for integer", synth, `{"Count": 5e0}`, "Unexpected value type for 'Count': expected integer."},
 		{"long overflow", synth, `{"Count": 9223372036854775808}`, "Unexpected value type for 'Count': expected integer."},
 		{"integer overflow", synth, `{"Small": 2147483648}`, "Unexpected value type for 'Small': expected integer."},
+		{"double overflow", synth, `{"Ratio": 1e400}`, "Unexpected value type for 'Ratio': expected number."},
 		{"string for double", synth, `{"Ratio": "0.5"}`, "Unexpected value type for 'Ratio': expected number."},
 		{"bool for timestamp", synth, `{"When": true}`, "Unexpected value type for 'When': expected timestamp."},
 		{"bad ISO timestamp", synth, `{"When": "yesterday"}`, "Unexpected value type for 'When': expected timestamp."},

@@ -145,7 +145,7 @@ func xmlMember(b *bytes.Buffer, tag string, s *Shape, val any, flattened bool) {
 		xmlList(b, tag, s, val, flattened)
 		return
 	case "map":
-		xmlMap(b, tag, s, val)
+		xmlMap(b, tag, s, val, flattened)
 		return
 	}
 	b.WriteString("<" + tag + ">")
@@ -178,16 +178,26 @@ func xmlList(b *bytes.Buffer, tag string, s *Shape, val any, flattened bool) {
 	b.WriteString("</" + tag + ">")
 }
 
-func xmlMap(b *bytes.Buffer, tag string, s *Shape, val any) {
+// xmlMap writes <tag><entry><key/><value/></entry>…</tag>, or each entry as
+// <tag><key/><value/></tag> when flattened, as botocore reads them.
+func xmlMap(b *bytes.Buffer, tag string, s *Shape, val any, flattened bool) {
 	obj, _ := val.(map[string]any)
-	b.WriteString("<" + tag + ">")
-	for _, k := range sortedMapKeys(obj) {
-		b.WriteString("<entry>")
-		xmlMember(b, "key", s.Key.Shape, k, false)
-		xmlMember(b, "value", s.Value.Shape, obj[k], false)
-		b.WriteString("</entry>")
+	kname, vname := mapEntryNames(s)
+	entry := "entry"
+	if flattened {
+		entry = tag
+	} else {
+		b.WriteString("<" + tag + ">")
 	}
-	b.WriteString("</" + tag + ">")
+	for _, k := range sortedMapKeys(obj) {
+		b.WriteString("<" + entry + ">")
+		xmlMember(b, kname, s.Key.Shape, k, false)
+		xmlMember(b, vname, s.Value.Shape, obj[k], false)
+		b.WriteString("</" + entry + ">")
+	}
+	if !flattened {
+		b.WriteString("</" + tag + ">")
+	}
 }
 
 func sortedMapKeys(m map[string]any) []string {

@@ -251,6 +251,19 @@ func wireName(member string, r *Ref) string {
 	return member
 }
 
+// mapEntryNames are the names a map's keys and values travel under in Query
+// and XML bodies.
+func mapEntryNames(s *Shape) (key, value string) {
+	key, value = "key", "value"
+	if s.Key.LocationName != "" {
+		key = s.Key.LocationName
+	}
+	if s.Value.LocationName != "" {
+		value = s.Value.LocationName
+	}
+	return key, value
+}
+
 // InputShape is the operation's input structure, or nil when it has none.
 func (o *Operation) InputShape() *Shape {
 	if o.Input == nil {

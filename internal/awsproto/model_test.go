@@ -20,7 +20,8 @@ const synthModelJSON = `{
       "output": {"shape": "EchoResponse", "resultWrapper": "EchoResult"},
       "errors": [{"shape": "BadThing"}]
     },
-    "Ping": {}
+    "Ping": {},
+    "Pong": {"output": {"shape": "EchoResponse"}}
   },
   "shapes": {
     "EchoRequest": {"type": "structure", "required": ["Name"], "members": {

@@ -26,6 +26,11 @@ type Service struct {
 	// ValidationCode answers constraint violations: ValidationException for
 	// most JSON services, ValidationError for IAM and STS.
 	ValidationCode string
+	// OwnValidation is set for services that answer every invalid input
+	// with their own specific exception (CodeDeploy's
+	// InvalidApplicationNameException and the like) instead of the model's
+	// generic constraint check.
+	OwnValidation bool
 	// GlobalRegion is set for global services (IAM, STS, Organizations),
 	// whose events AWS records in us-east-1 whatever the caller's region.
 	GlobalRegion string
@@ -43,12 +48,14 @@ type Op struct {
 	// itself (sts:AssumeRole, which also checks the role's trust policy).
 	Action string
 	// Resource returns the ARN the action is authorized on; nil means "*".
-	Resource func(call *Call, p Params) string
+	Resource ResourceFunc
 	Invoke   func(ctx context.Context, p Params) (any, error)
 }
 
-// ResourceFunc names the resource ARN an operation acts on.
-type ResourceFunc func(call *Call, p Params) string
+// ResourceFunc names the resource ARN an operation acts on. It may look
+// the resource up (a deployment's group, by deployment id); ctx carries
+// the call.
+type ResourceFunc func(ctx context.Context, call *Call, p Params) string
 
 // Handle registers fn as the operation name of s. The input is bound from
 // the validated params; the output is encoded by the model.

@@ -75,8 +75,8 @@ func (v *validator) value(s *Shape, val any, path string) {
 			return
 		}
 		v.length(s, t, len(t), path)
-		for k, item := range t {
-			v.value(s.Value.Shape, item, path+"."+k)
+		for _, k := range sortedMapKeys(t) { // the message must not vary between calls
+			v.value(s.Value.Shape, t[k], path+"."+k)
 		}
 	case []any:
 		v.length(s, t, len(t), path)

@@ -1,6 +1,10 @@
 package iam
 
-import "github.com/deploytrail/deploytrail/internal/awsproto"
+import (
+	"context"
+
+	"github.com/deploytrail/deploytrail/internal/awsproto"
+)
 
 // iamResources names the resource every IAM operation is authorized on:
 // the ARN of the user, group, role or policy it acts on. Names are used
@@ -31,7 +35,7 @@ func init() {
 			iamResources[op] = entityResource(member, kinds[member])
 		}
 	}
-	iamResources["CreatePolicy"] = func(c *awsproto.Call, p awsproto.Params) string {
+	iamResources["CreatePolicy"] = func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
 		return "arn:aws:iam::" + c.Account() + ":policy" + pathOr(p, "Path") + str(p, "PolicyName")
 	}
 }
@@ -39,7 +43,7 @@ func init() {
 // entityResource builds the ARN of the entity a request names. Calls that
 // may omit UserName act on the caller itself.
 func entityResource(member string, kind Kind) awsproto.ResourceFunc {
-	return func(c *awsproto.Call, p awsproto.Params) string {
+	return func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
 		if member == "PolicyArn" {
 			return str(p, member)
 		}

@@ -65,7 +65,7 @@ func (s *Service) registerSTS() {
 	// AWS); AssumeRole weighs the role's trust policy itself.
 	s.STS.SelfAuthorized("GetCallerIdentity", "GetSessionToken", "AssumeRole")
 	s.STS.Authorize(map[string]awsproto.ResourceFunc{
-		"GetFederationToken": func(c *awsproto.Call, p awsproto.Params) string {
+		"GetFederationToken": func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
 			return "arn:aws:sts::" + c.Account() + ":federated-user/" + str(p, "Name")
 		},
 	})

@@ -115,13 +115,15 @@ func (s *Server) dispatch(ctx context.Context, req *request) (map[string]any, er
 		return nil, err
 	}
 	req.params = params
-	if err := awsproto.Validate(req.op.Model.InputShape(), params, req.svc.ValidationCode); err != nil {
-		return nil, err
+	if !req.svc.OwnValidation {
+		if err := awsproto.Validate(req.op.Model.InputShape(), params, req.svc.ValidationCode); err != nil {
+			return nil, err
+		}
 	}
 	if req.op.Action != "" {
 		resource := "*"
 		if req.op.Resource != nil {
-			resource = req.op.Resource(req.call, params)
+			resource = req.op.Resource(ctx, req.call, params)
 		}
 		if err := s.IAM.Authorize(ctx, req.call, req.op.Action, resource); err != nil {
 			return nil, err

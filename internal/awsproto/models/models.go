@@ -8,6 +8,7 @@ import "embed"
 
 // Regenerate after adding an operation to a service's list.
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service iam -ops CreateUser,GetUser,ListUsers,UpdateUser,DeleteUser,TagUser,UntagUser,ListUserTags,CreateGroup,GetGroup,ListGroups,UpdateGroup,DeleteGroup,AddUserToGroup,RemoveUserFromGroup,ListGroupsForUser,CreateRole,GetRole,ListRoles,UpdateRole,DeleteRole,UpdateAssumeRolePolicy,TagRole,UntagRole,ListRoleTags,CreateAccessKey,ListAccessKeys,UpdateAccessKey,DeleteAccessKey,GetAccessKeyLastUsed,PutUserPolicy,GetUserPolicy,DeleteUserPolicy,ListUserPolicies,PutGroupPolicy,GetGroupPolicy,DeleteGroupPolicy,ListGroupPolicies,PutRolePolicy,GetRolePolicy,DeleteRolePolicy,ListRolePolicies,CreatePolicy,GetPolicy,DeletePolicy,ListPolicies,CreatePolicyVersion,GetPolicyVersion,ListPolicyVersions,DeletePolicyVersion,SetDefaultPolicyVersion,AttachUserPolicy,DetachUserPolicy,ListAttachedUserPolicies,AttachGroupPolicy,DetachGroupPolicy,ListAttachedGroupPolicies,AttachRolePolicy,DetachRolePolicy,ListAttachedRolePolicies,ListEntitiesForPolicy,CreateLoginProfile,GetLoginProfile,UpdateLoginProfile,DeleteLoginProfile,CreateAccountAlias,DeleteAccountAlias,ListAccountAliases > iam.json"
+//go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service codedeploy > codedeploy.json"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service sts -ops GetCallerIdentity,AssumeRole,GetSessionToken,GetFederationToken > sts.json"
 
 // FS holds <service>.json for every served service.

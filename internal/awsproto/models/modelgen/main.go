@@ -30,7 +30,7 @@ func main() {
 }
 
 func run(src, service, ops string) error {
-	matches, err := filepath.Glob(filepath.Join(src, service+"-2*.json"))
+	matches, err := filepath.Glob(filepath.Join(src, service+"-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].json"))
 	if err != nil || len(matches) == 0 {
 		return fmt.Errorf("no model for %q in %s", service, src)
 	}

@@ -1,0 +1,4 @@
+package codedeploy
+
+// PLACEHOLDER: replaced by the implementation of these operations.
+func (s *Service) registerApplications() {}

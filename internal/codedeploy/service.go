@@ -1,0 +1,64 @@
+// Package codedeploy serves the AWS CodeDeploy API (JSON 1.1,
+// CodeDeploy_20141006): applications, deployment configs and groups,
+// revisions, deployments with their instance targets, on-premises
+// instances, tags and GitHub token names. Resources live per account and
+// region. Deployments are created here in state Created with their targets
+// chosen; the deployment engine drives them on from there.
+//
+// It imports awserr and awsproto; the store implements Store.
+package codedeploy
+
+import (
+	"context"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/awsproto"
+)
+
+// Service implements CodeDeploy.
+type Service struct {
+	store  Store
+	tokens tokens
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	API *awsproto.Service
+}
+
+// New returns the CodeDeploy service. tokenKey signs pagination tokens; it
+// must stay the same across restarts for tokens to stay valid.
+func New(store Store, tokenKey []byte) *Service {
+	s := &Service{store: store, tokens: tokens{key: tokenKey}, Now: time.Now}
+	s.API = &awsproto.Service{Name: "codedeploy", EventSource: "codedeploy.amazonaws.com", Protocol: awsproto.JSON,
+		Model: awsproto.MustLoadModel("codedeploy"), ValidationCode: CodeInvalidInput, OwnValidation: true}
+	s.registerApplications()
+	s.registerConfigs()
+	s.registerRevisions()
+	s.registerGroups()
+	s.registerDeployments()
+	s.registerTargets()
+	s.registerInstances()
+	s.registerTagging()
+	s.registerGitHub()
+	resources := s.resources()
+	for op := range resources {
+		if s.API.Op(op) == nil {
+			delete(resources, op) // TestEveryOperationIsServed catches what is missing
+		}
+	}
+	s.API.Authorize(resources)
+	return s
+}
+
+// now is the service clock at millisecond precision, what the wire keeps.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// done is the empty output of operations that return {}.
+type done struct{}
+
+// ok is how operations without output answer success.
+var ok = &done{}
+
+// sameScope is a guard for records read by id: another account's or
+// region's record is as good as missing.
+func sameScope(ctx context.Context, s Scope) bool { return scope(ctx) == s }

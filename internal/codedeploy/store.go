@@ -1,0 +1,142 @@
+package codedeploy
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors the Store returns; the operations turn them into CodeDeploy's
+// exceptions.
+var (
+	ErrNotFound = errors.New("codedeploy: not found")
+	ErrExists   = errors.New("codedeploy: already exists")
+)
+
+// Application is a stored application.
+type Application struct {
+	Scope
+	Info ApplicationInfo
+	Tags []Tag
+}
+
+// DeploymentGroup is a stored deployment group.
+type DeploymentGroup struct {
+	Scope
+	AppID string
+	Info  DeploymentGroupInfo
+	Tags  []Tag
+}
+
+// DeploymentConfig is a stored custom deployment config.
+type DeploymentConfig struct {
+	Scope
+	Info DeploymentConfigInfo
+	Tags []Tag
+}
+
+// Revision is a registered application revision.
+type Revision struct {
+	AppID    string
+	Key      string // revisionKey(&Location)
+	Location RevisionLocation
+	Info     GenericRevisionInfo // DeploymentGroups is derived when read, not stored
+}
+
+// Deployment is a stored deployment.
+type Deployment struct {
+	Scope
+	AppID   string
+	GroupID string
+	Info    DeploymentInfo
+}
+
+// Instance is a registered (or deregistered) on-premises instance.
+type Instance struct {
+	Scope
+	Info InstanceInfo
+}
+
+// Registered reports whether the instance has not been deregistered.
+func (i *Instance) Registered() bool { return i.Info.DeregisterTime.IsZero() }
+
+// IAMARN is the identity the instance's agent authenticates as.
+func (i *Instance) IAMARN() string {
+	if i.Info.IAMUserARN != "" {
+		return i.Info.IAMUserARN
+	}
+	return i.Info.IAMSessionARN
+}
+
+// DeploymentFilter selects deployments for ListDeployments.
+type DeploymentFilter struct {
+	Scope
+	GroupID    string    // "" for every group
+	Statuses   []string  // empty for every status
+	From, To   time.Time // inclusive bounds on createTime; zero for open
+	ExternalID string
+}
+
+// Store persists CodeDeploy's resources. Names are case-sensitive, as in
+// CodeDeploy. Methods return ErrNotFound and ErrExists; anything else is
+// an internal failure. Calls made with a ctx from Tx join its transaction.
+type Store interface {
+	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+
+	Application(ctx context.Context, s Scope, name string) (*Application, error)
+	ApplicationByID(ctx context.Context, id string) (*Application, error)
+	InsertApplication(ctx context.Context, a *Application) error
+	// UpdateApplication stores a (matched by id), including a new name.
+	UpdateApplication(ctx context.Context, a *Application) error
+	// DeleteApplication removes an application with its deployment groups
+	// and revision registrations; its deployments stay on record.
+	DeleteApplication(ctx context.Context, id string) error
+	// Applications lists a scope's applications by name.
+	Applications(ctx context.Context, s Scope) ([]*Application, error)
+
+	DeploymentGroup(ctx context.Context, appID, name string) (*DeploymentGroup, error)
+	DeploymentGroupByID(ctx context.Context, id string) (*DeploymentGroup, error)
+	InsertDeploymentGroup(ctx context.Context, g *DeploymentGroup) error
+	UpdateDeploymentGroup(ctx context.Context, g *DeploymentGroup) error
+	DeleteDeploymentGroup(ctx context.Context, id string) error
+	// DeploymentGroups lists an application's groups by name.
+	DeploymentGroups(ctx context.Context, appID string) ([]*DeploymentGroup, error)
+	// GroupsUsingConfig counts a scope's groups whose config is name.
+	GroupsUsingConfig(ctx context.Context, s Scope, name string) (int, error)
+
+	// Custom configs only; the predefined ones live in code.
+	DeploymentConfig(ctx context.Context, s Scope, name string) (*DeploymentConfig, error)
+	InsertDeploymentConfig(ctx context.Context, c *DeploymentConfig) error
+	UpdateDeploymentConfig(ctx context.Context, c *DeploymentConfig) error
+	DeleteDeploymentConfig(ctx context.Context, s Scope, name string) error
+	DeploymentConfigs(ctx context.Context, s Scope) ([]*DeploymentConfig, error)
+
+	Revision(ctx context.Context, appID, key string) (*Revision, error)
+	// PutRevision creates or replaces a registration.
+	PutRevision(ctx context.Context, r *Revision) error
+	Revisions(ctx context.Context, appID string) ([]*Revision, error)
+
+	Deployment(ctx context.Context, id string) (*Deployment, error)
+	InsertDeployment(ctx context.Context, d *Deployment) error
+	UpdateDeployment(ctx context.Context, d *Deployment) error
+	// Deployments lists matching deployments, newest first.
+	Deployments(ctx context.Context, f DeploymentFilter) ([]*Deployment, error)
+
+	// PutTargets creates or replaces a deployment's instance targets.
+	PutTargets(ctx context.Context, deploymentID string, targets []*InstanceTarget) error
+	// Targets lists a deployment's targets by target id.
+	Targets(ctx context.Context, deploymentID string) ([]*InstanceTarget, error)
+
+	Instance(ctx context.Context, s Scope, name string) (*Instance, error)
+	// PutInstance creates or replaces an instance by name.
+	PutInstance(ctx context.Context, i *Instance) error
+	// Instances lists a scope's instances by name.
+	Instances(ctx context.Context, s Scope) ([]*Instance, error)
+	// RegisteredInstanceByIAMARN finds the registered instance an IAM user
+	// or session ARN belongs to.
+	RegisteredInstanceByIAMARN(ctx context.Context, s Scope, arn string) (*Instance, error)
+
+	GitHubTokenNames(ctx context.Context, s Scope) ([]string, error)
+	PutGitHubToken(ctx context.Context, s Scope, name, token string) error
+	DeleteGitHubToken(ctx context.Context, s Scope, name string) error
+}

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
+)
+
+// CodeDeploy is the codedeploy.Store of a DB. Each record is stored whole
+// as JSON in a data column; the other columns serve lookups.
+type CodeDeploy struct{ *DB }
+
+var _ codedeploy.Store = CodeDeploy{}
+
+// cdErr maps SQL outcomes to codedeploy's errors.
+func cdErr(err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return codedeploy.ErrNotFound
+	case isUnique(err):
+		return codedeploy.ErrExists
+	}
+	return err
+}
+
+// cdAffect turns "no row changed" into ErrNotFound.
+func cdAffect(res sql.Result, err error) error {
+	if err != nil {
+		return cdErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(err, codedeploy.ErrNotFound)
+	}
+	return nil
+}
+
+// one reads a single record's data into a new T.
+func one[T any](ctx context.Context, q querier, query string, args ...any) (*T, error) {
+	var data string
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&data); err != nil {
+		return nil, cdErr(err)
+	}
+	v := new(T)
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	return v, nil
+}
+
+// all reads every record's data of a query.
+func all[T any](ctx context.Context, q querier, query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := json.Unmarshal([]byte(data), v); err != nil {
+			return nil, fmt.Errorf("decode record: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func doc(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// write runs an INSERT or UPDATE whose arguments include the JSON document
+// of record at the place of docArg (a sentinel in args).
+func (s CodeDeploy) write(ctx context.Context, query string, record any, args ...any) (sql.Result, error) {
+	data, err := doc(record)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range args {
+		if a == docArg {
+			args[i] = data
+		}
+	}
+	return s.w(ctx).ExecContext(ctx, query, args...)
+}
+
+// docArg marks where write puts the record's document.
+var docArg = &struct{ name string }{"document"}
+
+func (s CodeDeploy) Application(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Application, error) {
+	return one[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+}
+
+func (s CodeDeploy) ApplicationByID(ctx context.Context, id string) (*codedeploy.Application, error) {
+	return one[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE id = ?`, id)
+}
+
+func (s CodeDeploy) InsertApplication(ctx context.Context, a *codedeploy.Application) error {
+	_, err := s.write(ctx, `INSERT INTO cd_applications (id, account, region, name, data) VALUES (?, ?, ?, ?, ?)`, a,
+		a.Info.ApplicationID, a.Account, a.Region, a.Info.ApplicationName, docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) UpdateApplication(ctx context.Context, a *codedeploy.Application) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_applications SET name = ?, data = ? WHERE id = ?`, a, a.Info.ApplicationName, docArg, a.Info.ApplicationID))
+}
+
+func (s CodeDeploy) DeleteApplication(ctx context.Context, id string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM cd_applications WHERE id = ?`, id)
+	return err
+}
+
+func (s CodeDeploy) Applications(ctx context.Context, sc codedeploy.Scope) ([]*codedeploy.Application, error) {
+	return all[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
+}
+
+func (s CodeDeploy) DeploymentGroup(ctx context.Context, appID, name string) (*codedeploy.DeploymentGroup, error) {
+	return one[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE app_id = ? AND name = ?`, appID, name)
+}
+
+func (s CodeDeploy) DeploymentGroupByID(ctx context.Context, id string) (*codedeploy.DeploymentGroup, error) {
+	return one[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE id = ?`, id)
+}
+
+func (s CodeDeploy) InsertDeploymentGroup(ctx context.Context, g *codedeploy.DeploymentGroup) error {
+	_, err := s.write(ctx, `INSERT INTO cd_deployment_groups (id, app_id, name, config_name, data) VALUES (?, ?, ?, ?, ?)`, g,
+		g.Info.DeploymentGroupID, g.AppID, g.Info.DeploymentGroupName, g.Info.DeploymentConfigName, docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) UpdateDeploymentGroup(ctx context.Context, g *codedeploy.DeploymentGroup) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_deployment_groups SET name = ?, config_name = ?, data = ? WHERE id = ?`, g,
+		g.Info.DeploymentGroupName, g.Info.DeploymentConfigName, docArg, g.Info.DeploymentGroupID))
+}
+
+func (s CodeDeploy) DeleteDeploymentGroup(ctx context.Context, id string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM cd_deployment_groups WHERE id = ?`, id)
+	return err
+}
+
+func (s CodeDeploy) DeploymentGroups(ctx context.Context, appID string) ([]*codedeploy.DeploymentGroup, error) {
+	return all[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE app_id = ? ORDER BY name`, appID)
+}
+
+func (s CodeDeploy) GroupsUsingConfig(ctx context.Context, sc codedeploy.Scope, name string) (int, error) {
+	var n int
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployment_groups g JOIN cd_applications a ON a.id = g.app_id
+		WHERE a.account = ? AND a.region = ? AND g.config_name = ?`, sc.Account, sc.Region, name).Scan(&n)
+	return n, err
+}
+
+func (s CodeDeploy) DeploymentConfig(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.DeploymentConfig, error) {
+	return one[codedeploy.DeploymentConfig](ctx, s.q(ctx), `SELECT data FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+}
+
+func (s CodeDeploy) InsertDeploymentConfig(ctx context.Context, c *codedeploy.DeploymentConfig) error {
+	_, err := s.write(ctx, `INSERT INTO cd_deployment_configs (account, region, name, data) VALUES (?, ?, ?, ?)`, c,
+		c.Account, c.Region, c.Info.DeploymentConfigName, docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) UpdateDeploymentConfig(ctx context.Context, c *codedeploy.DeploymentConfig) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_deployment_configs SET data = ? WHERE account = ? AND region = ? AND name = ?`, c,
+		docArg, c.Account, c.Region, c.Info.DeploymentConfigName))
+}
+
+func (s CodeDeploy) DeleteDeploymentConfig(ctx context.Context, sc codedeploy.Scope, name string) error {
+	return cdAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
+}
+
+func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) ([]*codedeploy.DeploymentConfig, error) {
+	return all[codedeploy.DeploymentConfig](ctx, s.q(ctx), `SELECT data FROM cd_deployment_configs WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
+}
+
+func (s CodeDeploy) Revision(ctx context.Context, appID, key string) (*codedeploy.Revision, error) {
+	return one[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
+}
+
+func (s CodeDeploy) PutRevision(ctx context.Context, r *codedeploy.Revision) error {
+	_, err := s.write(ctx, `INSERT INTO cd_revisions (app_id, key, data) VALUES (?, ?, ?)
+		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, r.Key, docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) Revisions(ctx context.Context, appID string) ([]*codedeploy.Revision, error) {
+	return all[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? ORDER BY key`, appID)
+}
+
+func (s CodeDeploy) Deployment(ctx context.Context, id string) (*codedeploy.Deployment, error) {
+	return one[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE id = ?`, id)
+}
+
+func (s CodeDeploy) InsertDeployment(ctx context.Context, d *codedeploy.Deployment) error {
+	_, err := s.write(ctx, `INSERT INTO cd_deployments (id, account, region, app_id, group_id, status, created, external_id, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d, d.Info.DeploymentID, d.Account, d.Region, d.AppID, d.GroupID,
+		d.Info.Status, nanos(d.Info.CreateTime), d.Info.ExternalID, docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployment) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET status = ?, data = ? WHERE id = ?`, d, d.Info.Status, docArg, d.Info.DeploymentID))
+}
+
+func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilter) ([]*codedeploy.Deployment, error) {
+	where := []string{"account = ?", "region = ?"}
+	args := []any{f.Account, f.Region}
+	if f.GroupID != "" {
+		where, args = append(where, "group_id = ?"), append(args, f.GroupID)
+	}
+	if len(f.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created >= ?"), append(args, nanos(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created <= ?"), append(args, nanos(f.To))
+	}
+	if f.ExternalID != "" {
+		where, args = append(where, "external_id = ?"), append(args, f.ExternalID)
+	}
+	return all[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created DESC, id DESC`, args...)
+}
+
+func (s CodeDeploy) PutTargets(ctx context.Context, deploymentID string, targets []*codedeploy.InstanceTarget) error {
+	return s.Tx(ctx, func(ctx context.Context) error {
+		for _, t := range targets {
+			_, err := s.write(ctx, `INSERT INTO cd_targets (deployment_id, target_id, data) VALUES (?, ?, ?)
+				ON CONFLICT (deployment_id, target_id) DO UPDATE SET data = excluded.data`, t, deploymentID, t.TargetID, docArg)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s CodeDeploy) Targets(ctx context.Context, deploymentID string) ([]*codedeploy.InstanceTarget, error) {
+	return all[codedeploy.InstanceTarget](ctx, s.q(ctx), `SELECT data FROM cd_targets WHERE deployment_id = ? ORDER BY target_id`, deploymentID)
+}
+
+func (s CodeDeploy) Instance(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Instance, error) {
+	return one[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+}
+
+func (s CodeDeploy) PutInstance(ctx context.Context, i *codedeploy.Instance) error {
+	_, err := s.write(ctx, `INSERT INTO cd_instances (account, region, name, iam_arn, registered, data) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, region, name) DO UPDATE SET iam_arn = excluded.iam_arn, registered = excluded.registered, data = excluded.data`, i,
+		i.Account, i.Region, i.Info.InstanceName, i.IAMARN(), i.Registered(), docArg)
+	return cdErr(err)
+}
+
+func (s CodeDeploy) Instances(ctx context.Context, sc codedeploy.Scope) ([]*codedeploy.Instance, error) {
+	return all[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
+}
+
+func (s CodeDeploy) RegisteredInstanceByIAMARN(ctx context.Context, sc codedeploy.Scope, arn string) (*codedeploy.Instance, error) {
+	return one[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND iam_arn = ? AND registered = 1`, sc.Account, sc.Region, arn)
+}
+
+func (s CodeDeploy) GitHubTokenNames(ctx context.Context, sc codedeploy.Scope) ([]string, error) {
+	rows, err := s.q(ctx).QueryContext(ctx, `SELECT name FROM cd_github_tokens WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+func (s CodeDeploy) PutGitHubToken(ctx context.Context, sc codedeploy.Scope, name, token string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO cd_github_tokens (account, region, name, token) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account, region, name) DO UPDATE SET token = excluded.token`, sc.Account, sc.Region, name, token)
+	return err
+}
+
+func (s CodeDeploy) DeleteGitHubToken(ctx context.Context, sc codedeploy.Scope, name string) error {
+	return cdAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM cd_github_tokens WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
+}
