@@ -84,4 +84,53 @@ expect_error UnrecognizedClientException as unknown organizations describe-organ
 jq '.SessionToken = "forged"' "$work/reader.json" >"$work/badtoken.json"
 expect_error InvalidClientTokenId as badtoken sts get-caller-identity
 
+step "CodeDeploy: application, config, group with tag filters, revision, instances, deployment"
+aws deploy create-application --application-name web --query applicationId --output text | grep -Eq '^[0-9a-f-]{36}$' || fail "applicationId"
+expect_error ApplicationAlreadyExistsException aws deploy create-application --application-name web
+aws deploy create-deployment-config --deployment-config-name two-healthy \
+	--minimum-healthy-hosts type=HOST_COUNT,value=1 >/dev/null
+aws iam create-role --role-name deployer --assume-role-policy-document \
+	'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+aws deploy create-deployment-group --application-name web --deployment-group-name prod \
+	--service-role-arn "arn:aws:iam::$acct:role/deployer" --deployment-config-name two-healthy \
+	--on-premises-instance-tag-filters Key=env,Value=prod,Type=KEY_AND_VALUE >/dev/null
+[ "$(aws deploy get-deployment-group --application-name web --deployment-group-name prod \
+	--query deploymentGroupInfo.deploymentStyle.deploymentType --output text)" = IN_PLACE ] || fail "group defaults"
+aws deploy register-application-revision --application-name web --description "v1" \
+	--s3-location bucket=releases,key=web-1.zip,bundleType=zip
+[ "$(aws deploy get-application-revision --application-name web --s3-location bucket=releases,key=web-1.zip,bundleType=zip \
+	--query revisionInfo.description --output text)" = v1 ] || fail "revision description"
+for host in web-01 web-02; do
+	aws iam create-user --user-name "$host" >/dev/null
+	aws deploy register-on-premises-instance --instance-name "$host" --iam-user-arn "arn:aws:iam::$acct:user/$host"
+done
+aws deploy add-tags-to-on-premises-instances --instance-names web-01 web-02 --tags Key=env,Value=prod
+# The CLI's own `deploy register` creates the IAM user and key through our IAM, then registers.
+(cd "$work" && aws deploy register --instance-name web-03 --tags Key=env,Value=prod >/dev/null)
+[ "$(aws deploy list-on-premises-instances --registration-status Registered --query 'length(instanceNames)')" = 3 ] \
+	|| fail "three registered instances"
+deployment=$(aws deploy create-deployment --application-name web --deployment-group-name prod --description first \
+	--s3-location bucket=releases,key=web-1.zip,bundleType=zip --query deploymentId --output text)
+echo "$deployment" | grep -Eq '^d-[A-Z0-9]{9}$' || fail "deployment id $deployment"
+info=$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo)
+[ "$(echo "$info" | jq -r .status)" = Created ] && [ "$(echo "$info" | jq -r .creator)" = user ] \
+	&& [ "$(echo "$info" | jq .deploymentOverview.Pending)" = 3 ] || fail "deployment: $info"
+expect_error DeploymentLimitExceededException aws deploy create-deployment --application-name web --deployment-group-name prod \
+	--s3-location bucket=releases,key=web-1.zip,bundleType=zip
+aws deploy list-deployments --application-name web --deployment-group-name prod --query deployments --output text | grep -q "$deployment" \
+	|| fail "list-deployments"
+[ "$(aws deploy batch-get-deployments --deployment-ids "$deployment" --query 'length(deploymentsInfo)')" = 1 ] || fail "batch-get"
+expect_error DeploymentNotStartedException aws deploy list-deployment-targets --deployment-id "$deployment"
+aws deploy tag-resource --resource-arn "arn:aws:codedeploy:us-east-1:$acct:application:web" --tags Key=team,Value=platform
+[ "$(aws deploy list-tags-for-resource --resource-arn "arn:aws:codedeploy:us-east-1:$acct:application:web" \
+	--query 'Tags[0].Value' --output text)" = platform ] || fail "tags"
+[ "$(aws deploy stop-deployment --deployment-id "$deployment" --query status --output text)" = Succeeded ] || fail "stop"
+[ "$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo.status --output text)" = Stopped ] || fail "stopped"
+expect_error DeploymentConfigInUseException aws deploy delete-deployment-config --deployment-config-name two-healthy
+expect_error AccessDeniedException as alice deploy list-applications
+aws deploy delete-deployment-group --application-name web --deployment-group-name prod >/dev/null
+aws deploy delete-deployment-config --deployment-config-name two-healthy
+aws deploy delete-application --application-name web
+expect_error ApplicationDoesNotExistException aws deploy get-application --application-name web
+
 echo "e2e-cli: all steps passed"
