@@ -31,10 +31,12 @@ const ShutdownGrace = 30 * time.Second
 
 // App is a deploytrail instance: its store, services and HTTP server.
 type App struct {
-	DB     *store.DB
-	IAM    *iam.Service
-	Server *server.Server
-	Logger *slog.Logger
+	DB  *store.DB
+	IAM *iam.Service
+	// CodeDeploy is also the deployment state machine the engine drives.
+	CodeDeploy *codedeploy.Service
+	Server     *server.Server
+	Logger     *slog.Logger
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
@@ -72,7 +74,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
-	return &App{DB: db, IAM: iamSvc, Server: srv, Logger: logger, Root: root, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
 }
 
 // paginationKey is the server's key for signing pagination tokens, made on

@@ -49,6 +49,9 @@ type Deployment struct {
 	AppID   string
 	GroupID string
 	Info    DeploymentInfo
+	// Stop is set while a StopDeployment waits for lifecycle events in
+	// flight (see lifecycle.go).
+	Stop *StopRequest `json:",omitempty"`
 }
 
 // Instance is a registered (or deregistered) on-premises instance.
