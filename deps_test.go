@@ -17,7 +17,8 @@ var allowedDeps = map[string][]string{
 	"internal/codedeploy":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},
-	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy"},
+	"internal/trail":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
+	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},
 }
 
 const module = "github.com/deploytrail/deploytrail/"

@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
-	srv := server.New(iamSvc, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API)
+	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes

@@ -42,7 +42,10 @@ type Service struct {
 type Op struct {
 	Name     string
 	Model    *Operation
-	ReadOnly bool
+	ReadOnly bool // CloudTrail's readOnly, by AWS's naming convention
+	// Mutates is set for operations that change state, which commit with
+	// their audit event; !ReadOnly unless the service says otherwise.
+	Mutates bool
 	// Action is the IAM action authorized before Invoke; "" means the
 	// operation needs no permission (sts:GetCallerIdentity) or authorizes
 	// itself (sts:AssumeRole, which also checks the role's trust policy).
@@ -71,6 +74,7 @@ func Handle[In, Out any](s *Service, name string, fn func(context.Context, *In) 
 		Name:     name,
 		Model:    mop,
 		ReadOnly: IsReadOnly(name),
+		Mutates:  !IsReadOnly(name),
 		Action:   s.Name + ":" + name,
 		Invoke: func(ctx context.Context, p Params) (any, error) {
 			in := new(In)
@@ -92,6 +96,14 @@ func (s *Service) Authorize(resources map[string]ResourceFunc) {
 			panic(fmt.Sprintf("awsproto: %s authorizes unknown operation %s", s.Name, name))
 		}
 		op.Resource = fn
+	}
+}
+
+// Mutating marks operations that change state although their names read
+// like reads (STS's GetSessionToken issues credentials).
+func (s *Service) Mutating(names ...string) {
+	for _, name := range names {
+		s.ops[name].Mutates = true
 	}
 }
 

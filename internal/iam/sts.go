@@ -64,6 +64,7 @@ func (s *Service) registerSTS() {
 	// GetCallerIdentity and GetSessionToken need no permission (as in
 	// AWS); AssumeRole weighs the role's trust policy itself.
 	s.STS.SelfAuthorized("GetCallerIdentity", "GetSessionToken", "AssumeRole")
+	s.STS.Mutating("GetSessionToken", "GetFederationToken")
 	s.STS.Authorize(map[string]awsproto.ResourceFunc{
 		"GetFederationToken": func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
 			return "arn:aws:sts::" + c.Account() + ":federated-user/" + str(p, "Name")

@@ -56,18 +56,10 @@ func (s *Server) respond(req *request, tree map[string]any) {
 // fail answers err: a client-visible error as itself (with the code its
 // protocol uses), anything else as InternalFailure, logged.
 func (s *Server) fail(req *request, err error) {
-	pub := awserr.Public(err)
 	if awserr.As(err) == nil {
 		s.Logger.Error("internal failure", "request_id", req.id, "operation", req.opName, "err", err)
 	}
-	code := pub.Code
-	if req.isQuery() {
-		if c, ok := queryCodes[code]; ok {
-			code = c
-		}
-	} else if c, ok := jsonCodes[code]; ok {
-		code = c
-	}
+	code, pub := req.wireError(err)
 	status := s.errorStatus(req, pub, code)
 	req.errCode = code
 	if req.isQuery() {
@@ -84,6 +76,21 @@ func (s *Server) fail(req *request, err error) {
 		model = req.svc.Model
 	}
 	s.write(req, status, awsproto.EncodeJSONError(model, code, pub.Message))
+}
+
+// wireError is what the client sees of err: the code in its protocol's
+// naming, and the public error.
+func (req *request) wireError(err error) (string, *awserr.Error) {
+	pub := awserr.Public(err)
+	code := pub.Code
+	if req.isQuery() {
+		if c, ok := queryCodes[code]; ok {
+			code = c
+		}
+	} else if c, ok := jsonCodes[code]; ok {
+		code = c
+	}
+	return code, pub
 }
 
 // errorStatus is the error's own status, else the one the service model

@@ -4,13 +4,15 @@
 // The request path, in order: recover from panics → request id → route
 // (X-Amz-Target or Action) → authenticate (SigV4 against IAM credentials)
 // → decode and validate against the model → authorize (IAM policies) →
-// invoke the operation → encode. Every failure is answered with the AWS
+// invoke the operation and record its CloudTrail event (in one
+// transaction for calls that change state) → encode. Every failure is answered with the AWS
 // error a client expects for its protocol; anything unexpected becomes
 // InternalFailure and is logged with the request id.
 package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // DefaultMaxBodyBytes caps request bodies. The largest legitimate bodies
@@ -28,10 +31,19 @@ const DefaultMaxBodyBytes = 4 << 20
 // HealthPath answers 200 once the server is ready.
 const HealthPath = "/_deploytrail/health"
 
+// Ledger is where calls commit: Tx runs a call's changes, and Record
+// stores its audit event in the same transaction.
+type Ledger interface {
+	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+	Record(ctx context.Context, ev *trail.Event) error
+}
+
 // Server serves the AWS APIs of its services on one handler.
 type Server struct {
 	// IAM authenticates and authorizes every call.
 	IAM *iam.Service
+	// Ledger records every authenticated call.
+	Ledger Ledger
 	// Logger receives one line per request and one per internal failure.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when zero).
@@ -48,8 +60,8 @@ type Server struct {
 
 // New returns a server for services, authenticated and authorized by
 // iamService.
-func New(iamService *iam.Service, services ...*awsproto.Service) *Server {
-	s := &Server{IAM: iamService, Logger: slog.Default(), jsonTargets: map[string]*awsproto.Service{},
+func New(iamService *iam.Service, ledger Ledger, services ...*awsproto.Service) *Server {
+	s := &Server{IAM: iamService, Ledger: ledger, Logger: slog.Default(), jsonTargets: map[string]*awsproto.Service{},
 		bySigning: map[string]*awsproto.Service{}}
 	for _, svc := range services {
 		s.bySigning[svc.Name] = svc
@@ -98,8 +110,7 @@ func (s *Server) serve(ctx context.Context, req *request) {
 	if !s.readBody(req) || !s.route(req) || !s.authenticate(ctx, req) {
 		return
 	}
-	ctx = awsproto.NewContext(ctx, req.call)
-	tree, err := s.dispatch(ctx, req)
+	tree, err := s.audited(awsproto.NewContext(ctx, req.call), req)
 	if err != nil {
 		s.fail(req, err)
 		return
@@ -107,9 +118,40 @@ func (s *Server) serve(ctx context.Context, req *request) {
 	s.respond(req, tree)
 }
 
-// dispatch decodes, validates, authorizes and invokes the operation and
-// returns its output tree: the part of a call that the trail records.
-func (s *Server) dispatch(ctx context.Context, req *request) (map[string]any, error) {
+// audited runs an authenticated call so that it is never answered without
+// its durable event: a call that changes state commits its changes and its
+// event in one transaction; a read records after it ran; a failure rolls
+// its changes back and records its error. If the event cannot be stored,
+// the call fails with InternalFailure and nothing has changed.
+func (s *Server) audited(ctx context.Context, req *request) (map[string]any, error) {
+	eventID := trail.NewEventID()
+	tree, opErr := s.prepare(ctx, req)
+	if opErr == nil && !req.op.Mutates {
+		tree, opErr = s.invoke(ctx, req)
+	} else if opErr == nil {
+		err := s.Ledger.Tx(ctx, func(ctx context.Context) error {
+			if tree, opErr = s.invoke(ctx, req); opErr != nil {
+				return opErr // roll the call's changes back
+			}
+			return s.Ledger.Record(ctx, s.event(req, tree, nil, eventID))
+		})
+		if opErr == nil && err != nil {
+			return nil, fmt.Errorf("commit %s with its event: %w", req.opName, err)
+		}
+		if opErr == nil {
+			return tree, nil
+		}
+	}
+	ev := s.event(req, tree, opErr, eventID)
+	if err := s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.Ledger.Record(ctx, ev) }); err != nil {
+		return nil, fmt.Errorf("record %s: %w", req.opName, err)
+	}
+	return tree, opErr
+}
+
+// prepare decodes, validates and authorizes the call: everything before
+// it touches state.
+func (s *Server) prepare(ctx context.Context, req *request) (map[string]any, error) {
 	params, err := s.decode(req)
 	if err != nil {
 		return nil, err
@@ -120,18 +162,30 @@ func (s *Server) dispatch(ctx context.Context, req *request) (map[string]any, er
 			return nil, err
 		}
 	}
-	if req.op.Action != "" {
-		resource := "*"
-		if req.op.Resource != nil {
-			resource = req.op.Resource(ctx, req.call, params)
-		}
-		if err := s.IAM.Authorize(ctx, req.call, req.op.Action, resource); err != nil {
-			return nil, err
-		}
+	if req.op.Action == "" {
+		return nil, nil
 	}
-	out, err := req.op.Invoke(ctx, params)
+	resource := "*"
+	if req.op.Resource != nil {
+		resource = req.op.Resource(ctx, req.call, params)
+	}
+	return nil, s.IAM.Authorize(ctx, req.call, req.op.Action, resource)
+}
+
+// invoke runs the operation and returns its output tree.
+func (s *Server) invoke(ctx context.Context, req *request) (map[string]any, error) {
+	out, err := req.op.Invoke(ctx, req.params)
 	if err != nil {
 		return nil, err
 	}
 	return awsproto.ToTree(out)
+}
+
+// event builds the call's CloudTrail record.
+func (s *Server) event(req *request, tree map[string]any, err error, eventID string) *trail.Event {
+	in := trail.Input{Call: req.call, Op: req.op, Params: req.params, Output: tree, Err: err, Done: s.now(), EventID: eventID}
+	if err != nil {
+		in.ErrCode, _ = req.wireError(err)
+	}
+	return trail.Build(in)
 }

@@ -45,7 +45,7 @@ func startFaulty(t *testing.T) (*httptest.Server, sigv4.Credentials, *bytes.Buff
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(ids, faulty())
+	srv := server.New(ids, store.Events{DB: db}, faulty())
 	logs := &bytes.Buffer{}
 	srv.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	hs := httptest.NewServer(srv)

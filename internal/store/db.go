@@ -32,9 +32,10 @@ var migrations embed.FS
 type DB struct {
 	// write has a single connection: SQLite has one writer at a time, and
 	// queueing writers in the pool is cheaper than retrying SQLITE_BUSY.
-	write *sql.DB
-	read  *sql.DB
-	path  string
+	write   *sql.DB
+	read    *sql.DB
+	commits *committer
+	path    string
 }
 
 // Open opens (creating it 0600 if needed) the SQLite database at path and
@@ -58,7 +59,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{write: write, read: read, path: path}
+	db := &DB{write: write, read: read, path: path, commits: newCommitter(write)}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -80,8 +81,9 @@ func ensureFile(path string) error {
 	return f.Close()
 }
 
-// Close closes the database.
+// Close waits for the commit in progress and closes the database.
 func (db *DB) Close() error {
+	db.commits.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -135,30 +137,16 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Tx runs fn in a transaction. A Tx inside a Tx joins the outer one, so
-// that a service's changes and the audit event of its call commit as one.
+// Tx runs fn in a transaction: fn's writes (made with the ctx it gets)
+// commit together, or none does when fn fails. A Tx inside a Tx joins the
+// outer one, so that a service's changes and the audit event of its call
+// commit as one. Transactions are group-committed (see committer): Tx
+// returns once fn's work is durable.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
-		return errors.Join(err, ignoreDone(tx.Rollback()))
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-func ignoreDone(err error) error {
-	if errors.Is(err, sql.ErrTxDone) {
-		return nil
-	}
-	return err
+	return db.commits.submit(ctx, fn)
 }
 
 // q returns the transaction in ctx, or the read pool outside one.
