@@ -32,7 +32,9 @@ fuzz:
 		internal/sigv4:FuzzParsePresigned \
 		internal/iam/policy:FuzzParse \
 		internal/awsproto:FuzzDecodeQuery \
-		internal/awsproto:FuzzDecodeJSON; do \
+		internal/awsproto:FuzzDecodeJSON \
+		internal/codedeploy:FuzzCreateDeploymentGroupInput \
+		internal/codedeploy:FuzzCreateDeploymentInput; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done

@@ -13,29 +13,12 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
-	"github.com/deploytrail/deploytrail/internal/store"
 )
 
-// createTestApplication creates an application and returns its id.
-func createTestApplication(tb testing.TB, c *codedeploy.Client, name string, platform types.ComputePlatform) string {
-	tb.Helper()
-	out, err := c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String(name), ComputePlatform: platform})
-	fatalIf(tb, err)
-	return aws.ToString(out.ApplicationId)
-}
-
-// codeDeployStore is the server's CodeDeploy store, for setting up what
-// the API cannot (groups with a target revision, limits) and checking
-// what it does not show.
-func codeDeployStore(srv *apptest.Server) (store.CodeDeploy, cd.Scope) {
-	return store.CodeDeploy{DB: srv.App.DB}, cd.Scope{Account: srv.Account(), Region: apptest.Region}
-}
-
 func TestCodeDeployApplications(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	start := time.Now().Add(-time.Second)
-	id := createTestApplication(t, c, "web", "")
+	id := newApp(t, c, "web", "")
 
 	t.Run("Get", func(t *testing.T) {
 		out, err := c.GetApplication(ctx, &codedeploy.GetApplicationInput{ApplicationName: aws.String("web")})
@@ -49,7 +32,7 @@ func TestCodeDeployApplications(t *testing.T) {
 		}
 	})
 	t.Run("Lambda", func(t *testing.T) {
-		createTestApplication(t, c, "fn", types.ComputePlatformLambda)
+		newApp(t, c, "fn", types.ComputePlatformLambda)
 		out, err := c.GetApplication(ctx, &codedeploy.GetApplicationInput{ApplicationName: aws.String("fn")})
 		fatalIf(t, err)
 		if out.Application.ComputePlatform != types.ComputePlatformLambda {
@@ -115,23 +98,17 @@ func TestCodeDeployApplications(t *testing.T) {
 }
 
 func TestCodeDeployListApplications(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	var want []string
 	for i := range 230 {
 		name := fmt.Sprintf("app-%03d", (i*7)%230) // created out of order
-		createTestApplication(t, c, name, "")
+		newApp(t, c, name, "")
 		want = append(want, name)
 	}
 	slices.Sort(want)
 
-	var got []string
-	pages := 0
-	for p := codedeploy.NewListApplicationsPaginator(c, &codedeploy.ListApplicationsInput{}); p.HasMorePages(); pages++ {
-		out, err := p.NextPage(ctx)
-		fatalIf(t, err)
-		got = append(got, out.Applications...)
-	}
+	got, pages := allPages(t, codedeploy.NewListApplicationsPaginator(c, &codedeploy.ListApplicationsInput{}),
+		func(out *codedeploy.ListApplicationsOutput) []string { return out.Applications })
 	if pages != 3 || !slices.Equal(got, want) {
 		t.Fatalf("pages=%d names=%v, want 3 pages of %v", pages, got, want)
 	}
@@ -157,10 +134,9 @@ func TestCodeDeployApplicationLimit(t *testing.T) {
 }
 
 func TestCodeDeployUpdateApplication(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	id := createTestApplication(t, c, "old", "")
-	createTestApplication(t, c, "taken", "")
+	_, c := startCodeDeploy(t)
+	id := newApp(t, c, "old", "")
+	newApp(t, c, "taken", "")
 
 	t.Run("Errors", func(t *testing.T) {
 		tests := []struct {
@@ -192,10 +168,9 @@ func TestCodeDeployUpdateApplication(t *testing.T) {
 }
 
 func TestCodeDeployDeleteApplication(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	srv, c := startCodeDeploy(t)
 	db, _ := codeDeployStore(srv)
-	id := createTestApplication(t, c, "web", "")
+	id := newApp(t, c, "web", "")
 	registerS3Revision(t, c, "web", "b", "k.zip", "")
 	fatalIf(t, db.InsertDeploymentGroup(ctx, &cd.DeploymentGroup{AppID: id, Info: cd.DeploymentGroupInfo{
 		ApplicationName: "web", DeploymentGroupID: "dg-1", DeploymentGroupName: "dg", DeploymentConfigName: cd.DefaultConfigName}}))
@@ -221,7 +196,7 @@ func TestCodeDeployDeleteApplication(t *testing.T) {
 
 func TestCodeDeployApplicationsAccess(t *testing.T) {
 	srv := apptest.Start(t)
-	createTestApplication(t, srv.CodeDeploy(srv.Root), "web", "")
+	newApp(t, srv.CodeDeploy(srv.Root), "web", "")
 	reader := srv.CodeDeploy(newUser(t, srv, "reader", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":["codedeploy:Get*","codedeploy:List*"],"Resource":"*"}]}`))
 

@@ -15,15 +15,6 @@ import (
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
-// createServerConfig creates a Server config with a HOST_COUNT minimum.
-func createServerConfig(tb testing.TB, c *codedeploy.Client, name string, hosts int32) string {
-	tb.Helper()
-	out, err := c.CreateDeploymentConfig(ctx, &codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String(name),
-		MinimumHealthyHosts: &types.MinimumHealthyHosts{Type: types.MinimumHealthyHostsTypeHostCount, Value: hosts}})
-	fatalIf(tb, err)
-	return aws.ToString(out.DeploymentConfigId)
-}
-
 func getTestConfig(tb testing.TB, c *codedeploy.Client, name string) *types.DeploymentConfigInfo {
 	tb.Helper()
 	out, err := c.GetDeploymentConfig(ctx, &codedeploy.GetDeploymentConfigInput{DeploymentConfigName: aws.String(name)})
@@ -34,8 +25,7 @@ func getTestConfig(tb testing.TB, c *codedeploy.Client, name string) *types.Depl
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestCodeDeployCreateConfig(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 
 	t.Run("Server", func(t *testing.T) {
 		id := createServerConfig(t, c, "TwoHealthy", 2)
@@ -98,8 +88,7 @@ func TestCodeDeployCreateConfig(t *testing.T) {
 }
 
 func TestCodeDeployPredefinedConfigs(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	got := getTestConfig(t, c, "CodeDeployDefault.OneAtATime")
 	if aws.ToString(got.DeploymentConfigId) != "00000000-0000-0000-0000-000000000001" || got.MinimumHealthyHosts.Type != "MOST_CONCURRENCY" ||
 		got.MinimumHealthyHosts.Value != 1 || got.ComputePlatform != types.ComputePlatformServer {
@@ -117,8 +106,7 @@ func TestCodeDeployPredefinedConfigs(t *testing.T) {
 }
 
 func TestCodeDeployListConfigs(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	want := []string{}
 	for i := range 90 {
 		name := fmt.Sprintf("Custom%02d", 89-i)
@@ -133,13 +121,8 @@ func TestCodeDeployListConfigs(t *testing.T) {
 	}
 	slices.Sort(want)
 
-	var got []string
-	pages := 0
-	for p := codedeploy.NewListDeploymentConfigsPaginator(c, &codedeploy.ListDeploymentConfigsInput{}); p.HasMorePages(); pages++ {
-		out, err := p.NextPage(ctx)
-		fatalIf(t, err)
-		got = append(got, out.DeploymentConfigsList...)
-	}
+	got, pages := allPages(t, codedeploy.NewListDeploymentConfigsPaginator(c, &codedeploy.ListDeploymentConfigsInput{}),
+		func(out *codedeploy.ListDeploymentConfigsOutput) []string { return out.DeploymentConfigsList })
 	if pages != 2 || !slices.Equal(got, want) {
 		t.Fatalf("pages=%d configs=%v, want 2 pages of %v", pages, got, want)
 	}
@@ -160,10 +143,9 @@ func TestCodeDeployConfigLimit(t *testing.T) {
 }
 
 func TestCodeDeployDeleteConfig(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	srv, c := startCodeDeploy(t)
 	db, scope := codeDeployStore(srv)
-	appID := createTestApplication(t, c, "web", "")
+	appID := newApp(t, c, "web", "")
 	for _, name := range []string{"ByGroup", "ByDeployment", "ByOldDeployment", "Free"} {
 		createServerConfig(t, c, name, 1)
 	}

@@ -10,92 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-
-	"github.com/deploytrail/deploytrail/internal/apptest"
 )
-
-const depRole = "arn:aws:iam::123456789012:role/DeploymentsTestRole"
-
-// depEvents is the lifecycle of an in-place target without traffic control.
-var depEvents = []string{"ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"}
-
-// deployEnv starts a server with application "app" and group "dg", which
-// selects the on-premises instances tagged env=prod: the prod ones named
-// here, not "dev-box" (env=dev).
-func deployEnv(t *testing.T, prod ...string) (*apptest.Server, *codedeploy.Client) {
-	t.Helper()
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	noErr(t)(c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app")}))
-	depGroup(t, c, "dg")
-	depInstances(t, c, "prod", prod...)
-	depInstances(t, c, "dev", "dev-box")
-	return srv, c
-}
-
-// depGroup creates a group of app selecting env=prod instances.
-func depGroup(t *testing.T, c *codedeploy.Client, name string) {
-	t.Helper()
-	noErr(t)(c.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("app"),
-		DeploymentGroupName: aws.String(name), ServiceRoleArn: aws.String(depRole),
-		OnPremisesInstanceTagFilters: []types.TagFilter{{Key: aws.String("env"), Value: aws.String("prod"), Type: types.TagFilterTypeKeyAndValue}}}))
-}
-
-// depInstances registers on-premises instances tagged env=env.
-func depInstances(t *testing.T, c *codedeploy.Client, env string, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		noErr(t)(c.RegisterOnPremisesInstance(ctx, &codedeploy.RegisterOnPremisesInstanceInput{InstanceName: aws.String(n),
-			IamUserArn: aws.String("arn:aws:iam::123456789012:user/" + n)}))
-	}
-	for chunk := range slices.Chunk(names, 10) {
-		noErr(t)(c.AddTagsToOnPremisesInstances(ctx, &codedeploy.AddTagsToOnPremisesInstancesInput{InstanceNames: chunk,
-			Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String(env)}}}))
-	}
-}
-
-func depRevision(key string) *types.RevisionLocation {
-	return &types.RevisionLocation{RevisionType: types.RevisionLocationTypeS3,
-		S3Location: &types.S3Location{Bucket: aws.String("bucket"), Key: aws.String(key), BundleType: types.BundleTypeZip}}
-}
-
-// depInput is a request deploying v1.zip to app/dg.
-func depInput() *codedeploy.CreateDeploymentInput {
-	return &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("dg"), Revision: depRevision("v1.zip")}
-}
-
-func createDep(t *testing.T, c *codedeploy.Client, in *codedeploy.CreateDeploymentInput) string {
-	t.Helper()
-	out, err := c.CreateDeployment(ctx, in)
-	fatalIf(t, err)
-	return aws.ToString(out.DeploymentId)
-}
-
-func getDep(t *testing.T, c *codedeploy.Client, id string) *types.DeploymentInfo {
-	t.Helper()
-	out, err := c.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
-	fatalIf(t, err)
-	return out.DeploymentInfo
-}
 
 func stopDep(t *testing.T, c *codedeploy.Client, id string) {
 	t.Helper()
 	noErr(t)(c.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)}))
-}
-
-// succeedDep drives a deployment to success through the state machine,
-// as the deployment engine will.
-func succeedDep(t *testing.T, srv *apptest.Server, id string, targets ...string) {
-	t.Helper()
-	sm := srv.App.CodeDeploy
-	fatalIf(t, sm.StartDeployment(ctx, id))
-	for _, target := range targets {
-		for _, ev := range depEvents {
-			fatalIf(t, sm.TargetEvent(ctx, id, target, ev, "InProgress", nil))
-			fatalIf(t, sm.TargetEvent(ctx, id, target, ev, "Succeeded", nil))
-		}
-	}
-	fatalIf(t, sm.CompleteDeployment(ctx, id, "Succeeded", nil))
 }
 
 func TestCreateDeployment(t *testing.T) {
@@ -130,7 +49,7 @@ func TestCreateDeployment(t *testing.T) {
 	if last := g.DeploymentGroupInfo.LastAttemptedDeployment; last == nil || aws.ToString(last.DeploymentId) != id || last.Status != types.DeploymentStatusCreated {
 		t.Fatalf("LastAttemptedDeployment=%+v, want %s Created", last, id)
 	}
-	rev, err := c.GetApplicationRevision(ctx, &codedeploy.GetApplicationRevisionInput{ApplicationName: aws.String("app"), Revision: depRevision("v1.zip")})
+	rev, err := c.GetApplicationRevision(ctx, &codedeploy.GetApplicationRevisionInput{ApplicationName: aws.String("app"), Revision: s3Revision("bucket", "v1.zip")})
 	fatalIf(t, err)
 	if got := aws.ToString(rev.RevisionInfo.Description); got != "Application revision registered by Deployment ID: "+id {
 		t.Fatalf("implicit registration Description=%q", got)
@@ -149,9 +68,8 @@ func TestCreateDeployment(t *testing.T) {
 
 func TestCreateDeploymentErrors(t *testing.T) {
 	_, c := deployEnv(t)
-	noErr(t)(c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("fn"), ComputePlatform: types.ComputePlatformLambda}))
-	noErr(t)(c.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("fn"),
-		DeploymentGroupName: aws.String("fg"), ServiceRoleArn: aws.String(depRole)}))
+	newApp(t, c, "fn", types.ComputePlatformLambda)
+	newGroup(t, c, "fn", "fg")
 	alarms := make([]types.Alarm, 11)
 	for i := range alarms {
 		alarms[i] = types.Alarm{Name: aws.String(fmt.Sprint("alarm-", i))}
@@ -218,7 +136,7 @@ func TestDeploymentLimitExceeded(t *testing.T) {
 	if !strings.Contains(msg, first) {
 		t.Fatalf("message=%q, want it to name the active deployment %s", msg, first)
 	}
-	depGroup(t, c, "other")
+	newProdGroup(t, c, "other")
 	in := depInput()
 	in.DeploymentGroupName = aws.String("other")
 	createDep(t, c, in) // the limit is per group
@@ -268,7 +186,7 @@ func TestListDeployments(t *testing.T) {
 		stopDep(t, c, id)
 		ids = append(ids, id)
 	}
-	depGroup(t, c, "other")
+	newProdGroup(t, c, "other")
 	in := depInput()
 	in.DeploymentGroupName = aws.String("other")
 	active := createDep(t, c, in)
@@ -327,12 +245,8 @@ func TestListDeployments(t *testing.T) {
 // listDeps lists every page of deployments.
 func listDeps(t *testing.T, c *codedeploy.Client, in *codedeploy.ListDeploymentsInput) (ids []string, pages int) {
 	t.Helper()
-	for p := codedeploy.NewListDeploymentsPaginator(c, in); p.HasMorePages(); pages++ {
-		out, err := p.NextPage(ctx)
-		fatalIf(t, err)
-		ids = append(ids, out.Deployments...)
-	}
-	return ids, pages
+	return allPages(t, codedeploy.NewListDeploymentsPaginator(c, in),
+		func(out *codedeploy.ListDeploymentsOutput) []string { return out.Deployments })
 }
 
 // checkNewestFirst checks that ids are ordered by createTime, newest first.
@@ -386,7 +300,7 @@ func TestStopDeployment(t *testing.T) {
 	t.Run("Rollback", func(t *testing.T) {
 		succeedDep(t, srv, createDep(t, c, depInput()), "web-1", "web-2")
 		in := depInput()
-		in.Revision = depRevision("v2.zip")
+		in.Revision = s3Revision("bucket", "v2.zip")
 		in.AutoRollbackConfiguration = &types.AutoRollbackConfiguration{Enabled: true,
 			Events: []types.AutoRollbackEvent{types.AutoRollbackEventDeploymentStopOnRequest}}
 		id := createDep(t, c, in)
@@ -483,7 +397,7 @@ func TestDeploymentWaiter(t *testing.T) {
 
 func TestDeploymentAuthorization(t *testing.T) {
 	srv, c := deployEnv(t)
-	depGroup(t, c, "other")
+	newProdGroup(t, c, "other")
 	in := depInput()
 	in.DeploymentGroupName = aws.String("other")
 	other := createDep(t, c, in)
@@ -511,9 +425,8 @@ func TestDeploymentAuthorization(t *testing.T) {
 
 func TestLambdaDeployment(t *testing.T) {
 	_, c := deployEnv(t)
-	noErr(t)(c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("fn"), ComputePlatform: types.ComputePlatformLambda}))
-	noErr(t)(c.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("fn"),
-		DeploymentGroupName: aws.String("fg"), ServiceRoleArn: aws.String(depRole)}))
+	newApp(t, c, "fn", types.ComputePlatformLambda)
+	newGroup(t, c, "fn", "fg")
 	id := createDep(t, c, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("fn"), DeploymentGroupName: aws.String("fg"),
 		Revision: &types.RevisionLocation{RevisionType: types.RevisionLocationTypeAppSpecContent, AppSpecContent: &types.AppSpecContent{Content: aws.String("version: 0.0")}}})
 

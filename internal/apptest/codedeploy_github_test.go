@@ -7,29 +7,23 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-
-	"github.com/deploytrail/deploytrail/internal/apptest"
 )
 
 // listTokenNames pages through ListGitHubAccountTokenNames (the SDK has no
 // paginator for it) and returns the names and the number of pages.
 func listTokenNames(tb testing.TB, c *codedeploy.Client) (names []string, pages int) {
 	tb.Helper()
-	in := &codedeploy.ListGitHubAccountTokenNamesInput{}
-	for {
-		out, err := c.ListGitHubAccountTokenNames(ctx, in)
-		fatalIf(tb, err)
-		names, pages = append(names, out.TokenNameList...), pages+1
-		if out.NextToken == nil {
-			return names, pages
+	return pageByToken(tb, func(next *string) ([]string, *string, error) {
+		out, err := c.ListGitHubAccountTokenNames(ctx, &codedeploy.ListGitHubAccountTokenNamesInput{NextToken: next})
+		if err != nil {
+			return nil, nil, err
 		}
-		in.NextToken = out.NextToken
-	}
+		return out.TokenNameList, out.NextToken, nil
+	})
 }
 
 func TestCodeDeployGitHubTokens(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	srv, c := startCodeDeploy(t)
 	db, scope := codeDeployStore(srv)
 	var want []string
 	for i := range 120 {
@@ -73,9 +67,8 @@ func TestCodeDeployGitHubTokens(t *testing.T) {
 }
 
 func TestCodeDeployDeleteResourcesByExternalID(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	createTestApplication(t, c, "web", "")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "web", "")
 	noErr(t)(c.DeleteResourcesByExternalId(ctx, &codedeploy.DeleteResourcesByExternalIdInput{ExternalId: aws.String("stack-1")}))
 	noErr(t)(c.GetApplication(ctx, &codedeploy.GetApplicationInput{ApplicationName: aws.String("web")}))
 }

@@ -17,35 +17,9 @@ import (
 	"github.com/deploytrail/deploytrail/internal/store"
 )
 
-// testRole is a well-formed service role ARN.
-const testRole = "arn:aws:iam::123456789012:role/CodeDeployServiceRole"
-
-// newApp creates a Server application.
-func newApp(tb testing.TB, c *codedeploy.Client, name string) {
-	tb.Helper()
-	noErr(tb)(c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String(name)}))
-}
-
-// newGroup creates a deployment group with only the required members.
-func newGroup(tb testing.TB, c *codedeploy.Client, app, name string) string {
-	tb.Helper()
-	out, err := c.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String(app),
-		DeploymentGroupName: aws.String(name), ServiceRoleArn: aws.String(testRole)})
-	fatalIf(tb, err)
-	return aws.ToString(out.DeploymentGroupId)
-}
-
-func getGroup(tb testing.TB, c *codedeploy.Client, app, name string) *types.DeploymentGroupInfo {
-	tb.Helper()
-	out, err := c.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: aws.String(app), DeploymentGroupName: aws.String(name)})
-	fatalIf(tb, err)
-	return out.DeploymentGroupInfo
-}
-
 func TestDeploymentGroupDefaults(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	id := newGroup(t, c, "App", "DG")
 	g := getGroup(t, c, "App", "DG")
 
@@ -108,9 +82,8 @@ func fullGroup(app, name string) *codedeploy.CreateDeploymentGroupInput {
 }
 
 func TestDeploymentGroupSettings(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	srv, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	noErr(t)(c.CreateDeploymentGroup(ctx, fullGroup("App", "DG")))
 	g := getGroup(t, c, "App", "DG")
 
@@ -142,9 +115,8 @@ func TestDeploymentGroupSettings(t *testing.T) {
 }
 
 func TestCreateDeploymentGroupValidation(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	filter := func(k, v string, typ types.TagFilterType) types.TagFilter {
 		return types.TagFilter{Key: aws.String(k), Value: aws.String(v), Type: typ}
 	}
@@ -262,6 +234,11 @@ func TestCreateDeploymentGroupValidation(t *testing.T) {
 		{"EmptyTagKey", func(in *codedeploy.CreateDeploymentGroupInput) {
 			in.Tags = []types.Tag{{Key: aws.String(""), Value: aws.String("v")}}
 		}, "InvalidTagsToAddException"},
+		// Group tags are what ListTagsForResource returns: TagResource's
+		// character set holds for them too.
+		{"TagCharacterSet", func(in *codedeploy.CreateDeploymentGroupInput) {
+			in.Tags = []types.Tag{{Key: aws.String("team"), Value: aws.String("a*b")}}
+		}, "InvalidTagsToAddException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,10 +257,9 @@ func TestCreateDeploymentGroupValidation(t *testing.T) {
 }
 
 func TestListDeploymentGroups(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
-	newApp(t, c, "Other")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
+	newApp(t, c, "Other", "")
 	newGroup(t, c, "Other", "elsewhere")
 	var want []string
 	for i := range 101 {
@@ -292,18 +268,13 @@ func TestListDeploymentGroups(t *testing.T) {
 		want = append(want, name)
 	}
 
-	var got []string
-	pages := 0
 	p := codedeploy.NewListDeploymentGroupsPaginator(c, &codedeploy.ListDeploymentGroupsInput{ApplicationName: aws.String("App")})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		fatalIf(t, err)
+	got, pages := allPages(t, p, func(page *codedeploy.ListDeploymentGroupsOutput) []string {
 		if aws.ToString(page.ApplicationName) != "App" {
 			t.Fatalf("ApplicationName=%s, want App", aws.ToString(page.ApplicationName))
 		}
-		got = append(got, page.DeploymentGroups...)
-		pages++
-	}
+		return page.DeploymentGroups
+	})
 	if pages != 2 || !slices.Equal(got, want) {
 		t.Fatalf("pages=%d groups=%v, want 2 pages of %v", pages, got, want)
 	}
@@ -325,9 +296,8 @@ func TestListDeploymentGroups(t *testing.T) {
 }
 
 func TestBatchGetDeploymentGroups(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	newGroup(t, c, "App", "a")
 	newGroup(t, c, "App", "b")
 
@@ -365,9 +335,8 @@ func TestBatchGetDeploymentGroups(t *testing.T) {
 }
 
 func TestUpdateDeploymentGroup(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	noErr(t)(c.CreateDeploymentGroup(ctx, fullGroup("App", "DG")))
 	id := aws.ToString(getGroup(t, c, "App", "DG").DeploymentGroupId)
 	newGroup(t, c, "App", "Taken")
@@ -422,18 +391,17 @@ func TestUpdateDeploymentGroup(t *testing.T) {
 }
 
 func TestDeleteDeploymentGroup(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	srv, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	groupID := newGroup(t, c, "App", "DG")
-	db := store.CodeDeploy{DB: srv.App.DB}
-	sc := cd.Scope{Account: srv.Account(), Region: apptest.Region}
+	db, sc := codeDeployStore(srv)
 	app, err := db.Application(ctx, sc, "App")
 	fatalIf(t, err)
 	statuses := map[string]string{"d-CREATED01": "Created", "d-QUEUED001": "Queued", "d-RUNNING01": "InProgress", "d-DONE00001": "Succeeded"}
 	for id, status := range statuses {
 		fatalIf(t, db.InsertDeployment(ctx, &cd.Deployment{Scope: sc, AppID: app.Info.ApplicationID, GroupID: groupID,
-			Info: cd.DeploymentInfo{DeploymentID: id, ApplicationName: "App", DeploymentGroupName: "DG", Status: status, CreateTime: time.Now()}}))
+			Info: cd.DeploymentInfo{DeploymentID: id, ApplicationName: "App", DeploymentGroupName: "DG", Status: status, CreateTime: time.Now(),
+				DeploymentOverview: &cd.DeploymentOverview{Pending: 1}}}))
 	}
 	fatalIf(t, db.PutTargets(ctx, "d-CREATED01", []*cd.InstanceTarget{{DeploymentID: "d-CREATED01", TargetID: "web1", Status: "Pending",
 		LifecycleEvents: []cd.LifecycleEvent{{LifecycleEventName: "Install", Status: "Pending"}}}}))
@@ -464,7 +432,9 @@ func TestDeleteDeploymentGroup(t *testing.T) {
 
 	targets, err := db.Targets(ctx, "d-CREATED01")
 	fatalIf(t, err)
-	if d, _ := db.Deployment(ctx, "d-CREATED01"); targets[0].Status != "Skipped" || d.Info.DeploymentOverview == nil || d.Info.DeploymentOverview.Skipped != 1 {
+	// The overview is recounted from the targets: the Pending one is now Skipped.
+	if d, _ := db.Deployment(ctx, "d-CREATED01"); targets[0].Status != "Skipped" || d.Info.DeploymentOverview == nil ||
+		*d.Info.DeploymentOverview != (cd.DeploymentOverview{Skipped: 1}) {
 		t.Fatalf("target status=%s overview=%+v, want the unstarted target Skipped", targets[0].Status, d.Info.DeploymentOverview)
 	}
 
@@ -482,11 +452,9 @@ func TestDeleteDeploymentGroup(t *testing.T) {
 }
 
 func TestDeploymentGroupDeletedConfig(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
-	db := store.CodeDeploy{DB: srv.App.DB}
-	sc := cd.Scope{Account: srv.Account(), Region: apptest.Region}
+	srv, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
+	db, sc := codeDeployStore(srv)
 	fatalIf(t, db.InsertDeploymentConfig(ctx, &cd.DeploymentConfig{Scope: sc, Info: cd.DeploymentConfigInfo{
 		DeploymentConfigID: "00000000-0000-4000-8000-000000000042", DeploymentConfigName: "Two",
 		MinimumHealthyHosts: &cd.MinimumHealthyHosts{Type: "HOST_COUNT", Value: 2}, CreateTime: time.Now(), ComputePlatform: "Server"}}))
@@ -505,9 +473,8 @@ func TestDeploymentGroupDeletedConfig(t *testing.T) {
 }
 
 func TestDeploymentGroupAuthorization(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	srv, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	newGroup(t, c, "App", "DG")
 	newGroup(t, c, "App", "Other")
 	arn := "arn:aws:codedeploy:us-east-1:" + srv.Account() + ":deploymentgroup:App/DG"
@@ -535,9 +502,8 @@ func TestDeploymentGroupAuthorization(t *testing.T) {
 }
 
 func TestDeploymentGroupLimit(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	newApp(t, c, "App")
+	srv, c := startCodeDeploy(t)
+	newApp(t, c, "App", "")
 	db := store.CodeDeploy{DB: srv.App.DB}
 	app, err := db.Application(ctx, cd.Scope{Account: srv.Account(), Region: apptest.Region}, "App")
 	fatalIf(t, err)

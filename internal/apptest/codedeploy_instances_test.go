@@ -19,29 +19,13 @@ const (
 	testSessionARN = "arn:aws:sts::123456789012:assumed-role/CodeDeployHost/host-session"
 )
 
-// register registers an on-premises instance under an IAM user ARN of
-// the same name.
-func register(tb testing.TB, c *codedeploy.Client, name string) {
-	tb.Helper()
-	noErr(tb)(c.RegisterOnPremisesInstance(ctx, &codedeploy.RegisterOnPremisesInstanceInput{InstanceName: aws.String(name),
-		IamUserArn: aws.String("arn:aws:iam::123456789012:user/" + name)}))
-}
-
-func getInstance(tb testing.TB, c *codedeploy.Client, name string) *types.InstanceInfo {
-	tb.Helper()
-	out, err := c.GetOnPremisesInstance(ctx, &codedeploy.GetOnPremisesInstanceInput{InstanceName: aws.String(name)})
-	fatalIf(tb, err)
-	return out.InstanceInfo
-}
-
 func deregister(tb testing.TB, c *codedeploy.Client, name string) {
 	tb.Helper()
 	noErr(tb)(c.DeregisterOnPremisesInstance(ctx, &codedeploy.DeregisterOnPremisesInstanceInput{InstanceName: aws.String(name)}))
 }
 
 func TestOnPremisesInstanceRegistration(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	srv, c := startCodeDeploy(t)
 	noErr(t)(c.RegisterOnPremisesInstance(ctx, &codedeploy.RegisterOnPremisesInstanceInput{InstanceName: aws.String("web1"), IamUserArn: aws.String(testUserARN)}))
 	noErr(t)(c.RegisterOnPremisesInstance(ctx, &codedeploy.RegisterOnPremisesInstanceInput{InstanceName: aws.String("web2"), IamSessionArn: aws.String(testSessionARN)}))
 
@@ -103,8 +87,7 @@ func TestOnPremisesInstanceRegistration(t *testing.T) {
 }
 
 func TestRegisterOnPremisesInstanceValidation(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	tests := []struct {
 		name, instance, user, session, code string
 	}{
@@ -144,11 +127,8 @@ func tagsOf(tb testing.TB, c *codedeploy.Client, name string) string {
 	return strings.Join(pairs, ",")
 }
 
-func tag(k, v string) types.Tag { return types.Tag{Key: aws.String(k), Value: aws.String(v)} }
-
 func TestOnPremisesInstanceTags(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	register(t, c, "a")
 	register(t, c, "b")
 	register(t, c, "gone")
@@ -214,8 +194,7 @@ func TestOnPremisesInstanceTags(t *testing.T) {
 }
 
 func TestListOnPremisesInstances(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	var all []string
 	for i := range 105 {
 		name := fmt.Sprintf("host-%03d", i)
@@ -223,25 +202,22 @@ func TestListOnPremisesInstances(t *testing.T) {
 		all = append(all, name)
 	}
 	deregister(t, c, "host-000")
-	noErr(t)(c.AddTagsToOnPremisesInstances(ctx, &codedeploy.AddTagsToOnPremisesInstancesInput{InstanceNames: []string{"host-001", "host-002"},
-		Tags: []types.Tag{tag("env", "prod")}}))
-	noErr(t)(c.AddTagsToOnPremisesInstances(ctx, &codedeploy.AddTagsToOnPremisesInstancesInput{InstanceNames: []string{"host-003"},
-		Tags: []types.Tag{tag("role", "db")}}))
+	tagInstances(t, c, testTags("env", "prod"), "host-001", "host-002")
+	tagInstances(t, c, testTags("role", "db"), "host-003")
 
 	// The SDK has no paginator for ListOnPremisesInstances: follow
 	// nextToken by hand.
 	list := func(t *testing.T, in *codedeploy.ListOnPremisesInstancesInput) []string {
 		t.Helper()
-		var names []string
-		for {
+		names, _ := pageByToken(t, func(next *string) ([]string, *string, error) {
+			in.NextToken = next
 			page, err := c.ListOnPremisesInstances(ctx, in)
-			fatalIf(t, err)
-			names = append(names, page.InstanceNames...)
-			if page.NextToken == nil {
-				return names
+			if err != nil {
+				return nil, nil, err
 			}
-			in.NextToken = page.NextToken
-		}
+			return page.InstanceNames, page.NextToken, nil
+		})
+		return names
 	}
 	tests := []struct {
 		name string
@@ -288,8 +264,7 @@ func TestListOnPremisesInstances(t *testing.T) {
 }
 
 func TestBatchGetOnPremisesInstances(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	_, c := startCodeDeploy(t)
 	register(t, c, "a")
 	register(t, c, "b")
 	deregister(t, c, "b")

@@ -13,22 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
-	"github.com/deploytrail/deploytrail/internal/apptest"
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 )
-
-// s3Revision is a zip bundle in a bucket.
-func s3Revision(bucket, key string) *types.RevisionLocation {
-	return &types.RevisionLocation{RevisionType: types.RevisionLocationTypeS3, S3Location: &types.S3Location{
-		Bucket: aws.String(bucket), Key: aws.String(key), BundleType: types.BundleTypeZip}}
-}
-
-// registerS3Revision registers a zip bundle with an application.
-func registerS3Revision(tb testing.TB, c *codedeploy.Client, app, bucket, key, description string) {
-	tb.Helper()
-	noErr(tb)(c.RegisterApplicationRevision(ctx, &codedeploy.RegisterApplicationRevisionInput{ApplicationName: aws.String(app),
-		Revision: s3Revision(bucket, key), Description: aws.String(description)}))
-}
 
 // getTestRevision returns a registered revision's information.
 func getTestRevision(tb testing.TB, c *codedeploy.Client, app string, rev *types.RevisionLocation) *codedeploy.GetApplicationRevisionOutput {
@@ -39,9 +25,8 @@ func getTestRevision(tb testing.TB, c *codedeploy.Client, app string, rev *types
 }
 
 func TestCodeDeployRegisterRevision(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	createTestApplication(t, c, "web", "")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "web", "")
 	registerS3Revision(t, c, "web", "bundles", "web/v1.zip", "first")
 	first := getTestRevision(t, c, "web", s3Revision("bundles", "web/v1.zip"))
 
@@ -95,9 +80,8 @@ func TestCodeDeployRegisterRevision(t *testing.T) {
 }
 
 func TestCodeDeployAppSpecContentRevision(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	createTestApplication(t, c, "fn", types.ComputePlatformLambda)
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "fn", types.ComputePlatformLambda)
 	const content = "version: 0.0\nResources: []\n"
 	rev := &types.RevisionLocation{RevisionType: types.RevisionLocationTypeAppSpecContent, AppSpecContent: &types.AppSpecContent{Content: aws.String(content)}}
 	noErr(t)(c.RegisterApplicationRevision(ctx, &codedeploy.RegisterApplicationRevisionInput{ApplicationName: aws.String("fn"), Revision: rev}))
@@ -117,9 +101,8 @@ func TestCodeDeployAppSpecContentRevision(t *testing.T) {
 }
 
 func TestCodeDeployRevisionGroups(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	id := createTestApplication(t, c, "web", "")
+	srv, c := startCodeDeploy(t)
+	id := newApp(t, c, "web", "")
 	registerS3Revision(t, c, "web", "b", "live.zip", "")
 	registerS3Revision(t, c, "web", "b", "old.zip", "")
 	// Deployments set a group's target revision; here the store does.
@@ -176,21 +159,18 @@ func TestCodeDeployRevisionGroups(t *testing.T) {
 // S3 keys in order.
 func listRevisionKeys(tb testing.TB, c *codedeploy.Client, in *codedeploy.ListApplicationRevisionsInput) []string {
 	tb.Helper()
+	revs, _ := allPages(tb, codedeploy.NewListApplicationRevisionsPaginator(c, in),
+		func(out *codedeploy.ListApplicationRevisionsOutput) []types.RevisionLocation { return out.Revisions })
 	keys := []string{}
-	for p := codedeploy.NewListApplicationRevisionsPaginator(c, in); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		fatalIf(tb, err)
-		for _, r := range out.Revisions {
-			keys = append(keys, aws.ToString(r.S3Location.Key))
-		}
+	for _, r := range revs {
+		keys = append(keys, aws.ToString(r.S3Location.Key))
 	}
 	return keys
 }
 
 func TestCodeDeployListRevisions(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
-	createTestApplication(t, c, "web", "")
+	_, c := startCodeDeploy(t)
+	newApp(t, c, "web", "")
 	var early, late []string
 	for i := range 70 {
 		early = append(early, fmt.Sprintf("early/%02d.zip", i))

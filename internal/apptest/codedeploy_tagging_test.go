@@ -12,15 +12,6 @@ import (
 	"github.com/deploytrail/deploytrail/internal/apptest"
 )
 
-// testTags turns k=v pairs into tags.
-func testTags(pairs ...string) []types.Tag {
-	var tags []types.Tag
-	for i := 0; i < len(pairs); i += 2 {
-		tags = append(tags, types.Tag{Key: aws.String(pairs[i]), Value: aws.String(pairs[i+1])})
-	}
-	return tags
-}
-
 // listTestTags returns a resource's tags as k=v strings.
 func listTestTags(tb testing.TB, c *codedeploy.Client, arn string) []string {
 	tb.Helper()
@@ -37,8 +28,7 @@ func listTestTags(tb testing.TB, c *codedeploy.Client, arn string) []string {
 }
 
 func TestCodeDeployTagging(t *testing.T) {
-	srv := apptest.Start(t)
-	c := srv.CodeDeploy(srv.Root)
+	srv, c := startCodeDeploy(t)
 	arn := "arn:aws:codedeploy:us-east-1:" + srv.Account() + ":"
 	noErr(t)(c.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("web"), Tags: testTags("team", "a", "env", "prod")}))
 	noErr(t)(c.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("dg"),
@@ -121,7 +111,7 @@ func TestCodeDeployTaggingAccess(t *testing.T) {
 	srv := apptest.Start(t)
 	arn := "arn:aws:codedeploy:us-east-1:" + srv.Account() + ":application:"
 	for _, name := range []string{"mine", "theirs"} {
-		createTestApplication(t, srv.CodeDeploy(srv.Root), name, "")
+		newApp(t, srv.CodeDeploy(srv.Root), name, "")
 	}
 	c := srv.CodeDeploy(newUser(t, srv, "tagger", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":["codedeploy:TagResource","codedeploy:ListTagsForResource"],"Resource":"`+arn+`mine"}]}`))

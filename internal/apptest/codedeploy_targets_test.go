@@ -17,30 +17,23 @@ func startedDep(t *testing.T) (*codedeploy.Client, string) {
 	t.Helper()
 	srv, c := deployEnv(t, "web-1", "web-2", "web-3")
 	id := createDep(t, c, depInput())
-	sm := srv.App.CodeDeploy
-	fatalIf(t, sm.StartDeployment(ctx, id))
-	for _, ev := range depEvents {
-		fatalIf(t, sm.TargetEvent(ctx, id, "web-1", ev, "Succeeded", nil))
-	}
-	fatalIf(t, sm.TargetEvent(ctx, id, "web-2", "ApplicationStop", "InProgress", nil))
+	fatalIf(t, srv.App.CodeDeploy.StartDeployment(ctx, id))
+	runTarget(t, srv, id, "web-1")
+	fatalIf(t, srv.App.CodeDeploy.TargetEvent(ctx, id, "web-2", "ApplicationStop", "InProgress", nil))
 	return c, id
 }
 
 // listTargets lists every page of a deployment's target ids.
 func listTargets(t *testing.T, c *codedeploy.Client, id string, filters map[string][]string) []string {
 	t.Helper()
-	var ids []string
-	// The SDK has no paginator for ListDeploymentTargets.
-	in := &codedeploy.ListDeploymentTargetsInput{DeploymentId: aws.String(id), TargetFilters: filters}
-	for {
-		out, err := c.ListDeploymentTargets(ctx, in)
-		fatalIf(t, err)
-		ids = append(ids, out.TargetIds...)
-		if out.NextToken == nil {
-			return ids
+	ids, _ := pageByToken(t, func(next *string) ([]string, *string, error) {
+		out, err := c.ListDeploymentTargets(ctx, &codedeploy.ListDeploymentTargetsInput{DeploymentId: aws.String(id), TargetFilters: filters, NextToken: next})
+		if err != nil {
+			return nil, nil, err
 		}
-		in.NextToken = out.NextToken
-	}
+		return out.TargetIds, out.NextToken, nil
+	})
+	return ids
 }
 
 func TestDeploymentTargetsNotStarted(t *testing.T) {
@@ -214,7 +207,7 @@ func TestDeploymentTargetsPaged(t *testing.T) {
 	for i := range 101 {
 		names = append(names, fmt.Sprintf("host-%03d", i))
 	}
-	depInstances(t, c, "prod", names...)
+	registerTagged(t, c, testTags("env", "prod"), names...)
 	id := createDep(t, c, depInput())
 	fatalIf(t, srv.App.CodeDeploy.StartDeployment(ctx, id))
 	if d := getDep(t, c, id); d.DeploymentOverview.Pending != 101 {

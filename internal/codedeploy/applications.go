@@ -107,18 +107,6 @@ func applicationExists(name string) error {
 	return errorf(CodeApplicationAlreadyExists, "Application already exists: %s", name)
 }
 
-// checkComputePlatform defaults an empty platform to Server and refuses
-// one outside the enum with InvalidComputePlatformException.
-func checkComputePlatform(p string) (string, error) {
-	switch p {
-	case "":
-		return PlatformServer, nil
-	case PlatformServer, PlatformLambda, PlatformECS:
-		return p, nil
-	}
-	return "", errorf(CodeInvalidComputePlatform, "The compute platform %s is not valid: use Server, Lambda or ECS.", p)
-}
-
 // GetApplication returns an application.
 func (s *Service) GetApplication(ctx context.Context, in *GetApplicationInput) (*GetApplicationOutput, error) {
 	a, err := s.application(ctx, in.ApplicationName)
@@ -147,16 +135,6 @@ func (s *Service) BatchGetApplications(ctx context.Context, in *BatchGetApplicat
 		out.ApplicationsInfo = append(out.ApplicationsInfo, a.Info)
 	}
 	return out, nil
-}
-
-// uniqueStrings drops repeats, keeping the first of each.
-func uniqueStrings(list []string) []string {
-	seen := make(map[string]bool, len(list))
-	return slices.DeleteFunc(slices.Clone(list), func(v string) bool {
-		dup := seen[v]
-		seen[v] = true
-		return dup
-	})
 }
 
 // ListApplications lists the caller's application names in order.

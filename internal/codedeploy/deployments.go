@@ -17,36 +17,18 @@ import (
 
 // Error codes of the deployment operations.
 const (
-	CodeDeploymentLimitExceeded     = "DeploymentLimitExceededException"
-	CodeInvalidFileExistsBehavior   = "InvalidFileExistsBehaviorException"
-	CodeInvalidTargetInstances      = "InvalidTargetInstancesException"
-	CodeInvalidIgnoreStopFailures   = "InvalidIgnoreApplicationStopFailuresValueException"
-	CodeInvalidUpdateOutdatedOnly   = "InvalidUpdateOutdatedInstancesOnlyValueException"
-	CodeInvalidDeploymentStatus     = "InvalidDeploymentStatusException"
-	CodeInvalidTimeRange            = "InvalidTimeRangeException"
-	CodeDeploymentAlreadyCompleted  = "DeploymentAlreadyCompletedException"
-	CodeUnsupportedDeploymentAction = "UnsupportedActionForDeploymentTypeException"
-	CodeDeploymentNotReady          = "DeploymentIsNotInReadyStateException"
-	CodeInvalidDeploymentWaitType   = "InvalidDeploymentWaitTypeException"
-	CodeInvalidHookExecutionStatus  = "InvalidLifecycleEventHookExecutionStatusException"
-	CodeInvalidHookExecutionID      = "InvalidLifecycleEventHookExecutionIdException"
-)
-
-// The alarm and rollback codes are shared with the deployment group
-// operations; they are unexported here so that this file builds whatever
-// groups.go declares.
-const (
-	codeInvalidAlarmConfig        = "InvalidAlarmConfigException"
-	codeAlarmsLimitExceeded       = "AlarmsLimitExceededException"
-	codeInvalidAutoRollbackConfig = "InvalidAutoRollbackConfigException"
+	CodeDeploymentLimitExceeded   = "DeploymentLimitExceededException"
+	CodeInvalidFileExistsBehavior = "InvalidFileExistsBehaviorException"
+	CodeInvalidTargetInstances    = "InvalidTargetInstancesException"
+	CodeInvalidIgnoreStopFailures = "InvalidIgnoreApplicationStopFailuresValueException"
+	CodeInvalidUpdateOutdatedOnly = "InvalidUpdateOutdatedInstancesOnlyValueException"
+	CodeInvalidTimeRange          = "InvalidTimeRangeException"
 )
 
 // Limits of a deployment request (spec §2.3).
 const (
 	maxDescriptionLength = 256
 	maxBatchDeployments  = 100
-	maxAlarms            = 10
-	maxAlarmNameLength   = 255
 )
 
 // Deployment creators (DeploymentCreator).
@@ -55,26 +37,7 @@ const (
 	CreatorRollback = "codeDeployRollback"
 )
 
-// StopDeployment's answers (StopStatus) and AWS's message for a stop that
-// took effect at once.
-const (
-	stopPending     = "Pending"
-	stopSucceeded   = "Succeeded"
-	stopDoneMessage = "No more commands will be scheduled for execution in the deployment instances"
-	stopWaitMessage = "The deployment will stop once the lifecycle events in progress complete"
-)
-
-// Events that trigger an automatic rollback (AutoRollbackEvent).
-const (
-	rollbackOnStop   = "DEPLOYMENT_STOP_ON_REQUEST"
-	rollbackOnAlarm  = "DEPLOYMENT_STOP_ON_ALARM"
-	rollbackOnFailed = "DEPLOYMENT_FAILURE"
-)
-
-var (
-	fileExistsBehaviors = []string{"DISALLOW", "OVERWRITE", "RETAIN"}
-	autoRollbackEvents  = []string{rollbackOnFailed, rollbackOnAlarm, rollbackOnStop}
-)
+var fileExistsBehaviors = []string{"DISALLOW", "OVERWRITE", "RETAIN"}
 
 type (
 	// CreateDeploymentInput is CreateDeployment's request.
@@ -137,10 +100,6 @@ func (s *Service) registerDeployments() {
 	awsproto.Handle(s.API, "GetDeployment", s.GetDeployment)
 	awsproto.Handle(s.API, "BatchGetDeployments", s.BatchGetDeployments)
 	awsproto.Handle(s.API, "ListDeployments", s.ListDeployments)
-	awsproto.Handle(s.API, "StopDeployment", s.StopDeployment)
-	awsproto.Handle(s.API, "ContinueDeployment", s.ContinueDeployment)
-	awsproto.Handle(s.API, "SkipWaitTimeForInstanceTermination", s.SkipWaitTimeForInstanceTermination)
-	awsproto.Handle(s.API, "PutLifecycleEventHookExecutionStatus", s.PutLifecycleEventHookExecutionStatus)
 }
 
 // CreateDeployment creates a deployment in state Created with its targets
@@ -149,7 +108,7 @@ func (s *Service) registerDeployments() {
 func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInput) (*CreateDeploymentOutput, error) {
 	var id string
 	err := s.store.Tx(ctx, func(ctx context.Context) error {
-		app, g, err := s.deploymentTarget(ctx, in)
+		app, g, err := s.appGroup(ctx, in.ApplicationName, in.DeploymentGroupName)
 		if err != nil {
 			return err
 		}
@@ -171,28 +130,12 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 	return &CreateDeploymentOutput{DeploymentID: id}, nil
 }
 
-// deploymentTarget resolves the application and group a request deploys to.
-func (s *Service) deploymentTarget(ctx context.Context, in *CreateDeploymentInput) (*Application, *DeploymentGroup, error) {
-	app, err := s.application(ctx, in.ApplicationName)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := s.group(ctx, app, in.DeploymentGroupName)
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, g, nil
-}
-
 // planDeployment checks a request (spec §4.5 steps 2–5) and returns the
 // deployment it creates, with every effective setting filled in.
 func (s *Service) planDeployment(ctx context.Context, in *CreateDeploymentInput, app *Application, g *DeploymentGroup) (*Deployment, error) {
 	platform := platformOf(app)
 	style := effectiveStyle(g, platform)
-	if err := checkDeploymentOptions(in, platform, style); err != nil {
-		return nil, err
-	}
-	rev, err := deploymentRevision(in.Revision, g, platform)
+	rev, err := checkDeploymentRequest(in, g, platform, style)
 	if err != nil {
 		return nil, err
 	}
@@ -200,19 +143,35 @@ func (s *Service) planDeployment(ctx context.Context, in *CreateDeploymentInput,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTargetInstances(in.TargetInstances, style); err != nil {
-		return nil, err
-	}
-	if err := checkAlarmOverride(in.OverrideAlarmConfiguration); err != nil {
-		return nil, err
-	}
-	if err := checkRollbackOverride(in.AutoRollbackConfiguration); err != nil {
+	if err := checkDeploymentOverrides(in, style); err != nil {
 		return nil, err
 	}
 	d := &Deployment{Scope: app.Scope, AppID: app.Info.ApplicationID, GroupID: g.Info.DeploymentGroupID,
 		Info: newDeploymentInfo(in, g, platform, style)}
 	d.Info.Revision, d.Info.DeploymentConfigName, d.Info.CreateTime = rev, config, s.now()
 	return d, nil
+}
+
+// checkDeploymentRequest checks the request's options and revision,
+// which need no store, and returns the revision to deploy.
+func checkDeploymentRequest(in *CreateDeploymentInput, g *DeploymentGroup, platform string, style *DeploymentStyle) (*RevisionLocation, error) {
+	if err := checkDeploymentOptions(in, platform, style); err != nil {
+		return nil, err
+	}
+	return deploymentRevision(in.Revision, g, platform)
+}
+
+// checkDeploymentOverrides checks what the request overrides of its
+// group: the replacement fleet, alarms and automatic rollback. It needs
+// no store.
+func checkDeploymentOverrides(in *CreateDeploymentInput, style *DeploymentStyle) error {
+	if err := checkTargetInstances(in.TargetInstances, style); err != nil {
+		return err
+	}
+	if err := checkAlarmOverride(in.OverrideAlarmConfiguration); err != nil {
+		return err
+	}
+	return checkRollbackOverride(in.AutoRollbackConfiguration)
 }
 
 // newDeploymentInfo copies the request's and the group's settings into
@@ -239,27 +198,15 @@ func newDeploymentInfo(in *CreateDeploymentInput, g *DeploymentGroup, platform s
 	return info
 }
 
-// platformOf is an application's compute platform; records made before it
-// was stored are Server.
-func platformOf(app *Application) string { return cmp.Or(app.Info.ComputePlatform, PlatformServer) }
-
 // effectiveStyle is the group's deployment style with the platform's
-// defaults for what it leaves out: in-place without traffic control for
-// Server, blue/green with traffic control for Lambda and ECS.
+// defaults (defaultStyle) for what it leaves out.
 func effectiveStyle(g *DeploymentGroup, platform string) *DeploymentStyle {
-	style := DeploymentStyle{DeploymentType: "IN_PLACE", DeploymentOption: "WITHOUT_TRAFFIC_CONTROL"}
-	if platform != PlatformServer {
-		style = DeploymentStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"}
-	}
+	style := defaultStyle(platform)
 	if gs := g.Info.DeploymentStyle; gs != nil {
 		style.DeploymentType = cmp.Or(gs.DeploymentType, style.DeploymentType)
 		style.DeploymentOption = cmp.Or(gs.DeploymentOption, style.DeploymentOption)
 	}
 	return &style
-}
-
-func isBlueGreen(style *DeploymentStyle) bool {
-	return style != nil && style.DeploymentType == "BLUE_GREEN"
 }
 
 // checkDeploymentOptions checks the request's scalar options.
@@ -306,18 +253,6 @@ func (s *Service) deploymentConfig(ctx context.Context, name string, g *Deployme
 	return name, nil
 }
 
-// defaultConfig is the config of a deployment that names none and whose
-// group names none.
-func defaultConfig(platform string) string {
-	switch platform {
-	case PlatformLambda:
-		return predefinedPrefix + "LambdaAllAtOnce"
-	case PlatformECS:
-		return predefinedPrefix + "ECSAllAtOnce"
-	}
-	return DefaultConfigName
-}
-
 // checkTargetInstances refuses a replacement fleet for in-place
 // deployments; an empty targetInstances counts as none.
 func checkTargetInstances(t *TargetInstances, style *DeploymentStyle) error {
@@ -326,48 +261,6 @@ func checkTargetInstances(t *TargetInstances, style *DeploymentStyle) error {
 	}
 	if len(t.TagFilters) > 0 || len(t.AutoScalingGroups) > 0 || (t.EC2TagSet != nil && len(t.EC2TagSet.List) > 0) {
 		return errorf(CodeInvalidTargetInstances, "Target instances can only be specified for blue/green deployments.")
-	}
-	return nil
-}
-
-// checkAlarmOverride applies the alarm rules of groups (spec §2.3) to a
-// deployment's overrideAlarmConfiguration.
-func checkAlarmOverride(c *AlarmConfiguration) error {
-	if c == nil {
-		return nil
-	}
-	if len(c.Alarms) > maxAlarms {
-		return errorf(codeAlarmsLimitExceeded, "The maximum number of alarms (%d) was exceeded.", maxAlarms)
-	}
-	if c.Enabled && len(c.Alarms) == 0 {
-		return errorf(codeInvalidAlarmConfig, "The alarm configuration is enabled, but the alarm list is empty.")
-	}
-	seen := map[string]bool{}
-	for _, a := range c.Alarms {
-		switch {
-		case a.Name == "" || len(a.Name) > maxAlarmNameLength:
-			return errorf(codeInvalidAlarmConfig, "An alarm name must be 1 to %d characters long.", maxAlarmNameLength)
-		case seen[a.Name]:
-			return errorf(codeInvalidAlarmConfig, "The alarm %s is listed twice.", a.Name)
-		}
-		seen[a.Name] = true
-	}
-	return nil
-}
-
-// checkRollbackOverride refuses unknown rollback events and an enabled
-// configuration without events.
-func checkRollbackOverride(c *AutoRollbackConfiguration) error {
-	if c == nil {
-		return nil
-	}
-	for _, e := range c.Events {
-		if !slices.Contains(autoRollbackEvents, e) {
-			return errorf(codeInvalidAutoRollbackConfig, "Invalid automatic rollback event: %s", e)
-		}
-	}
-	if c.Enabled && len(c.Events) == 0 {
-		return errorf(codeInvalidAutoRollbackConfig, "Automatic rollback is enabled, but no event is specified.")
 	}
 	return nil
 }
@@ -479,11 +372,7 @@ func (s *Service) deploymentFilter(ctx context.Context, in *ListDeploymentsInput
 	case in.ApplicationName == "" && in.DeploymentGroupName != "":
 		return f, errorf(CodeApplicationNameRequired, "Application name is required when a deployment group name is given.")
 	case in.ApplicationName != "":
-		app, err := s.application(ctx, in.ApplicationName)
-		if err != nil {
-			return f, err
-		}
-		g, err := s.group(ctx, app, in.DeploymentGroupName)
+		_, g, err := s.appGroup(ctx, in.ApplicationName, in.DeploymentGroupName)
 		if err != nil {
 			return f, err
 		}
@@ -501,153 +390,4 @@ func (s *Service) deploymentFilter(ctx context.Context, in *ListDeploymentsInput
 		f.From, f.To = r.Start, r.End
 	}
 	return f, nil
-}
-
-type (
-	// StopDeploymentInput names the deployment to stop; autoRollbackEnabled
-	// absent means "as the rollback configuration says".
-	StopDeploymentInput struct {
-		DeploymentID        string `json:"deploymentId"`
-		AutoRollbackEnabled *bool  `json:"autoRollbackEnabled"`
-	}
-	// StopDeploymentOutput says whether the stop took effect (Succeeded) or
-	// waits for running lifecycle events (Pending).
-	StopDeploymentOutput struct {
-		Status        string `json:"status"`
-		StatusMessage string `json:"statusMessage"`
-	}
-	// ContinueDeploymentInput resumes a waiting blue/green deployment.
-	ContinueDeploymentInput struct {
-		DeploymentID       string `json:"deploymentId"`
-		DeploymentWaitType string `json:"deploymentWaitType"`
-	}
-	// SkipWaitTimeInput names a blue/green deployment.
-	SkipWaitTimeInput struct {
-		DeploymentID string `json:"deploymentId"`
-	}
-	// PutHookStatusInput reports a Lambda/ECS validation hook's outcome.
-	PutHookStatusInput struct {
-		DeploymentID                  string `json:"deploymentId"`
-		LifecycleEventHookExecutionID string `json:"lifecycleEventHookExecutionId"`
-		Status                        string `json:"status"`
-	}
-	// PutHookStatusOutput echoes the hook execution id.
-	PutHookStatusOutput struct {
-		LifecycleEventHookExecutionID string `json:"lifecycleEventHookExecutionId"`
-	}
-)
-
-// StopDeployment stops a deployment (spec §4.5, §6.9 for the rollback).
-func (s *Service) StopDeployment(ctx context.Context, in *StopDeploymentInput) (*StopDeploymentOutput, error) {
-	var waiting bool
-	err := s.store.Tx(ctx, func(ctx context.Context) error {
-		d, err := s.deployment(ctx, in.DeploymentID)
-		if err != nil {
-			return err
-		}
-		if err := checkActive(d); err != nil {
-			return err
-		}
-		if _, err := s.store.DeploymentGroupByID(ctx, d.GroupID); errors.Is(err, ErrNotFound) {
-			return errorf(CodeDeploymentGroupDoesNotExist, "The deployment group %s of deployment %s no longer exists.", d.Info.DeploymentGroupName, d.Info.DeploymentID)
-		} else if err != nil {
-			return err
-		}
-		rollback := rollsBack(&d.Info, StatusStopped, manualStop())
-		if in.AutoRollbackEnabled != nil {
-			rollback = *in.AutoRollbackEnabled && d.Info.Creator != CreatorRollback
-		}
-		waiting, err = s.stop(ctx, d, rollback)
-		return err
-	})
-	switch {
-	case err != nil:
-		return nil, err
-	case waiting:
-		return &StopDeploymentOutput{Status: stopPending, StatusMessage: stopWaitMessage}, nil
-	}
-	return &StopDeploymentOutput{Status: stopSucceeded, StatusMessage: stopDoneMessage}, nil
-}
-
-// checkActive refuses a deployment that has ended.
-func checkActive(d *Deployment) error {
-	if !slices.Contains(activeStatuses, d.Info.Status) {
-		return errorf(CodeDeploymentAlreadyCompleted, "The deployment %s has already completed.", d.Info.DeploymentID)
-	}
-	return nil
-}
-
-// checkBlueGreen refuses the blue/green-only actions on in-place
-// deployments.
-func checkBlueGreen(d *Deployment) error {
-	if !isBlueGreen(d.Info.DeploymentStyle) {
-		return errorf(CodeUnsupportedDeploymentAction, "The deployment %s is an in-place deployment; this action is only supported for blue/green deployments.", d.Info.DeploymentID)
-	}
-	return nil
-}
-
-// ContinueDeployment lets a blue/green deployment waiting in Ready reroute
-// traffic (READY_WAIT), or end its wait before terminating the original
-// instances (TERMINATION_WAIT). Checks run id, wait type, completion, then
-// deployment type: an ended in-place deployment reports that it ended.
-func (s *Service) ContinueDeployment(ctx context.Context, in *ContinueDeploymentInput) (*done, error) {
-	return ok, s.store.Tx(ctx, func(ctx context.Context) error {
-		d, err := s.deployment(ctx, in.DeploymentID)
-		if err != nil {
-			return err
-		}
-		wait := cmp.Or(in.DeploymentWaitType, "READY_WAIT")
-		if wait != "READY_WAIT" && wait != "TERMINATION_WAIT" {
-			return errorf(CodeInvalidDeploymentWaitType, "Invalid deployment wait type: %s", wait)
-		}
-		if err := cmp.Or(checkActive(d), checkBlueGreen(d)); err != nil {
-			return err
-		}
-		switch {
-		case wait == "READY_WAIT" && d.Info.Status != StatusReady:
-			return errorf(CodeDeploymentNotReady, "The deployment %s is not in the Ready state.", d.Info.DeploymentID)
-		case wait == "READY_WAIT":
-			d.Info.Status = StatusInProgress
-		case !d.Info.InstanceTerminationWaitTimeStarted:
-			return errorf(CodeInvalidDeploymentStatus, "The deployment %s is not waiting to terminate the original instances.", d.Info.DeploymentID)
-		default:
-			d.Info.InstanceTerminationWaitTimeStarted = false
-		}
-		return s.store.UpdateDeployment(ctx, d)
-	})
-}
-
-// SkipWaitTimeForInstanceTermination (deprecated) ends a blue/green
-// deployment's wait before terminating the original instances. Checks run
-// id, not started, completion, then deployment type.
-func (s *Service) SkipWaitTimeForInstanceTermination(ctx context.Context, in *SkipWaitTimeInput) (*done, error) {
-	return ok, s.store.Tx(ctx, func(ctx context.Context) error {
-		d, err := s.deployment(ctx, in.DeploymentID)
-		if err != nil {
-			return err
-		}
-		if err := cmp.Or(checkStarted(d), checkActive(d), checkBlueGreen(d)); err != nil || !d.Info.InstanceTerminationWaitTimeStarted {
-			return err
-		}
-		d.Info.InstanceTerminationWaitTimeStarted = false
-		return s.store.UpdateDeployment(ctx, d)
-	})
-}
-
-// PutLifecycleEventHookExecutionStatus reports a Lambda or ECS validation
-// hook's outcome. Lambda and ECS deployments are not executed here, so no
-// hook execution ever exists: a well-formed report of one is refused with
-// InvalidLifecycleEventHookExecutionIdException.
-func (s *Service) PutLifecycleEventHookExecutionStatus(ctx context.Context, in *PutHookStatusInput) (*PutHookStatusOutput, error) {
-	d, err := s.deployment(ctx, in.DeploymentID)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case d.Info.ComputePlatform == PlatformServer:
-		return nil, errorf(CodeUnsupportedDeploymentAction, "Lifecycle event hooks are only supported for Lambda and ECS deployments.")
-	case in.Status != StatusSucceeded && in.Status != StatusFailed:
-		return nil, errorf(CodeInvalidHookExecutionStatus, "The status must be Succeeded or Failed, not %s.", in.Status)
-	}
-	return nil, errorf(CodeInvalidHookExecutionID, "No lifecycle event hook execution %s was found for deployment %s.", in.LifecycleEventHookExecutionID, d.Info.DeploymentID)
 }

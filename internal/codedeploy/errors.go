@@ -6,8 +6,10 @@ import (
 	"github.com/deploytrail/deploytrail/internal/awserr"
 )
 
-// Error codes shared across the operations (each is a model exception
-// shape; an operation file declares the codes only it uses).
+// Error codes that more than one file raises, including those of the
+// shared name, lookup and token checks that nearly every operation goes
+// through. Each is a model exception shape; a file declares the codes only
+// it raises.
 const (
 	CodeApplicationNameRequired     = "ApplicationNameRequiredException"
 	CodeInvalidApplicationName      = "InvalidApplicationNameException"
@@ -21,18 +23,17 @@ const (
 	CodeDeploymentIDRequired        = "DeploymentIdRequiredException"
 	CodeInvalidDeploymentID         = "InvalidDeploymentIdException"
 	CodeDeploymentDoesNotExist      = "DeploymentDoesNotExistException"
-	CodeInstanceNameRequired        = "InstanceNameRequiredException"
-	CodeInvalidInstanceName         = "InvalidInstanceNameException"
 	CodeRevisionRequired            = "RevisionRequiredException"
 	CodeInvalidRevision             = "InvalidRevisionException"
-	CodeRevisionDoesNotExist        = "RevisionDoesNotExistException"
 	CodeDescriptionTooLong          = "DescriptionTooLongException"
 	CodeBatchLimitExceeded          = "BatchLimitExceededException"
 	CodeInvalidNextToken            = "InvalidNextTokenException"
 	CodeInvalidTag                  = "InvalidTagException"
 	CodeInvalidTagsToAdd            = "InvalidTagsToAddException"
+	CodeTagRequired                 = "TagRequiredException"
 	CodeInvalidComputePlatform      = "InvalidComputePlatformException"
 	CodeInvalidInput                = "InvalidInputException"
+	CodeInvalidDeploymentStatus     = "InvalidDeploymentStatusException"
 )
 
 func errorf(code, format string, args ...any) error {

@@ -11,10 +11,11 @@ import (
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
 
-// Exceptions only the on-premises instance operations raise. They stay
-// unexported here (other operation files declare their own) until the
-// codes used by several files move to errors.go.
+// Exceptions only the on-premises instance operations raise.
 const (
+	CodeInstanceNameRequired = "InstanceNameRequiredException"
+	CodeInvalidInstanceName  = "InvalidInstanceNameException"
+
 	codeOnPremNameTaken           = "InstanceNameAlreadyRegisteredException"
 	codeOnPremNotRegistered       = "InstanceNotRegisteredException"
 	codeOnPremIAMARNRequired      = "IamArnRequiredException"
@@ -25,7 +26,6 @@ const (
 	codeOnPremSessionARNTaken     = "IamSessionArnAlreadyRegisteredException"
 	codeOnPremInvalidStatus       = "InvalidRegistrationStatusException"
 	codeOnPremInvalidTagFilter    = "InvalidTagFilterException"
-	codeOnPremTagRequired         = "TagRequiredException"
 	codeOnPremTagLimitExceeded    = "TagLimitExceededException"
 	codeOnPremInstanceLimitExceed = "InstanceLimitExceededException"
 )
@@ -371,7 +371,7 @@ func (s *Service) registeredOnPrem(ctx context.Context, names []string) ([]*Inst
 // with a key of at most 128 characters and a value of at most 256.
 func checkOnPremTags(tags []Tag) error {
 	if len(tags) == 0 {
-		return errorf(codeOnPremTagRequired, "Tags are required.")
+		return errorf(CodeTagRequired, "Tags are required.")
 	}
 	for _, t := range tags {
 		if t.Key == "" || len(t.Key) > maxOnPremTagKey || len(t.Value) > maxOnPremTagValue {

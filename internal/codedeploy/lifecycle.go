@@ -211,7 +211,7 @@ func skipEvents(events []LifecycleEvent, now time.Time) {
 // Unknown, and updates the group's lastAttemptedDeployment and, on
 // success, its lastSuccessfulDeployment and targetRevision. A Failed or
 // Stopped deployment whose rollback configuration covers the event rolls
-// back automatically (spec §6.9). Ending a terminal deployment is an
+// back automatically (spec §6.9) if its group still exists. Ending a terminal deployment is an
 // illegal transition.
 func (s *Service) CompleteDeployment(ctx context.Context, id, status string, errorInfo *ErrorInformation) error {
 	if status != StatusSucceeded && status != StatusFailed && status != StatusStopped {
@@ -271,6 +271,13 @@ func rollsBack(d *DeploymentInfo, status string, info *ErrorInformation) bool {
 	return slices.Contains(c.Events, event)
 }
 
+// groupMissing says why a deployment of a deleted group that had not
+// started yet ends Failed.
+func groupMissing(group string) *ErrorInformation {
+	return &ErrorInformation{Code: "DEPLOYMENT_GROUP_MISSING",
+		Message: "The deployment group " + group + " was deleted before the deployment started."}
+}
+
 func manualStop() *ErrorInformation {
 	// [unverified] that AWS fills errorInformation for a manual stop, and
 	// its wording.
@@ -310,7 +317,10 @@ func (s *Service) stop(ctx context.Context, d *Deployment, rollback bool) (waiti
 }
 
 // finish ends d with status and stores it, its targets and its group, then
-// rolls it back if asked.
+// rolls it back if asked and its group still exists: a rollback is a
+// deployment of the group (a deployment whose group was deleted, such as
+// one failed with DEPLOYMENT_GROUP_MISSING, gets no rollback and no
+// rollbackMessage).
 func (s *Service) finish(ctx context.Context, d *Deployment, targets []*InstanceTarget, status string, info *ErrorInformation, rollback bool) error {
 	now := s.now()
 	var ended []*InstanceTarget
@@ -331,7 +341,7 @@ func (s *Service) finish(ctx context.Context, d *Deployment, targets []*Instance
 	if err := s.noteInGroup(ctx, g, d); err != nil {
 		return err
 	}
-	if rollback {
+	if rollback && g != nil {
 		if err := s.rollback(ctx, d, g); err != nil {
 			return err
 		}
@@ -500,7 +510,7 @@ func eventNames(style *DeploymentStyle) []string {
 	switch {
 	case isBlueGreen(style):
 		return blockTrafficEvents
-	case style != nil && style.DeploymentOption == "WITH_TRAFFIC_CONTROL":
+	case style != nil && style.DeploymentOption == styleWithTraffic:
 		return slices.Concat(blockTrafficEvents, inPlaceEvents, allowTrafficEvents)
 	}
 	return inPlaceEvents
@@ -519,7 +529,7 @@ func pendingEvents(names []string) []LifecycleEvent {
 // of the group's last successful revision with the same group and config.
 // Without such a revision only rollbackMessage says why nothing happened.
 func (s *Service) rollback(ctx context.Context, d *Deployment, g *DeploymentGroup) error {
-	if g == nil || g.Info.TargetRevision == nil {
+	if g.Info.TargetRevision == nil {
 		// [unverified] wording.
 		d.Info.RollbackInfo = &RollbackInfo{RollbackMessage: "Automatic rollback was not performed because the deployment group has no previous successful revision to roll back to."}
 		return nil

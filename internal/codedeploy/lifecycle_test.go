@@ -3,6 +3,7 @@ package codedeploy_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -366,6 +367,43 @@ func checkRollback(t *testing.T, f *fixture, id, r string) {
 	f.must(t, f.svc.CompleteDeployment(f.ctx, r, codedeploy.StatusFailed, nil))
 	if ri := f.deployment(t, r).Info.RollbackInfo; ri.RollbackDeploymentID != "" || ri.RollbackMessage != "" {
 		t.Fatalf("failed rollback RollbackInfo=%+v, want no rollback of a rollback", ri)
+	}
+}
+
+// TestLifecycle_GroupDeleted checks a deployment that never started when
+// its group is deleted: Failed with DEPLOYMENT_GROUP_MISSING, its target
+// Skipped and counted so, and no automatic rollback — not even the
+// message saying there was nothing to roll back to — since a rollback
+// needs the group.
+func TestLifecycle_GroupDeleted(t *testing.T) {
+	onFailure := &codedeploy.AutoRollbackConfiguration{Enabled: true, Events: []string{"DEPLOYMENT_FAILURE"}}
+	for _, previous := range []bool{true, false} {
+		t.Run(fmt.Sprintf("previous=%v", previous), func(t *testing.T) {
+			f := newFixture(t, "web-1")
+			if previous {
+				f.succeed(t, "v1.zip")
+			}
+			id := f.create(t, &codedeploy.CreateDeploymentInput{Revision: revision("v2.zip"), AutoRollbackConfiguration: onFailure})
+			_, err := f.svc.DeleteDeploymentGroup(f.ctx, &codedeploy.DeleteDeploymentGroupInput{ApplicationName: "app", DeploymentGroupName: "dg"})
+			f.must(t, err)
+
+			d := f.deployment(t, id)
+			if d.Info.Status != codedeploy.StatusFailed || d.Info.ErrorInformation == nil || d.Info.ErrorInformation.Code != "DEPLOYMENT_GROUP_MISSING" {
+				t.Fatalf("Status=%s ErrorInformation=%+v, want Failed DEPLOYMENT_GROUP_MISSING", d.Info.Status, d.Info.ErrorInformation)
+			}
+			if d.Info.RollbackInfo != nil {
+				t.Fatalf("RollbackInfo=%+v, want none: the group is gone", d.Info.RollbackInfo)
+			}
+			wantOverview(t, d, codedeploy.DeploymentOverview{Skipped: 1})
+			if tg := f.target(t, id, "web-1"); tg.Status != codedeploy.StatusSkipped || tg.LifecycleEvents[0].Status != codedeploy.StatusSkipped {
+				t.Fatalf("target=%s, first event=%s, want both Skipped", tg.Status, tg.LifecycleEvents[0].Status)
+			}
+			all, err := f.st.Deployments(f.ctx, codedeploy.DeploymentFilter{Scope: d.Scope})
+			f.must(t, err)
+			if want := map[bool]int{true: 2, false: 1}[previous]; len(all) != want {
+				t.Fatalf("%d deployments, want %d: no rollback deployment", len(all), want)
+			}
+		})
 	}
 }
 

@@ -30,6 +30,20 @@ func (s *Service) group(ctx context.Context, app *Application, name string) (*De
 	return g, err
 }
 
+// appGroup checks both names and loads the caller's application and its
+// deployment group.
+func (s *Service) appGroup(ctx context.Context, appName, groupName string) (*Application, *DeploymentGroup, error) {
+	app, err := s.application(ctx, appName)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := s.group(ctx, app, groupName)
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, g, nil
+}
+
 // config resolves a deployment config by name: a predefined one, or a
 // custom one of the caller's scope.
 func (s *Service) config(ctx context.Context, name string) (*DeploymentConfigInfo, error) {

@@ -7,13 +7,6 @@ import (
 	"strings"
 )
 
-// Compute platforms.
-const (
-	PlatformServer = "Server"
-	PlatformLambda = "Lambda"
-	PlatformECS    = "ECS"
-)
-
 var (
 	githubRepoPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	commitPattern     = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)

@@ -21,6 +21,7 @@ const (
 	CodeInvalidKeyPrefixFilter     = "InvalidKeyPrefixFilterException"
 	CodeBucketNameFilterRequired   = "BucketNameFilterRequiredException"
 	CodeInvalidDeployedStateFilter = "InvalidDeployedStateFilterException"
+	CodeRevisionDoesNotExist       = "RevisionDoesNotExistException"
 )
 
 // Revision limits (spec §2.3).

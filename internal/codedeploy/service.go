@@ -36,6 +36,7 @@ func New(store Store, tokenKey []byte) *Service {
 	s.registerRevisions()
 	s.registerGroups()
 	s.registerDeployments()
+	s.registerDeploymentActions()
 	s.registerTargets()
 	s.registerInstances()
 	s.registerTagging()

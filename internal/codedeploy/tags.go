@@ -1,5 +1,28 @@
 package codedeploy
 
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// The tags of applications, deployment groups and deployment configs
+// (what ListTagsForResource returns), and the tag filters with which
+// deployment groups select instances.
+
+// Tag limits of applications, deployment groups and deployment configs.
+// CodeDeploy documents none of its own; these are the AWS-wide resource
+// tag rules [unverified for CodeDeploy].
+const (
+	maxResourceTags   = 50
+	maxTagKeyLength   = 128
+	maxTagValueLength = 256
+)
+
+// tagTextPattern is the character set AWS allows in tag keys and values.
+var tagTextPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
 // Tag filter types.
 const (
 	FilterKeyOnly     = "KEY_ONLY"
@@ -75,4 +98,57 @@ func matchesSet(tags []Tag, groups [][]TagFilter) bool {
 		}
 	}
 	return true
+}
+
+// checkTagsToAdd validates the tags of CreateApplication,
+// CreateDeploymentGroup and TagResource, one rule set for the tags
+// ListTagsForResource returns: InvalidTagsToAddException for an empty,
+// long, reserved (aws:) or repeated key, a long value, characters AWS does
+// not allow in tags, or more than a resource may have.
+func checkTagsToAdd(tags []Tag) error {
+	if len(tags) > maxResourceTags {
+		return errorf(CodeInvalidTagsToAdd, "A resource can have at most %d tags.", maxResourceTags)
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		if err := checkTagToAdd(t, seen[t.Key]); err != nil {
+			return err
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+func checkTagToAdd(t Tag, repeated bool) error {
+	var problem string
+	switch {
+	case t.Key == "" || utf8.RuneCountInString(t.Key) > maxTagKeyLength:
+		problem = "tag keys must be 1 to 128 characters long"
+	case utf8.RuneCountInString(t.Value) > maxTagValueLength:
+		problem = "tag values can be at most 256 characters long"
+	case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+		problem = "the aws: prefix is reserved for AWS use"
+	case !tagTextPattern.MatchString(t.Key) || !tagTextPattern.MatchString(t.Value):
+		problem = "tags may contain only letters, digits, spaces and _ . : / = + - @"
+	case repeated:
+		problem = "a key may appear only once"
+	default:
+		return nil
+	}
+	return errorf(CodeInvalidTagsToAdd, "The tag %q is not valid: %s.", t.Key, problem)
+}
+
+// mergeTags returns old with add applied: a key already present gets the
+// new value, a new key is appended.
+func mergeTags(old, add []Tag) []Tag {
+	out := slices.Clone(old)
+	for _, t := range add {
+		i := slices.IndexFunc(out, func(o Tag) bool { return o.Key == t.Key })
+		if i >= 0 {
+			out[i].Value = t.Value
+		} else {
+			out = append(out, t)
+		}
+	}
+	return out
 }
