@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,7 +40,25 @@ type process struct {
 	cmd      *exec.Cmd
 	endpoint string
 	env      []string // what the announcement says to set for the AWS CLI
-	stderr   *strings.Builder
+	stderr   *lockedBuffer
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var announcement = regexp.MustCompile(`AWS_CONFIG_FILE=(\S+) AWS_SHARED_CREDENTIALS_FILE=(\S+) aws --profile deploytrail --endpoint-url (\S+) `)
@@ -50,7 +69,7 @@ func startBinary(t *testing.T, dir string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", dir)
 	stdout, _ := cmd.StdoutPipe()
-	p := &process{cmd: cmd, stderr: &strings.Builder{}}
+	p := &process{cmd: cmd, stderr: &lockedBuffer{}}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start: %v", err)
