@@ -11,9 +11,14 @@ import (
 // anything of ours (app, apptest, cmd).
 var allowedDeps = map[string][]string{
 	"internal/awserr":        {},
+	"internal/objstore":      {},
+	"internal/objstore/fs":   {"internal/objstore"},
+	"internal/objstore/s3":   {"internal/objstore"},
+	"internal/objstore/mem":  {"internal/objstore"},
 	"internal/sigv4":         {},
 	"internal/iam/policy":    {},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
+	"internal/cloudtrail":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/trail"},
 	"internal/codedeploy":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},

@@ -1,0 +1,132 @@
+// Package objstore is the object-storage contract CloudTrail delivery writes
+// log and digest files through: a [Bucket] of immutable, atomically written
+// objects addressed by key, and a [Provider] that hands out buckets by name.
+//
+// Backends live in their own packages: objstore/fs (a directory per bucket,
+// the embedded default), objstore/s3 (any S3-compatible service) and
+// objstore/mem (in memory, for tests). objstore/objstoretest is the one
+// contract suite every backend runs.
+//
+// This package imports nothing of ours.
+package objstore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns (possibly wrapped; test with errors.Is).
+var (
+	// ErrNotFound: the bucket exists but holds no object under the key.
+	ErrNotFound = errors.New("objstore: object not found")
+	// ErrNoBucket: the bucket does not exist (S3 NoSuchBucket).
+	ErrNoBucket = errors.New("objstore: bucket does not exist")
+	// ErrInvalidBucketName: the name breaks the S3 bucket naming rules.
+	ErrInvalidBucketName = errors.New("objstore: invalid bucket name")
+	// ErrInvalidKey: the key is not one [ValidateKey] accepts, or a backend
+	// cannot store it (see the backend's documentation).
+	ErrInvalidKey = errors.New("objstore: invalid object key")
+	// ErrInvalidOptions: PutOptions carry metadata S3 cannot transport or
+	// an inconsistent Encryption.
+	ErrInvalidOptions = errors.New("objstore: invalid put options")
+)
+
+// DefaultListMax is how many objects List returns when max <= 0; it is
+// S3's page size.
+const DefaultListMax = 1000
+
+// Bucket is one bucket of objects. Implementations are safe for concurrent
+// use. Every method returns ErrNoBucket when the bucket does not exist,
+// ErrInvalidKey for keys [ValidateKey] rejects, and ctx.Err() (wrapped) when
+// the context ends first; other errors are I/O or transport failures.
+type Bucket interface {
+	// Put stores body under key, replacing any object there. It is atomic:
+	// readers see the old object or the new one, never a partial one.
+	// Metadata keys are lower-cased, as S3 does. Errors: ErrNoBucket,
+	// ErrInvalidKey, ErrInvalidOptions.
+	Put(ctx context.Context, key string, body []byte, opts PutOptions) error
+
+	// Get returns the object's bytes exactly as stored: a body written with
+	// ContentEncoding "gzip" comes back compressed. Errors: ErrNotFound,
+	// ErrNoBucket, ErrInvalidKey.
+	Get(ctx context.Context, key string) (*Object, error)
+
+	// Head is Get without the body. Errors: ErrNotFound, ErrNoBucket,
+	// ErrInvalidKey.
+	Head(ctx context.Context, key string) (*ObjectInfo, error)
+
+	// List returns up to max objects (DefaultListMax when max <= 0) whose
+	// keys start with prefix and sort after startAfter, in ascending byte
+	// order of the key, like S3 ListObjects. Only Key, Size and Modified
+	// are set. An empty result is not an error. Errors: ErrNoBucket.
+	List(ctx context.Context, prefix, startAfter string, max int) ([]ObjectInfo, error)
+
+	// Delete removes the object; deleting a missing object is not an
+	// error. Errors: ErrNoBucket, ErrInvalidKey.
+	Delete(ctx context.Context, key string) error
+
+	// Exists reports whether the bucket exists. A missing bucket is
+	// (false, nil); errors mean the answer is unknown.
+	Exists(ctx context.Context) (bool, error)
+
+	// Create creates the bucket. Creating a bucket that already exists
+	// (and is ours) is not an error.
+	Create(ctx context.Context) error
+}
+
+// Provider hands out buckets by name. Bucket validates the name with
+// [ValidateBucketName] (ErrInvalidBucketName) but does not check that the
+// bucket exists: use [Bucket.Exists].
+type Provider interface {
+	Bucket(name string) (Bucket, error)
+}
+
+// PutOptions are the object properties stored with the body.
+type PutOptions struct {
+	ContentType     string            // e.g. "application/json"; if empty, S3 stores its default
+	ContentEncoding string            // e.g. "gzip"; never applied or undone by a backend
+	Metadata        map[string]string // user metadata (x-amz-meta-*), e.g. "signature"
+	Encryption      Encryption
+}
+
+// SSEMode is a server-side encryption mode; the non-default values are the
+// x-amz-server-side-encryption header values.
+type SSEMode string
+
+// Server-side encryption modes.
+const (
+	SSEDefault SSEMode = ""        // the backend's default, which is SSES3
+	SSES3      SSEMode = "AES256"  // service-managed keys
+	SSEKMS     SSEMode = "aws:kms" // a KMS key, Encryption.KMSKeyID or the service's default key
+)
+
+// Encryption is the server-side encryption asked for (PutOptions) or
+// applied (ObjectInfo).
+type Encryption struct {
+	Mode SSEMode
+	// KMSKeyID is the KMS key for SSEKMS. Backends report the key as the
+	// service names it, which may be a longer form (an ARN) ending in the
+	// id that was asked for.
+	KMSKeyID string
+}
+
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Key             string
+	Size            int64
+	Modified        time.Time
+	ContentType     string
+	ContentEncoding string
+	Metadata        map[string]string // keys lower-case; nil when there is none
+	// Encryption as applied: SSES3 for a Put that asked for SSEDefault. An
+	// empty Mode means unencrypted, which only objects written by others
+	// can be.
+	Encryption Encryption
+}
+
+// Object is a stored object with its bytes.
+type Object struct {
+	ObjectInfo
+	Body []byte
+}
