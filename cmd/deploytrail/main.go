@@ -3,6 +3,7 @@
 // APIs its identities need. Subcommands:
 //
 //	deploytrail serve     run the server
+//	deploytrail events    print the event history of a server
 //	deploytrail version   print the version
 //
 // This is the one place that reads flags and environment variables and
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "events":
+		return events(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "deploytrail", version)
 		return nil
@@ -55,6 +58,7 @@ func usage(w io.Writer) {
 
 Commands:
   serve     run the server (deploytrail serve -h for its flags)
+  events    print the event history: who called what, when (deploytrail events -h)
   version   print the version
 `)
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -203,5 +205,151 @@ func TestParseConfig(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"--tls-cert", "x.pem"}, func(string) string { return "" }); err == nil {
 		t.Fatalf("--tls-cert without --tls-key accepted")
+	}
+}
+
+// deploytrail runs the binary with the announced credentials and returns
+// its standard output.
+func (p *process) deploytrail(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), p.env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("deploytrail %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// jsonLines decodes one JSON object per line.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	for line := range strings.Lines(out) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("line is not JSON: %v\n%s", err, line)
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// eventNames returns the records' eventNames, in order.
+func eventNames(recs []map[string]any) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, fmt.Sprint(r["eventName"]))
+	}
+	return out
+}
+
+// TestEvents runs `deploytrail events` and `aws cloudtrail lookup-events`
+// against the real binary.
+func TestEvents(t *testing.T) {
+	requireAWSCLI(t)
+	p := startBinary(t, t.TempDir())
+	p.aws(t, "iam", "create-user", "--user-name", "carol")
+	p.aws(t, "deploy", "create-application", "--application-name", "shop")
+
+	var looked struct {
+		Events []struct{ EventName, ReadOnly, Username, CloudTrailEvent string }
+	}
+	out := p.aws(t, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=CreateUser", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &looked); err != nil || len(looked.Events) != 1 {
+		t.Fatalf("lookup-events: %v\n%s", err, out)
+	}
+	if e := looked.Events[0]; e.EventName != "CreateUser" || e.ReadOnly != "false" || e.Username != "root" || !strings.Contains(e.CloudTrailEvent, `"userName":"carol"`) {
+		t.Fatalf("lookup-events event=%+v", e)
+	}
+
+	recs := jsonLines(t, p.deploytrail(t, "events", "--output", "json"))
+	if got := eventNames(recs); !slices.Equal(got, []string{"LookupEvents", "CreateApplication", "CreateUser"}) {
+		t.Fatalf("events=%v, want LookupEvents, CreateApplication, CreateUser", got)
+	}
+	if rp, _ := recs[2]["requestParameters"].(map[string]any); rp["userName"] != "carol" || recs[2]["awsRegion"] != "us-east-1" {
+		t.Fatalf("CreateUser record=%v", recs[2])
+	}
+	filtered := jsonLines(t, p.deploytrail(t, "events", "--output", "json", "--endpoint-url", p.endpoint,
+		"--event-source", "codedeploy.amazonaws.com", "--read-only", "false"))
+	if got := eventNames(filtered); !slices.Equal(got, []string{"CreateApplication"}) {
+		t.Fatalf("codedeploy writes=%v", got)
+	}
+	table := p.deploytrail(t, "events", "--read-only", "false", "--max", "1")
+	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "TIME") ||
+		strings.Join(strings.Fields(lines[1])[1:], " ") != "root codedeploy CreateApplication" {
+		t.Fatalf("table:\n%s", table)
+	}
+	failing := exec.Command("aws", "deploy", "get-application", "--application-name", "nope")
+	failing.Env = append(os.Environ(), p.env...)
+	if out, err := failing.CombinedOutput(); err == nil {
+		t.Fatalf("get-application of a missing application succeeded: %s", out)
+	}
+	if table := p.deploytrail(t, "events", "--event-name", "GetApplication"); !strings.Contains(table, "ApplicationDoesNotExistException") {
+		t.Fatalf("table without the error code:\n%s", table)
+	}
+	if west := p.deploytrail(t, "events", "--region", "us-west-2", "--output", "json"); west != "" {
+		t.Fatalf("us-west-2 has events:\n%s", west)
+	}
+	t.Run("Follow", func(t *testing.T) { testFollow(t, p) })
+	p.stop(t)
+}
+
+// testFollow runs `deploytrail events --follow`, makes a call and expects
+// its event, then interrupts the command.
+func testFollow(t *testing.T, p *process) {
+	cmd := exec.Command(binary, "events", "--follow", "--output", "json", "--max", "1", "--event-name", "CreateUser")
+	cmd.Env = append(os.Environ(), p.env...)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	expect := func(user string) {
+		t.Helper()
+		timeout := time.After(15 * time.Second)
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("events --follow ended before %s; stderr: %s", user, stderr.String())
+				}
+				if strings.Contains(line, `"userName":"`+user+`"`) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no CreateUser %s from events --follow within 15s", user)
+			}
+		}
+	}
+	expect("carol") // the newest before following
+	p.aws(t, "iam", "create-user", "--user-name", "dave")
+	expect("dave")
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() {
+		for range lines { // drain, so that the command can finish writing
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("events --follow after SIGINT: %v; stderr: %s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("events --follow still running 10s after SIGINT")
 	}
 }

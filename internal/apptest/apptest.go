@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -129,6 +130,9 @@ func (s *Server) STS(c Creds) *sts.Client { return sts.NewFromConfig(s.Config(c)
 
 // CodeDeploy returns a CodeDeploy client signing with c.
 func (s *Server) CodeDeploy(c Creds) *codedeploy.Client { return codedeploy.NewFromConfig(s.Config(c)) }
+
+// CloudTrail returns a CloudTrail client signing with c.
+func (s *Server) CloudTrail(c Creds) *cloudtrail.Client { return cloudtrail.NewFromConfig(s.Config(c)) }
 
 // Organizations returns an Organizations client signing with c.
 func (s *Server) Organizations(c Creds) *organizations.Client {

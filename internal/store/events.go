@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/trail"
@@ -23,10 +24,40 @@ func (s Events) Record(ctx context.Context, ev *trail.Event) error {
 		return fmt.Errorf("event time %q: %w", ev.EventTime, err)
 	}
 	readOnly := ev.ReadOnly != nil && *ev.ReadOnly
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, record)
+	res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, record)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
 		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), string(record))
-	return err
+	if err != nil {
+		return err
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	return s.recordResources(ctx, seq, ev, at, ev.LookupResources())
+}
+
+// resourcesPerInsert bounds the rows of one INSERT INTO event_resources.
+const resourcesPerInsert = 500
+
+// recordResources indexes the resources of the event seq for LookupEvents,
+// in statements of at most resourcesPerInsert rows: a failed call's
+// requestParameters may name thousands, more than SQLite takes variables.
+func (s Events) recordResources(ctx context.Context, seq int64, ev *trail.Event, at time.Time, resources []trail.LookupResource) error {
+	for len(resources) > 0 {
+		n := min(len(resources), resourcesPerInsert)
+		query := `INSERT INTO event_resources (seq, type, name, account, region, time) VALUES (?, ?, ?, ?, ?, ?)` +
+			strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)
+		args := make([]any, 0, 6*n)
+		for _, r := range resources[:n] {
+			args = append(args, seq, r.Type, r.Name, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano())
+		}
+		if _, err := s.w(ctx).ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("index resources: %w", err)
+		}
+		resources = resources[n:]
+	}
+	return nil
 }
 
 // Latest returns the newest records of an account in a region, newest
