@@ -47,12 +47,12 @@ func authError(err error) error {
 // it names and puts the caller into the request's call.
 func (s *Server) authenticate(ctx context.Context, req *request) bool {
 	if req.sigErr != nil {
-		s.fail(req, authError(req.sigErr))
+		s.refuse(req, authError(req.sigErr))
 		return false
 	}
 	sig := req.sig
 	if sig.Scope.Service != req.svc.Name {
-		s.fail(req, authFailure(codeInvalidSignature, "Credential should be scoped to correct service: '"+req.svc.Name+"'. "))
+		s.refuse(req, authFailure(codeInvalidSignature, "Credential should be scoped to correct service: '"+req.svc.Name+"'. "))
 		return false
 	}
 	cred, err := s.IAM.Credential(ctx, sig.AccessKeyID)
@@ -63,7 +63,7 @@ func (s *Server) authenticate(ctx context.Context, req *request) bool {
 		err = cred.CheckToken(sig.SecurityToken, s.IAM.Now())
 	}
 	if err != nil {
-		s.fail(req, credentialError(err))
+		s.refuse(req, credentialError(err))
 		return false
 	}
 	req.call = &awsproto.Call{RequestID: req.id, Service: req.svc, Operation: req.opName, Region: sig.Scope.Region,
@@ -83,4 +83,17 @@ func credentialError(err error) error {
 		return authFailure(codeUnrecognized, "The security token included in the request is invalid.")
 	}
 	return err
+}
+
+// refuse answers a request that failed authentication and counts it; the
+// log gets a summary per code at most every authLogInterval, with the
+// last refused peer (never the credentials).
+func (s *Server) refuse(req *request, err error) {
+	if code, pub := req.wireError(err); pub.Code != awserr.CodeInternalFailure {
+		if counts := s.authFailures.note(code, s.now()); counts != nil {
+			s.Logger.Warn("requests failed authentication", "by_code", counts, "total", s.authFailures.Total(),
+				"last_source_ip", s.sourceIP(req.r))
+		}
+	}
+	s.fail(req, err)
 }

@@ -73,7 +73,7 @@ func (s *Server) route(req *request) bool {
 	}
 	req.form = form
 	if sigErr != nil {
-		s.fail(req, authError(sigErr)) // without a signature the service is unknown
+		s.refuse(req, authError(sigErr)) // without a signature the service is unknown
 		return false
 	}
 	req.svc = s.bySigning[sig.Scope.Service]

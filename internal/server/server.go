@@ -53,9 +53,10 @@ type Server struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
-	jsonTargets map[string]*awsproto.Service // X-Amz-Target prefix → service
-	bySigning   map[string]*awsproto.Service // SigV4 service name → service
-	ready       atomic.Bool
+	authFailures authFailures
+	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
+	bySigning    map[string]*awsproto.Service // SigV4 service name → service
+	ready        atomic.Bool
 }
 
 // New returns a server for services, authenticated and authorized by
@@ -97,12 +98,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) health(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
+	status := "ok"
 	if !s.ready.Load() {
+		status = "starting"
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"starting"}`))
-		return
 	}
-	w.Write([]byte(`{"status":"ok"}`))
+	fmt.Fprintf(w, `{"status":%q,"auth_failures":%d}`, status, s.authFailures.Total())
 }
 
 // serve runs the request path; each step answers its own failures.

@@ -106,3 +106,28 @@ func TestHealthBeforeReady(t *testing.T) {
 		t.Fatalf("health before SetReady=%d, want 503", resp.StatusCode)
 	}
 }
+
+func TestAuthFailuresCountedAndSummarized(t *testing.T) {
+	hs, creds, logs := startFaulty(t)
+	creds.SecretAccessKey = "wrong-wrong-wrong-wrong-wrong-wrong-wron"
+	for range 5 {
+		if resp, body := call(t, hs.URL, creds, "ListAccounts"); resp.StatusCode != 403 || body["__type"] != "InvalidSignatureException" {
+			t.Fatalf("got %d %v", resp.StatusCode, body)
+		}
+	}
+	resp, err := http.Get(hs.URL + server.HealthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"auth_failures":5`) {
+		t.Fatalf("health=%s, want 5 failures counted", raw)
+	}
+	if n := strings.Count(logs.String(), "requests failed authentication"); n != 1 {
+		t.Fatalf("%d summary lines for 5 failures within the interval, want 1", n)
+	}
+	if strings.Contains(logs.String(), creds.SecretAccessKey) || strings.Contains(logs.String(), creds.AccessKeyID) {
+		t.Fatalf("credentials in the log")
+	}
+}
