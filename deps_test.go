@@ -18,7 +18,7 @@ var allowedDeps = map[string][]string{
 	"internal/sigv4":         {},
 	"internal/iam/policy":    {},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
-	"internal/cloudtrail":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/trail"},
+	"internal/cloudtrail":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/objstore", "internal/trail"},
 	"internal/codedeploy":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},

@@ -15,6 +15,8 @@ func applyEnv(c *app.Config, getenv func(string) string) {
 		"DEPLOYTRAIL_LOG_FORMAT": &c.LogFormat, "DEPLOYTRAIL_LOG_LEVEL": &c.LogLevel,
 		"DEPLOYTRAIL_ACCOUNT_ID": &c.AccountID, "DEPLOYTRAIL_ROOT_ACCESS_KEY_ID": &c.RootAccessKeyID,
 		"DEPLOYTRAIL_ROOT_SECRET_ACCESS_KEY": &c.RootSecretAccessKey,
+		"DEPLOYTRAIL_S3_ENDPOINT":            &c.S3Endpoint, "DEPLOYTRAIL_S3_REGION": &c.S3Region,
+		"DEPLOYTRAIL_S3_ACCESS_KEY_ID": &c.S3AccessKeyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY": &c.S3SecretAccessKey,
 	} {
 		if v := getenv(name); v != "" {
 			*field = v
@@ -27,21 +29,10 @@ func applyEnv(c *app.Config, getenv func(string) string) {
 
 // parseConfig resolves the configuration of `serve`.
 func parseConfig(args []string, getenv func(string) string) (app.Config, error) {
-	cfg := app.DefaultConfig()
-	path := getenv("DEPLOYTRAIL_CONFIG")
-	for i, a := range args { // the file comes before flags, so find it first
-		if v, ok := strings.CutPrefix(a, "--config="); ok {
-			path = v
-		} else if (a == "--config" || a == "-config") && i+1 < len(args) {
-			path = args[i+1]
-		}
+	cfg, path, err := baseConfig(args, getenv)
+	if err != nil {
+		return cfg, err
 	}
-	if path != "" {
-		if err := cfg.Load(path); err != nil {
-			return cfg, err
-		}
-	}
-	applyEnv(&cfg, getenv)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.String("config", path, "YAML config file (DEPLOYTRAIL_CONFIG)")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to serve the AWS APIs on (DEPLOYTRAIL_LISTEN)")
@@ -56,6 +47,28 @@ func parseConfig(args []string, getenv func(string) string) (app.Config, error) 
 	}
 	cfg.TrustedProxies = splitList(*proxies)
 	return cfg, cfg.Validate()
+}
+
+// baseConfig is the configuration before flags: defaults, then the config
+// file (--config among args, else DEPLOYTRAIL_CONFIG), then the
+// environment. It also returns the file's path.
+func baseConfig(args []string, getenv func(string) string) (app.Config, string, error) {
+	cfg := app.DefaultConfig()
+	path := getenv("DEPLOYTRAIL_CONFIG")
+	for i, a := range args { // the file comes before flags, so find it first
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			path = v
+		} else if (a == "--config" || a == "-config") && i+1 < len(args) {
+			path = args[i+1]
+		}
+	}
+	if path != "" {
+		if err := cfg.Load(path); err != nil {
+			return cfg, path, err
+		}
+	}
+	applyEnv(&cfg, getenv)
+	return cfg, path, nil
 }
 
 func splitList(s string) []string {

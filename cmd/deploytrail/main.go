@@ -4,6 +4,7 @@
 //
 //	deploytrail serve     run the server
 //	deploytrail events    print the event history of a server
+//	deploytrail buckets   create and list the buckets trails deliver to
 //	deploytrail version   print the version
 //
 // This is the one place that reads flags and environment variables and
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "events":
 		return events(ctx, args[1:], stdout, stderr)
+	case "buckets":
+		return buckets(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "deploytrail", version)
 		return nil
@@ -59,6 +62,7 @@ func usage(w io.Writer) {
 Commands:
   serve     run the server (deploytrail serve -h for its flags)
   events    print the event history: who called what, when (deploytrail events -h)
+  buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
   version   print the version
 `)
 }

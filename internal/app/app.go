@@ -22,6 +22,9 @@ import (
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/objstore/fs"
+	"github.com/deploytrail/deploytrail/internal/objstore/s3"
 	"github.com/deploytrail/deploytrail/internal/organizations"
 	"github.com/deploytrail/deploytrail/internal/server"
 	"github.com/deploytrail/deploytrail/internal/store"
@@ -38,6 +41,8 @@ type App struct {
 	CodeDeploy *codedeploy.Service
 	Server     *server.Server
 	Logger     *slog.Logger
+	// Buckets holds the buckets trails deliver to.
+	Buckets objstore.Provider
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
@@ -70,13 +75,41 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	buckets, err := OpenBuckets(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
-	history := cloudtrail.New(store.Events{DB: db}, key)
+	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
-	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+}
+
+// BucketsDir is the directory of the default bucket store: a
+// subdirectory per bucket.
+func BucketsDir(cfg Config) string { return filepath.Join(cfg.Data, "buckets") }
+
+// OpenBuckets returns the bucket provider cfg chooses: the S3-compatible
+// service at S3Endpoint, or else directories under <Data>/buckets (0700).
+func OpenBuckets(cfg Config) (objstore.Provider, error) {
+	if cfg.S3Endpoint != "" {
+		p, err := s3.New(s3.Config{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region,
+			AccessKeyID: cfg.S3AccessKeyID, SecretAccessKey: cfg.S3SecretAccessKey})
+		if err != nil {
+			return nil, fmt.Errorf("open buckets: %w", err)
+		}
+		return p, nil
+	}
+	p, err := fs.Open(BucketsDir(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("open buckets: %w", err)
+	}
+	return p, nil
 }
 
 // paginationKey is the server's key for signing pagination tokens, made on
@@ -96,8 +129,14 @@ func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
 	return hex.DecodeString(v)
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the store and the buckets.
+func (a *App) Close() error {
+	var err error
+	if c, ok := a.Buckets.(io.Closer); ok {
+		err = c.Close()
+	}
+	return errors.Join(err, a.DB.Close())
+}
 
 // Announce writes the first start's credentials files and prints how to
 // use them. The secret goes to the 0600 file only, never to the output or

@@ -25,6 +25,14 @@ type Config struct {
 	LogLevel       string   `yaml:"log-level"`
 	MaxBodyBytes   int64    `yaml:"max-body-bytes"`
 
+	// S3Endpoint selects an S3-compatible service for trail buckets; empty
+	// keeps them in <Data>/buckets. The S3 settings come from the
+	// environment only, so that the secret is never in a file or a flag.
+	S3Endpoint        string `yaml:"-"`
+	S3Region          string `yaml:"-"`
+	S3AccessKeyID     string `yaml:"-"`
+	S3SecretAccessKey string `yaml:"-"`
+
 	// Used on the first start only.
 	AccountID           string `yaml:"account-id"`
 	RootAccessKeyID     string `yaml:"root-access-key-id"`

@@ -18,8 +18,9 @@ var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // fakeStore answers every lookup with its records, cut to the limit, and
 // keeps the last query.
 type fakeStore struct {
-	recs []*cloudtrail.Record
-	last *cloudtrail.Query
+	cloudtrail.TrailStore // not used by LookupEvents
+	recs                  []*cloudtrail.Record
+	last                  *cloudtrail.Query
 }
 
 func (f *fakeStore) LookupEvents(_ context.Context, q *cloudtrail.Query) ([]*cloudtrail.Record, error) {
@@ -29,7 +30,7 @@ func (f *fakeStore) LookupEvents(_ context.Context, q *cloudtrail.Query) ([]*clo
 
 func newService(recs ...*cloudtrail.Record) (*cloudtrail.Service, *fakeStore, context.Context) {
 	st := &fakeStore{recs: recs}
-	s := cloudtrail.New(st, []byte("test-key"))
+	s := cloudtrail.New(st, nil, []byte("test-key"))
 	s.Now = func() time.Time { return now }
 	call := &awsproto.Call{Region: "eu-west-1", Principal: &awsproto.Principal{AccountID: "111122223333"}}
 	return s, st, awsproto.NewContext(context.Background(), call)
@@ -102,7 +103,7 @@ func TestLookupEvents_Paging(t *testing.T) {
 		t.Fatalf("event=%+v", e)
 	}
 
-	other := cloudtrail.New(st, []byte("other-key"))
+	other := cloudtrail.New(st, nil, []byte("other-key"))
 	_, err = other.LookupEvents(ctx, &cloudtrail.LookupEventsInput{MaxResults: new(2), NextToken: out.NextToken})
 	if awserr.Code(err) != cloudtrail.CodeInvalidNextToken {
 		t.Fatalf("token signed with another key: err=%v", err)

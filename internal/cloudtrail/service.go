@@ -1,10 +1,12 @@
 // Package cloudtrail serves the AWS CloudTrail API (JSON 1.1,
-// CloudTrail_20131101). For now that is LookupEvents, the event history:
-// the management events of the caller's account and region, newest first,
-// from the audit trail the server records (trail.Event). The trail
-// operations follow.
+// CloudTrail_20131101): LookupEvents, the event history (the management
+// events of the caller's account and region, newest first, from the audit
+// trail the server records), and the trail operations: trails per account
+// with a home region, shadows of multi-region and organization trails,
+// event and Insights selectors, tags and logging state.
 //
-// It imports awserr and awsproto; the store implements Store.
+// It imports awserr, awsproto and objstore (the interface only, to check
+// that a trail's bucket exists); the store implements Store.
 package cloudtrail
 
 import (
@@ -12,13 +14,16 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
+	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
 // DefaultRetention is how far back the event history reaches, as in AWS.
 const DefaultRetention = 90 * 24 * time.Hour
 
-// Store reads the event history.
+// Store reads the event history and keeps trails.
 type Store interface {
+	TrailStore
+
 	// LookupEvents returns at most q.Limit events of q.Account in q.Region
 	// that match every attribute of q and lie in q's time range, newest
 	// first (by time, then by Seq), and after q.After when it is set.
@@ -77,8 +82,9 @@ type Record struct {
 
 // Service implements CloudTrail.
 type Service struct {
-	store  Store
-	tokens tokens
+	store   Store
+	buckets objstore.Provider
+	tokens  tokens
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Retention bounds the history: older events are never returned
@@ -88,14 +94,61 @@ type Service struct {
 	API *awsproto.Service
 }
 
-// New returns the CloudTrail service. tokenKey signs pagination tokens; it
-// must stay the same across restarts for tokens to stay valid.
-func New(store Store, tokenKey []byte) *Service {
-	s := &Service{store: store, tokens: tokens{key: tokenKey}, Now: time.Now, Retention: DefaultRetention}
+// New returns the CloudTrail service. buckets holds the buckets trails
+// deliver to. tokenKey signs pagination tokens; it must stay the same
+// across restarts for tokens to stay valid.
+func New(store Store, buckets objstore.Provider, tokenKey []byte) *Service {
+	s := &Service{store: store, buckets: buckets, tokens: tokens{key: tokenKey}, Now: time.Now, Retention: DefaultRetention}
 	// OwnValidation: the model has no generic ValidationException; every
 	// invalid input gets LookupEvents' own exception.
 	s.API = &awsproto.Service{Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: awsproto.JSON,
 		Model: awsproto.MustLoadModel("cloudtrail"), OwnValidation: true}
 	awsproto.Handle(s.API, "LookupEvents", s.LookupEvents)
+	s.registerTrails()
 	return s
+}
+
+func (s *Service) registerTrails() {
+	awsproto.Handle(s.API, "CreateTrail", s.CreateTrail)
+	awsproto.Handle(s.API, "UpdateTrail", s.UpdateTrail)
+	awsproto.Handle(s.API, "DeleteTrail", s.DeleteTrail)
+	awsproto.Handle(s.API, "GetTrail", s.GetTrail)
+	awsproto.Handle(s.API, "DescribeTrails", s.DescribeTrails)
+	awsproto.Handle(s.API, "ListTrails", s.ListTrails)
+	awsproto.Handle(s.API, "GetTrailStatus", s.GetTrailStatus)
+	awsproto.Handle(s.API, "StartLogging", s.StartLogging)
+	awsproto.Handle(s.API, "StopLogging", s.StopLogging)
+	awsproto.Handle(s.API, "PutEventSelectors", s.PutEventSelectors)
+	awsproto.Handle(s.API, "GetEventSelectors", s.GetEventSelectors)
+	awsproto.Handle(s.API, "PutInsightSelectors", s.PutInsightSelectors)
+	awsproto.Handle(s.API, "GetInsightSelectors", s.GetInsightSelectors)
+	awsproto.Handle(s.API, "AddTags", s.AddTags)
+	awsproto.Handle(s.API, "RemoveTags", s.RemoveTags)
+	awsproto.Handle(s.API, "ListTags", s.ListTags)
+	s.API.Authorize(resources())
+}
+
+// resources names the trail ARN each trail operation is authorized on:
+// the ARN given, or the one a name stands for in the caller's account and
+// region. DescribeTrails, ListTrails and ListTags (many trails) are
+// authorized on "*".
+func resources() map[string]awsproto.ResourceFunc {
+	arn := func(member string) awsproto.ResourceFunc {
+		return func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
+			v, _ := p[member].(string)
+			if r, err := parseRef(c, v); err == nil {
+				return r.arn
+			}
+			return "*"
+		}
+	}
+	table := map[string]awsproto.ResourceFunc{}
+	for _, op := range []string{"CreateTrail", "UpdateTrail", "DeleteTrail", "GetTrail", "GetTrailStatus", "StartLogging", "StopLogging"} {
+		table[op] = arn("Name")
+	}
+	for _, op := range []string{"PutEventSelectors", "GetEventSelectors", "PutInsightSelectors", "GetInsightSelectors"} {
+		table[op] = arn("TrailName")
+	}
+	table["AddTags"], table["RemoveTags"] = arn("ResourceId"), arn("ResourceId")
+	return table
 }

@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
@@ -39,46 +37,6 @@ func cdAffect(res sql.Result, err error) error {
 	return nil
 }
 
-// one reads a single record's data into a new T.
-func one[T any](ctx context.Context, q querier, query string, args ...any) (*T, error) {
-	var data string
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&data); err != nil {
-		return nil, cdErr(err)
-	}
-	v := new(T)
-	if err := json.Unmarshal([]byte(data), v); err != nil {
-		return nil, fmt.Errorf("decode record: %w", err)
-	}
-	return v, nil
-}
-
-// all reads every record's data of a query.
-func all[T any](ctx context.Context, q querier, query string, args ...any) ([]*T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
-		var data string
-		if err := rows.Scan(&data); err != nil {
-			return nil, err
-		}
-		v := new(T)
-		if err := json.Unmarshal([]byte(data), v); err != nil {
-			return nil, fmt.Errorf("decode record: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func doc(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
 // write runs an INSERT or UPDATE whose arguments include the JSON document
 // of record at the place of docArg (a sentinel in args).
 func (s CodeDeploy) write(ctx context.Context, query string, record any, args ...any) (sql.Result, error) {
@@ -97,12 +55,18 @@ func (s CodeDeploy) write(ctx context.Context, query string, record any, args ..
 // docArg marks where write puts the record's document.
 var docArg = &struct{ name string }{"document"}
 
+// cdOne is one with codedeploy's errors.
+func cdOne[T any](ctx context.Context, q querier, query string, args ...any) (*T, error) {
+	v, err := one[T](ctx, q, query, args...)
+	return v, cdErr(err)
+}
+
 func (s CodeDeploy) Application(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Application, error) {
-	return one[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+	return cdOne[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
 }
 
 func (s CodeDeploy) ApplicationByID(ctx context.Context, id string) (*codedeploy.Application, error) {
-	return one[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE id = ?`, id)
+	return cdOne[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE id = ?`, id)
 }
 
 func (s CodeDeploy) InsertApplication(ctx context.Context, a *codedeploy.Application) error {
@@ -125,11 +89,11 @@ func (s CodeDeploy) Applications(ctx context.Context, sc codedeploy.Scope) ([]*c
 }
 
 func (s CodeDeploy) DeploymentGroup(ctx context.Context, appID, name string) (*codedeploy.DeploymentGroup, error) {
-	return one[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE app_id = ? AND name = ?`, appID, name)
+	return cdOne[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE app_id = ? AND name = ?`, appID, name)
 }
 
 func (s CodeDeploy) DeploymentGroupByID(ctx context.Context, id string) (*codedeploy.DeploymentGroup, error) {
-	return one[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE id = ?`, id)
+	return cdOne[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE id = ?`, id)
 }
 
 func (s CodeDeploy) InsertDeploymentGroup(ctx context.Context, g *codedeploy.DeploymentGroup) error {
@@ -160,7 +124,7 @@ func (s CodeDeploy) GroupsUsingConfig(ctx context.Context, sc codedeploy.Scope, 
 }
 
 func (s CodeDeploy) DeploymentConfig(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.DeploymentConfig, error) {
-	return one[codedeploy.DeploymentConfig](ctx, s.q(ctx), `SELECT data FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+	return cdOne[codedeploy.DeploymentConfig](ctx, s.q(ctx), `SELECT data FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
 }
 
 func (s CodeDeploy) InsertDeploymentConfig(ctx context.Context, c *codedeploy.DeploymentConfig) error {
@@ -183,7 +147,7 @@ func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) 
 }
 
 func (s CodeDeploy) Revision(ctx context.Context, appID, key string) (*codedeploy.Revision, error) {
-	return one[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
+	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
 }
 
 func (s CodeDeploy) PutRevision(ctx context.Context, r *codedeploy.Revision) error {
@@ -197,7 +161,7 @@ func (s CodeDeploy) Revisions(ctx context.Context, appID string) ([]*codedeploy.
 }
 
 func (s CodeDeploy) Deployment(ctx context.Context, id string) (*codedeploy.Deployment, error) {
-	return one[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE id = ?`, id)
+	return cdOne[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE id = ?`, id)
 }
 
 func (s CodeDeploy) InsertDeployment(ctx context.Context, d *codedeploy.Deployment) error {
@@ -254,7 +218,7 @@ func (s CodeDeploy) Targets(ctx context.Context, deploymentID string) ([]*codede
 }
 
 func (s CodeDeploy) Instance(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Instance, error) {
-	return one[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
+	return cdOne[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
 }
 
 func (s CodeDeploy) PutInstance(ctx context.Context, i *codedeploy.Instance) error {
@@ -269,7 +233,7 @@ func (s CodeDeploy) Instances(ctx context.Context, sc codedeploy.Scope) ([]*code
 }
 
 func (s CodeDeploy) RegisteredInstanceByIAMARN(ctx context.Context, sc codedeploy.Scope, arn string) (*codedeploy.Instance, error) {
-	return one[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND iam_arn = ? AND registered = 1`, sc.Account, sc.Region, arn)
+	return cdOne[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND iam_arn = ? AND registered = 1`, sc.Account, sc.Region, arn)
 }
 
 func (s CodeDeploy) GitHubTokenNames(ctx context.Context, sc codedeploy.Scope) ([]string, error) {

@@ -10,8 +10,6 @@ import (
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 )
 
-var _ cloudtrail.Store = Events{}
-
 // eventColumns are the events columns the string attributes equal;
 // ReadOnly is a number, and the resource keys go through event_resources.
 var eventColumns = map[string]string{

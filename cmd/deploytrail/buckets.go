@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/deploytrail/deploytrail/internal/app"
+)
+
+// buckets runs `deploytrail buckets create <name>`, which makes the
+// bucket a trail delivers to, and `deploytrail buckets list`, which checks
+// given names. It opens the configured object store directly: no server
+// needs to run.
+func buckets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		bucketsUsage(stderr)
+		return errors.New("buckets: no subcommand given")
+	}
+	sub, rest := args[0], args[1:]
+	if sub == "-h" || sub == "--help" || sub == "help" {
+		bucketsUsage(stdout)
+		return nil
+	}
+	cfg, err := baseConfigFlags("buckets "+sub, rest, stderr)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "create":
+		return createBuckets(ctx, cfg.config, cfg.args, stdout)
+	case "list":
+		return listBuckets(ctx, cfg.config, cfg.args, stdout)
+	}
+	bucketsUsage(stderr)
+	return fmt.Errorf("buckets: unknown subcommand %q", sub)
+}
+
+func bucketsUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  deploytrail buckets create [--data DIR] [--config FILE] <name>...   create buckets for trails
+  deploytrail buckets list [--data DIR] [--config FILE] [<name>...]   list buckets (names: report each)
+
+Buckets live under <data>/buckets, or on the S3-compatible service that
+DEPLOYTRAIL_S3_ENDPOINT, _REGION, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY name.
+`)
+}
+
+// configuredArgs is a resolved configuration and the positional arguments.
+type configuredArgs struct {
+	config app.Config
+	args   []string
+}
+
+// baseConfigFlags resolves the configuration with the flags a bucket
+// command takes, --data and --config.
+func baseConfigFlags(name string, args []string, stderr io.Writer) (*configuredArgs, error) {
+	cfg, path, err := baseConfig(args, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.String("config", path, "YAML config file (DEPLOYTRAIL_CONFIG)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "directory holding all state (DEPLOYTRAIL_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return &configuredArgs{config: cfg, args: fs.Args()}, nil
+}
+
+func createBuckets(ctx context.Context, cfg app.Config, names []string, stdout io.Writer) error {
+	if len(names) == 0 {
+		return errors.New("buckets create: name a bucket")
+	}
+	p, err := app.OpenBuckets(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeProvider(p)
+	for _, name := range names {
+		b, err := p.Bucket(name)
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+		if err := b.Create(ctx); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+		fmt.Fprintln(stdout, "created bucket", name)
+	}
+	return nil
+}
+
+// listBuckets lists the buckets of the directory store, or reports
+// whether each bucket named exists (the only way with S3, whose buckets
+// deploytrail does not enumerate).
+func listBuckets(ctx context.Context, cfg app.Config, names []string, stdout io.Writer) error {
+	if len(names) == 0 && cfg.S3Endpoint != "" {
+		return errors.New("buckets list: with an S3 endpoint, name the buckets to check")
+	}
+	if len(names) == 0 {
+		entries, err := os.ReadDir(app.BucketsDir(cfg))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	p, err := app.OpenBuckets(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeProvider(p)
+	for _, name := range names {
+		b, err := p.Bucket(name)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s\tinvalid name\n", name)
+			continue
+		}
+		ok, err := b.Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+		if ok {
+			fmt.Fprintln(stdout, name)
+		} else {
+			fmt.Fprintf(stdout, "%s\tdoes not exist\n", name)
+		}
+	}
+	return nil
+}
+
+func closeProvider(p any) {
+	if c, ok := p.(io.Closer); ok {
+		c.Close()
+	}
+}

@@ -1,0 +1,180 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/deploytrail/deploytrail/internal/awsproto"
+	"github.com/deploytrail/deploytrail/internal/objstore"
+)
+
+// maxPrefixLength bounds S3KeyPrefix.
+const maxPrefixLength = 200
+
+// TrailSettings are the optional settings CreateTrail and UpdateTrail
+// share; nil means "not given".
+type TrailSettings struct {
+	S3BucketName               *string `json:"S3BucketName"`
+	S3KeyPrefix                *string `json:"S3KeyPrefix"`
+	SnsTopicName               *string `json:"SnsTopicName"`
+	IncludeGlobalServiceEvents *bool   `json:"IncludeGlobalServiceEvents"`
+	IsMultiRegionTrail         *bool   `json:"IsMultiRegionTrail"`
+	EnableLogFileValidation    *bool   `json:"EnableLogFileValidation"`
+	CloudWatchLogsLogGroupArn  *string `json:"CloudWatchLogsLogGroupArn"`
+	CloudWatchLogsRoleArn      *string `json:"CloudWatchLogsRoleArn"`
+	KmsKeyID                   *string `json:"KmsKeyId"`
+	IsOrganizationTrail        *bool   `json:"IsOrganizationTrail"`
+}
+
+// apply sets the given settings on c. Turning a trail multi-region turns
+// global service events on, and back to single-region off, unless the
+// request says otherwise (spec §10.1).
+func (in *TrailSettings) apply(c *TrailConfig) {
+	set(&c.S3BucketName, in.S3BucketName)
+	set(&c.S3KeyPrefix, in.S3KeyPrefix)
+	set(&c.SnsTopicName, in.SnsTopicName)
+	set(&c.CloudWatchLogsLogGroupArn, in.CloudWatchLogsLogGroupArn)
+	set(&c.CloudWatchLogsRoleArn, in.CloudWatchLogsRoleArn)
+	set(&c.KmsKeyID, in.KmsKeyID)
+	set(&c.LogFileValidationEnabled, in.EnableLogFileValidation)
+	set(&c.IsOrganizationTrail, in.IsOrganizationTrail)
+	if in.IsMultiRegionTrail != nil && *in.IsMultiRegionTrail != c.IsMultiRegionTrail {
+		c.IsMultiRegionTrail = *in.IsMultiRegionTrail
+		c.IncludeGlobalServiceEvents = c.IsMultiRegionTrail
+	}
+	set(&c.IncludeGlobalServiceEvents, in.IncludeGlobalServiceEvents)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+var (
+	snsTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	snsTopicARN  = regexp.MustCompile(`^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$`)
+	kmsKeyID     = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	kmsAlias     = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
+	kmsARN       = regexp.MustCompile(`^arn:aws:kms:[a-z0-9-]+:\d{12}:(key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]{1,250})$`)
+	logGroupARN  = regexp.MustCompile(`^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:[A-Za-z0-9_./#-]{1,512}:\*$`)
+	logsRoleARN  = regexp.MustCompile(`^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+)
+
+// checkConfig validates a trail's whole configuration, in the order AWS
+// reports problems, and normalizes the KMS key to its ARN.
+func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, c *TrailConfig) error {
+	if err := s.checkBucket(ctx, c.S3BucketName); err != nil {
+		return err
+	}
+	if len(c.S3KeyPrefix) > maxPrefixLength {
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
+	}
+	if err := checkTopic(c.SnsTopicName); err != nil {
+		return err
+	}
+	key, err := kmsKeyARN(call, c.KmsKeyID)
+	if err != nil {
+		return err
+	}
+	c.KmsKeyID = key
+	if err := checkLogs(c.CloudWatchLogsLogGroupArn, c.CloudWatchLogsRoleArn); err != nil {
+		return err
+	}
+	if c.IsMultiRegionTrail && !c.IncludeGlobalServiceEvents {
+		return errorf(CodeInvalidParameterCombination, "Multi-Region trail must include global service events.")
+	}
+	return nil
+}
+
+// checkBucket asks the object store whether the bucket exists. Bucket
+// policies are not checked: deploytrail's buckets have none, and delivery
+// writes with the server's own access.
+func (s *Service) checkBucket(ctx context.Context, name string) error {
+	if objstore.ValidateBucketName(name) != nil {
+		return errorf(CodeInvalidS3BucketName, "Bucket name %s is not valid.", name)
+	}
+	b, err := s.buckets.Bucket(name)
+	if errors.Is(err, objstore.ErrInvalidBucketName) {
+		return errorf(CodeInvalidS3BucketName, "Bucket name %s is not valid.", name)
+	}
+	if err != nil {
+		return fmt.Errorf("open bucket %s: %w", name, err)
+	}
+	ok, err := b.Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("check bucket %s: %w", name, err)
+	}
+	if !ok {
+		return errorf(CodeS3BucketDoesNotExist, "S3 bucket %s does not exist.", name)
+	}
+	return nil
+}
+
+// checkTopic refuses every topic. deploytrail has no SNS service yet, so
+// no topic exists. AWS checks a topic by reading its policy; a missing
+// topic has no policy that lets CloudTrail publish, so AWS answers
+// InsufficientSnsTopicPolicyException (spec §8.2), keeping
+// InvalidSnsTopicNameException for malformed names.
+func checkTopic(name string) error {
+	if name == "" {
+		return nil
+	}
+	if !snsTopicName.MatchString(name) && !snsTopicARN.MatchString(name) {
+		return errorf(CodeInvalidSnsTopicName, "SNS topic name %s is not valid.", name)
+	}
+	return errorf(CodeInsufficientSnsTopicPolicy, "SNS Topic does not exist or the topic policy is incorrect!")
+}
+
+// kmsKeyARN checks a KmsKeyId's form (key id, alias name, or the ARN of
+// either) and returns it as an ARN in the caller's account and region.
+func kmsKeyARN(call *awsproto.Call, id string) (string, error) {
+	prefix := fmt.Sprintf("arn:aws:kms:%s:%s:", call.Region, call.Account())
+	switch {
+	case id == "", kmsARN.MatchString(id):
+		return id, nil
+	case kmsKeyID.MatchString(id):
+		return prefix + "key/" + id, nil
+	case kmsAlias.MatchString(id):
+		return prefix + id, nil
+	}
+	return "", errorf(CodeInvalidKmsKeyID, "KMS key ID %s is not valid.", id)
+}
+
+// checkLogs checks the CloudWatch Logs pair: both or neither, each of its
+// ARN form.
+func checkLogs(group, role string) error {
+	switch {
+	case group == "" && role == "":
+		return nil
+	case group == "" || role == "":
+		return errorf(CodeInvalidParameterCombination, "You must specify a log group and a role ARN together.")
+	case !logGroupARN.MatchString(group):
+		return errorf(CodeInvalidLogGroupArn, "CloudWatch Logs log group ARN %s is not valid.", group)
+	case !logsRoleARN.MatchString(role):
+		return errorf(CodeInvalidLogsRoleArn, "CloudWatch Logs role ARN %s is not valid.", role)
+	}
+	return nil
+}
+
+// checkOrganization returns the organization of an organization trail,
+// which only its management account may create or change.
+func (s *Service) checkOrganization(ctx context.Context, account string) (string, error) {
+	org, err := s.store.Organization(ctx, account)
+	if errors.Is(err, ErrNotFound) {
+		return "", errorf(CodeOrganizationsNotInUse, "This account is not a member of an organization.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read organization: %w", err)
+	}
+	if org.ManagementAccount != account {
+		return "", errorf(CodeNotOrganizationMaster, "The account %s is not the management account of organization %s.", account, org.ID)
+	}
+	if !strings.EqualFold(org.FeatureSet, "ALL") {
+		return "", errorf(CodeOrganizationNotAllFeatures, "Organization %s does not have all features enabled.", org.ID)
+	}
+	return org.ID, nil
+}

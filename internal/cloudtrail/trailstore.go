@@ -1,0 +1,94 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors the trail methods of Store return; the operations turn them into
+// CloudTrail's exceptions.
+var (
+	ErrNotFound = errors.New("cloudtrail: not found")
+	ErrExists   = errors.New("cloudtrail: already exists")
+)
+
+// TrailStore keeps trails. Each trail is one record, keyed by its ARN.
+type TrailStore interface {
+	// Trail returns the trail with the ARN. Errors: ErrNotFound.
+	Trail(ctx context.Context, arn string) (*Trail, error)
+	// Trails returns the trails of account, and when orgID is set the
+	// organization trails of that organization, ordered by ARN.
+	Trails(ctx context.Context, account, orgID string) ([]*Trail, error)
+	// InsertTrail stores a new trail. Errors: ErrExists.
+	InsertTrail(ctx context.Context, t *Trail) error
+	// UpdateTrail replaces a trail's record. Errors: ErrNotFound.
+	UpdateTrail(ctx context.Context, t *Trail) error
+	// DeleteTrail removes a trail; a missing one is not an error.
+	DeleteTrail(ctx context.Context, arn string) error
+	// Organization returns the organization account belongs to.
+	// Errors: ErrNotFound when it belongs to none.
+	Organization(ctx context.Context, account string) (*Organization, error)
+}
+
+// Organization is what trails need to know of an AWS Organizations
+// organization.
+type Organization struct {
+	ID                string
+	ManagementAccount string
+	// FeatureSet is ALL or CONSOLIDATED_BILLING.
+	FeatureSet string
+}
+
+// Trail is a stored trail: its configuration, selectors, tags and
+// logging state.
+type Trail struct {
+	ARN        string
+	Account    string
+	HomeRegion string
+	// OrgID is the organization of an organization trail, else "".
+	OrgID   string
+	Created time.Time
+	Config  TrailConfig
+
+	EventSelectors         []EventSelector         `json:",omitempty"`
+	AdvancedEventSelectors []AdvancedEventSelector `json:",omitempty"`
+	InsightSelectors       []InsightSelector       `json:",omitempty"`
+	Tags                   []Tag                   `json:",omitempty"`
+
+	Status Status
+}
+
+// TrailConfig is a trail's settings, as CreateTrail and UpdateTrail set
+// them.
+type TrailConfig struct {
+	Name                       string
+	S3BucketName               string
+	S3KeyPrefix                string `json:",omitempty"`
+	SnsTopicName               string `json:",omitempty"`
+	IncludeGlobalServiceEvents bool
+	IsMultiRegionTrail         bool
+	LogFileValidationEnabled   bool
+	CloudWatchLogsLogGroupArn  string `json:",omitempty"`
+	CloudWatchLogsRoleArn      string `json:",omitempty"`
+	// KmsKeyID is the key's ARN.
+	KmsKeyID            string `json:",omitempty"`
+	IsOrganizationTrail bool
+}
+
+// Status is a trail's logging state. Delivery status (GetTrailStatus's
+// Latest… members, spec §7.9) is per region and written by delivery far
+// more often than the configuration changes: it will be a Delivery
+// map[region]DeliveryStatus here, or rows of its own keyed by ARN and
+// region, without changing what is stored today.
+type Status struct {
+	IsLogging        bool
+	StartLoggingTime time.Time `json:",omitzero"`
+	StopLoggingTime  time.Time `json:",omitzero"`
+}
+
+// Tag is a trail's tag; Value may be absent.
+type Tag struct {
+	Key   string  `json:"Key"`
+	Value *string `json:"Value,omitempty"`
+}

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Records stored whole as JSON documents in a data column, with the
+// columns lookups need beside them (CodeDeploy resources, trails).
+
+// one reads a single record's data into a new T; sql.ErrNoRows when
+// there is none (each repository maps it to its domain's ErrNotFound).
+func one[T any](ctx context.Context, q querier, query string, args ...any) (*T, error) {
+	var data string
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&data); err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	return v, nil
+}
+
+// all reads every record's data of a query.
+func all[T any](ctx context.Context, q querier, query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := json.Unmarshal([]byte(data), v); err != nil {
+			return nil, fmt.Errorf("decode record: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func doc(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

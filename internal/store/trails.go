@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/deploytrail/deploytrail/internal/cloudtrail"
+)
+
+// CloudTrail is the cloudtrail.Store of a DB: the event history (Events)
+// and trails. A trail is stored whole as JSON in a data column.
+type CloudTrail struct{ Events }
+
+var _ cloudtrail.Store = CloudTrail{}
+
+// ctErr maps SQL outcomes to cloudtrail's errors.
+func ctErr(err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return cloudtrail.ErrNotFound
+	case isUnique(err):
+		return cloudtrail.ErrExists
+	}
+	return err
+}
+
+func (s CloudTrail) Trail(ctx context.Context, arn string) (*cloudtrail.Trail, error) {
+	t, err := one[cloudtrail.Trail](ctx, s.q(ctx), `SELECT data FROM trails WHERE arn = ?`, arn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, cloudtrail.ErrNotFound
+	}
+	return t, err
+}
+
+func (s CloudTrail) Trails(ctx context.Context, account, orgID string) ([]*cloudtrail.Trail, error) {
+	return all[cloudtrail.Trail](ctx, s.q(ctx), `SELECT data FROM trails WHERE account = ? OR (org_id = ? AND org_id <> '') ORDER BY arn`, account, orgID)
+}
+
+func (s CloudTrail) InsertTrail(ctx context.Context, t *cloudtrail.Trail) error {
+	data, err := doc(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO trails (arn, account, home_region, name, org_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ARN, t.Account, t.HomeRegion, t.Config.Name, t.OrgID, data)
+	return ctErr(err)
+}
+
+func (s CloudTrail) UpdateTrail(ctx context.Context, t *cloudtrail.Trail) error {
+	data, err := doc(t)
+	if err != nil {
+		return err
+	}
+	res, err := s.w(ctx).ExecContext(ctx, `UPDATE trails SET org_id = ?, data = ? WHERE arn = ?`, t.OrgID, data, t.ARN)
+	if err != nil {
+		return ctErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(err, cloudtrail.ErrNotFound)
+	}
+	return nil
+}
+
+func (s CloudTrail) DeleteTrail(ctx context.Context, arn string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn)
+	return err
+}
+
+// Organization reads the organization of account from the accounts and
+// organizations tables.
+func (s CloudTrail) Organization(ctx context.Context, account string) (*cloudtrail.Organization, error) {
+	var o cloudtrail.Organization
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT o.id, o.management_account, o.feature_set
+		FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE a.id = ?`, account).
+		Scan(&o.ID, &o.ManagementAccount, &o.FeatureSet)
+	if err != nil {
+		return nil, ctErr(err)
+	}
+	return &o, nil
+}
