@@ -19,6 +19,7 @@ var allowedDeps = map[string][]string{
 	"internal/iam/policy":    {},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
 	"internal/cloudtrail":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/objstore", "internal/trail"},
+	"internal/delivery":      {"internal/objstore", "internal/cloudtrail", "internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/trail"},
 	"internal/codedeploy":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},

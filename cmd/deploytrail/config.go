@@ -2,13 +2,16 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/deploytrail/deploytrail/internal/app"
 )
 
 // env maps environment variables onto settings.
-func applyEnv(c *app.Config, getenv func(string) string) {
+func applyEnv(c *app.Config, getenv func(string) string) error {
 	for name, field := range map[string]*string{
 		"DEPLOYTRAIL_LISTEN": &c.Listen, "DEPLOYTRAIL_DATA": &c.Data,
 		"DEPLOYTRAIL_TLS_CERT": &c.TLSCert, "DEPLOYTRAIL_TLS_KEY": &c.TLSKey,
@@ -25,6 +28,31 @@ func applyEnv(c *app.Config, getenv func(string) string) {
 	if v := getenv("DEPLOYTRAIL_TRUSTED_PROXIES"); v != "" {
 		c.TrustedProxies = strings.Split(v, ",")
 	}
+	return applyDeliveryEnv(c, getenv)
+}
+
+// applyDeliveryEnv reads the log file delivery knobs:
+// DEPLOYTRAIL_DELIVERY_INTERVAL (a Go duration, at least 1s) and
+// DEPLOYTRAIL_MAX_LOG_FILE_BYTES.
+func applyDeliveryEnv(c *app.Config, getenv func(string) string) error {
+	if v := getenv("DEPLOYTRAIL_DELIVERY_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("DEPLOYTRAIL_DELIVERY_INTERVAL: %w", err)
+		}
+		if d < app.MinDeliveryInterval {
+			return fmt.Errorf("DEPLOYTRAIL_DELIVERY_INTERVAL %v: want at least %v", d, app.MinDeliveryInterval)
+		}
+		c.DeliveryInterval = d
+	}
+	if v := getenv("DEPLOYTRAIL_MAX_LOG_FILE_BYTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("DEPLOYTRAIL_MAX_LOG_FILE_BYTES %q: want a positive number of bytes", v)
+		}
+		c.MaxLogFileBytes = n
+	}
+	return nil
 }
 
 // parseConfig resolves the configuration of `serve`.
@@ -67,8 +95,7 @@ func baseConfig(args []string, getenv func(string) string) (app.Config, string, 
 			return cfg, path, err
 		}
 	}
-	applyEnv(&cfg, getenv)
-	return cfg, path, nil
+	return cfg, path, applyEnv(&cfg, getenv)
 }
 
 func splitList(s string) []string {

@@ -208,6 +208,31 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+func TestParseConfig_Delivery(t *testing.T) {
+	env := func(vals ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(vals); i += 2 {
+				if vals[i] == k {
+					return vals[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	cfg, err := parseConfig(nil, env("DEPLOYTRAIL_DELIVERY_INTERVAL", "5s", "DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "1048576"))
+	if err != nil || cfg.DeliveryInterval != 5*time.Second || cfg.MaxLogFileBytes != 1<<20 {
+		t.Fatalf("DeliveryInterval=%v MaxLogFileBytes=%d err=%v, want 5s, 1MiB", cfg.DeliveryInterval, cfg.MaxLogFileBytes, err)
+	}
+	for _, bad := range [][]string{
+		{"DEPLOYTRAIL_DELIVERY_INTERVAL", "500ms"}, {"DEPLOYTRAIL_DELIVERY_INTERVAL", "soon"},
+		{"DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "0"}, {"DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "big"},
+	} {
+		if _, err := parseConfig(nil, env(bad...)); err == nil {
+			t.Errorf("%s=%s accepted", bad[0], bad[1])
+		}
+	}
+}
+
 // deploytrail runs the binary with the announced credentials and returns
 // its standard output.
 func (p *process) deploytrail(t *testing.T, args ...string) string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
+	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 	"github.com/deploytrail/deploytrail/internal/objstore/fs"
@@ -43,6 +44,8 @@ type App struct {
 	Logger     *slog.Logger
 	// Buckets holds the buckets trails deliver to.
 	Buckets objstore.Provider
+	// Delivery writes the trails' log files; Serve runs it.
+	Delivery *delivery.Deliverer
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
@@ -87,7 +90,20 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
 	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
-		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+		Delivery: newDeliverer(cfg, db, buckets, logger), TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+}
+
+// newDeliverer builds the trails' log file delivery with cfg's knobs.
+func newDeliverer(cfg Config, db *store.DB, buckets objstore.Provider, logger *slog.Logger) *delivery.Deliverer {
+	d := delivery.New(store.Delivery{DB: db}, buckets)
+	d.Logger = logger.With("component", "delivery")
+	if cfg.DeliveryInterval > 0 {
+		d.Interval = cfg.DeliveryInterval
+	}
+	if cfg.MaxLogFileBytes > 0 {
+		d.MaxFileBytes = cfg.MaxLogFileBytes
+	}
+	return d
 }
 
 // BucketsDir is the directory of the default bucket store: a
@@ -191,6 +207,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	wg.Go(func() { a.IAM.Run(bgCtx) })
+	// Delivery stops after the HTTP server has drained (deferred cancel),
+	// so that its final flush includes the last requests' events.
+	wg.Go(func() { a.Delivery.Run(bgCtx) })
 
 	errc := make(chan error, 1)
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,6 +26,13 @@ type Config struct {
 	LogLevel       string   `yaml:"log-level"`
 	MaxBodyBytes   int64    `yaml:"max-body-bytes"`
 
+	// DeliveryInterval is how often trails' log files are written (at
+	// least MinDeliveryInterval; 0 is the default, 30s).
+	DeliveryInterval time.Duration `yaml:"delivery-interval"`
+	// MaxLogFileBytes caps a log file's uncompressed size (0: the
+	// default, 4 MiB).
+	MaxLogFileBytes int `yaml:"max-log-file-bytes"`
+
 	// S3Endpoint selects an S3-compatible service for trail buckets; empty
 	// keeps them in <Data>/buckets. The S3 settings come from the
 	// environment only, so that the secret is never in a file or a flag.
@@ -38,6 +46,9 @@ type Config struct {
 	RootAccessKeyID     string `yaml:"root-access-key-id"`
 	RootSecretAccessKey string `yaml:"root-secret-access-key"`
 }
+
+// MinDeliveryInterval is the shortest DeliveryInterval.
+const MinDeliveryInterval = time.Second
 
 // DefaultConfig is a working configuration for a fresh machine.
 func DefaultConfig() Config {
@@ -66,6 +77,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.proxies(); err != nil {
 		return err
+	}
+	if c.DeliveryInterval != 0 && c.DeliveryInterval < MinDeliveryInterval {
+		return fmt.Errorf("delivery interval %v: want at least %v", c.DeliveryInterval, MinDeliveryInterval)
+	}
+	if c.MaxLogFileBytes < 0 {
+		return fmt.Errorf("max log file bytes %d: want a positive size", c.MaxLogFileBytes)
 	}
 	switch c.LogFormat {
 	case "", "text", "json":

@@ -89,6 +89,11 @@ func WithRoot(account string, c Creds) Option {
 	}
 }
 
+// WithDeliveryInterval sets how often trails' log files are delivered.
+func WithDeliveryInterval(d time.Duration) Option {
+	return func(cfg *app.Config) { cfg.DeliveryInterval = d }
+}
+
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cancel == nil {

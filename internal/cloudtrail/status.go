@@ -12,15 +12,18 @@ type (
 	NameInput struct {
 		Name string `json:"Name"`
 	}
-	// GetTrailStatusOutput holds the logging state. The delivery members
-	// come with delivery.
+	// GetTrailStatusOutput holds the logging and delivery state.
 	GetTrailStatusOutput struct {
-		IsLogging        bool       `json:"IsLogging"`
-		StartLoggingTime *time.Time `json:"StartLoggingTime,omitempty"`
-		StopLoggingTime  *time.Time `json:"StopLoggingTime,omitempty"`
+		IsLogging           bool       `json:"IsLogging"`
+		LatestDeliveryError string     `json:"LatestDeliveryError,omitempty"`
+		LatestDeliveryTime  *time.Time `json:"LatestDeliveryTime,omitempty"`
+		StartLoggingTime    *time.Time `json:"StartLoggingTime,omitempty"`
+		StopLoggingTime     *time.Time `json:"StopLoggingTime,omitempty"`
 		// The deprecated string forms; "" when never.
-		TimeLoggingStarted string `json:"TimeLoggingStarted"`
-		TimeLoggingStopped string `json:"TimeLoggingStopped"`
+		LatestDeliveryAttemptTime      string `json:"LatestDeliveryAttemptTime"`
+		LatestDeliveryAttemptSucceeded string `json:"LatestDeliveryAttemptSucceeded"`
+		TimeLoggingStarted             string `json:"TimeLoggingStarted"`
+		TimeLoggingStopped             string `json:"TimeLoggingStopped"`
 	}
 )
 
@@ -33,10 +36,22 @@ func (s *Service) GetTrailStatus(ctx context.Context, in *NameInput) (*GetTrailS
 	if err != nil {
 		return nil, err
 	}
-	st := t.Status
-	return &GetTrailStatusOutput{IsLogging: st.IsLogging, StartLoggingTime: timePtr(st.StartLoggingTime),
-		StopLoggingTime: timePtr(st.StopLoggingTime), TimeLoggingStarted: isoTime(st.StartLoggingTime),
+	st, d := t.Status, t.Status.Delivery
+	return &GetTrailStatusOutput{IsLogging: st.IsLogging, LatestDeliveryError: d.LatestError,
+		LatestDeliveryTime: timePtr(d.LatestDelivery), StartLoggingTime: timePtr(st.StartLoggingTime),
+		StopLoggingTime: timePtr(st.StopLoggingTime), LatestDeliveryAttemptTime: isoTime(d.LatestAttempt),
+		LatestDeliveryAttemptSucceeded: attemptSucceeded(d), TimeLoggingStarted: isoTime(st.StartLoggingTime),
 		TimeLoggingStopped: isoTime(st.StopLoggingTime)}, nil
+}
+
+// attemptSucceeded is the deprecated LatestDeliveryAttemptSucceeded: the
+// time of the last attempt when it succeeded, "" otherwise (AWS's
+// documented form is a timestamp string too).
+func attemptSucceeded(d DeliveryStatus) string {
+	if !d.LatestAttemptSucceeded {
+		return ""
+	}
+	return isoTime(d.LatestAttempt)
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -76,15 +76,30 @@ type TrailConfig struct {
 	IsOrganizationTrail bool
 }
 
-// Status is a trail's logging state. Delivery status (GetTrailStatus's
-// Latest… members, spec §7.9) is per region and written by delivery far
-// more often than the configuration changes: it will be a Delivery
-// map[region]DeliveryStatus here, or rows of its own keyed by ARN and
-// region, without changing what is stored today.
+// Status is a trail's logging state. The delivery status is written by
+// package delivery into rows of its own, far more often than the
+// configuration changes; the store fills Delivery in when it reads a
+// trail, and never stores it in the trail's record.
 type Status struct {
 	IsLogging        bool
 	StartLoggingTime time.Time `json:",omitzero"`
 	StopLoggingTime  time.Time `json:",omitzero"`
+
+	Delivery DeliveryStatus `json:"-"`
+}
+
+// DeliveryStatus is the outcome of a trail's log file deliveries (spec
+// §7.9). It is kept per trail, not per region: a multi-region trail's
+// shadows report their home region's status.
+type DeliveryStatus struct {
+	// LatestDelivery is the last successful delivery; zero if none.
+	LatestDelivery time.Time
+	// LatestAttempt is the last attempt, successful or not; zero if none.
+	LatestAttempt          time.Time
+	LatestAttemptSucceeded bool
+	// LatestError is the error code of the last attempt (NoSuchBucket,
+	// AccessDenied, …), "" after a success.
+	LatestError string
 }
 
 // Tag is a trail's tag; Value may be absent.

@@ -30,11 +30,18 @@ func (s CloudTrail) Trail(ctx context.Context, arn string) (*cloudtrail.Trail, e
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, cloudtrail.ErrNotFound
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return t, s.loadDelivery(ctx, t)
 }
 
 func (s CloudTrail) Trails(ctx context.Context, account, orgID string) ([]*cloudtrail.Trail, error) {
-	return all[cloudtrail.Trail](ctx, s.q(ctx), `SELECT data FROM trails WHERE account = ? OR (org_id = ? AND org_id <> '') ORDER BY arn`, account, orgID)
+	trails, err := all[cloudtrail.Trail](ctx, s.q(ctx), `SELECT data FROM trails WHERE account = ? OR (org_id = ? AND org_id <> '') ORDER BY arn`, account, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return trails, s.loadDelivery(ctx, trails...)
 }
 
 func (s CloudTrail) InsertTrail(ctx context.Context, t *cloudtrail.Trail) error {
@@ -52,19 +59,26 @@ func (s CloudTrail) UpdateTrail(ctx context.Context, t *cloudtrail.Trail) error 
 	if err != nil {
 		return err
 	}
-	res, err := s.w(ctx).ExecContext(ctx, `UPDATE trails SET org_id = ?, data = ? WHERE arn = ?`, t.OrgID, data, t.ARN)
-	if err != nil {
-		return ctErr(err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errors.Join(err, cloudtrail.ErrNotFound)
-	}
-	return nil
+	return s.Tx(ctx, func(ctx context.Context) error {
+		res, err := s.w(ctx).ExecContext(ctx, `UPDATE trails SET org_id = ?, data = ? WHERE arn = ?`, t.OrgID, data, t.ARN)
+		if err != nil {
+			return ctErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, cloudtrail.ErrNotFound)
+		}
+		return s.syncDelivery(ctx, t)
+	})
 }
 
 func (s CloudTrail) DeleteTrail(ctx context.Context, arn string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn)
-	return err
+	return s.Tx(ctx, func(ctx context.Context) error {
+		if _, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn); err != nil {
+			return err
+		}
+		_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trail_delivery WHERE arn = ?`, arn)
+		return err
+	})
 }
 
 // Organization reads the organization of account from the accounts and

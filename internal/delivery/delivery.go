@@ -1,0 +1,273 @@
+// Package delivery writes the events each logging trail selects into gzip
+// CloudTrail log files in the trail's bucket (spec §7), exactly once.
+//
+// Each trail has a cursor, the last event seq it delivered. A delivery
+// first records an intent (the seq range and the keys and events of every
+// file) in the database, then writes the files, then in one transaction
+// advances the cursor and clears the intent. An intent found pending (after
+// a crash or a bucket failure) is redone with exactly its keys and events
+// before anything newer: objects are written atomically, and writing a key
+// again with the same bytes changes nothing, so no event is lost and none
+// lands in two files.
+//
+// It imports objstore (the interface) and cloudtrail's trail types; the
+// store implements Store.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/objstore"
+)
+
+// Defaults of the Deliverer's knobs.
+const (
+	DefaultInterval     = 30 * time.Second
+	DefaultMaxFileBytes = 4 << 20 // uncompressed; far below the 50 MB compressed cap
+	DefaultBatchEvents  = 10000
+	DefaultMinBackoff   = time.Second
+	DefaultMaxBackoff   = time.Minute
+	DefaultFlushTimeout = 10 * time.Second
+)
+
+// Deliverer delivers every trail's events. Run owns its goroutine; the
+// fields are read when Run (or Deliver) starts and must not change after.
+type Deliverer struct {
+	store   Store
+	buckets objstore.Provider
+
+	// Interval is how often pending events are delivered: a file never
+	// spans two intervals.
+	Interval time.Duration
+	// MaxFileBytes caps a file's uncompressed size; a file holds at least
+	// one event.
+	MaxFileBytes int
+	// BatchEvents bounds the events one intent reads.
+	BatchEvents int
+	// MinBackoff and MaxBackoff bound the wait before retrying a trail
+	// whose bucket failed; it doubles with each failure.
+	MinBackoff, MaxBackoff time.Duration
+	// FlushTimeout bounds the final delivery when Run's context ends.
+	FlushTimeout time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
+
+	retries map[string]retry // by trail ARN; owned by the delivering goroutine
+}
+
+// retry is a failing trail's backoff.
+type retry struct {
+	failures int
+	next     time.Time
+}
+
+// New returns a Deliverer of the trails of store to buckets.
+func New(store Store, buckets objstore.Provider) *Deliverer {
+	return &Deliverer{store: store, buckets: buckets, Interval: DefaultInterval, MaxFileBytes: DefaultMaxFileBytes,
+		BatchEvents: DefaultBatchEvents, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
+		FlushTimeout: DefaultFlushTimeout, Now: time.Now, Logger: slog.Default(), retries: map[string]retry{}}
+}
+
+// Run delivers at once (finishing pending intents) and then every
+// Interval until ctx ends; then it makes a last delivery bounded by
+// FlushTimeout and returns nil.
+func (d *Deliverer) Run(ctx context.Context) error {
+	tick := time.NewTicker(d.Interval)
+	defer tick.Stop()
+	for {
+		if err := d.Deliver(ctx); err != nil && ctx.Err() == nil {
+			d.Logger.Warn("delivery failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return d.flush(ctx)
+		case <-tick.C:
+		}
+	}
+}
+
+func (d *Deliverer) flush(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.FlushTimeout)
+	defer cancel()
+	if err := d.Deliver(ctx); err != nil {
+		d.Logger.Warn("final delivery failed", "err", err)
+	}
+	return nil
+}
+
+// Deliver makes one pass: for every trail with work and not waiting out a
+// backoff, it finishes the pending intent and delivers every pending
+// event. It returns the trails' errors joined.
+func (d *Deliverer) Deliver(ctx context.Context) error {
+	targets, err := d.store.Targets(ctx)
+	if err != nil {
+		return fmt.Errorf("list trails to deliver: %w", err)
+	}
+	var errs []error
+	for _, tg := range targets {
+		if r, ok := d.retries[tg.Trail.ARN]; ok && d.Now().Before(r.next) {
+			continue
+		}
+		if err := d.deliverTrail(ctx, tg); err != nil {
+			errs = append(errs, fmt.Errorf("trail %s: %w", tg.Trail.ARN, err))
+			continue
+		}
+		delete(d.retries, tg.Trail.ARN)
+	}
+	return errors.Join(errs...)
+}
+
+// deliverTrail finishes tg's intent, then delivers batches until none is
+// left.
+func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
+	cursor := tg.Cursor
+	if tg.Intent != nil {
+		if err := d.complete(ctx, tg.Intent); err != nil {
+			return err
+		}
+		cursor = max(cursor, tg.Intent.To)
+	}
+	for tg.Until == 0 || cursor < tg.Until {
+		in, err := d.nextIntent(ctx, tg, cursor)
+		if err != nil || in == nil {
+			return err
+		}
+		if err := d.store.BeginDelivery(ctx, in); err != nil {
+			return err
+		}
+		if err := d.complete(ctx, in); err != nil {
+			return err
+		}
+		cursor = in.To
+	}
+	return nil
+}
+
+// nextIntent plans the delivery of the next batch of tg's events after
+// cursor; nil when nothing is left.
+func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor int64) (*Intent, error) {
+	t := tg.Trail
+	events, err := d.store.Events(ctx, query(t, cursor, tg.Until, d.BatchEvents))
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	to := cursor
+	if len(events) > 0 {
+		to = events[len(events)-1].Seq
+	}
+	if len(events) < d.BatchEvents && tg.Until > 0 {
+		to = tg.Until // a stopped trail has nothing more in scope
+	}
+	if to == cursor {
+		return nil, nil
+	}
+	var selected []*Event
+	for _, e := range events {
+		if Selects(t, e) {
+			selected = append(selected, e)
+		}
+	}
+	at := d.Now().UTC()
+	return &Intent{TrailARN: t.ARN, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
+		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes)}, nil
+}
+
+// complete writes in's files and then advances the cursor. On a bucket
+// failure it records the error and schedules a retry; the intent stays.
+func (d *Deliverer) complete(ctx context.Context, in *Intent) error {
+	if err := d.write(ctx, in); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		d.backoff(in.TrailARN)
+		return errors.Join(err, d.store.FailDelivery(ctx, in.TrailARN, ErrorCode(err), d.Now().UTC()))
+	}
+	if err := d.store.FinishDelivery(ctx, in, d.Now().UTC()); err != nil {
+		return fmt.Errorf("finish delivery: %w", err)
+	}
+	if len(in.Files) > 0 {
+		d.Logger.Debug("delivered", "trail", in.TrailARN, "files", len(in.Files), "to_seq", in.To)
+	}
+	return nil
+}
+
+// write puts every file of in.
+func (d *Deliverer) write(ctx context.Context, in *Intent) error {
+	if len(in.Files) == 0 {
+		return nil
+	}
+	records, err := d.records(ctx, in)
+	if err != nil {
+		return err
+	}
+	bucket, err := d.buckets.Bucket(in.Bucket)
+	if err != nil {
+		return err
+	}
+	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Encryption: in.Encryption}
+	for _, f := range in.Files {
+		var recs []string
+		for _, seq := range f.Seqs {
+			if r, ok := records[seq]; ok {
+				recs = append(recs, r)
+			}
+		}
+		b, err := body(recs)
+		if err != nil {
+			return err
+		}
+		if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
+			return fmt.Errorf("put %s: %w", f.Key, err)
+		}
+	}
+	return nil
+}
+
+// records reads the records of in's files, by seq.
+func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]string, error) {
+	want := map[int64]bool{}
+	for _, f := range in.Files {
+		for _, s := range f.Seqs {
+			want[s] = true
+		}
+	}
+	events, err := d.store.Events(ctx, &Query{After: in.From, UpTo: in.To})
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	out := make(map[int64]string, len(want))
+	for _, e := range events {
+		if want[e.Seq] {
+			out[e.Seq] = e.Record
+		}
+	}
+	return out, nil
+}
+
+func (d *Deliverer) backoff(arn string) {
+	r := d.retries[arn]
+	wait := d.MinBackoff << min(r.failures, 20)
+	if wait > d.MaxBackoff {
+		wait = d.MaxBackoff
+	}
+	d.retries[arn] = retry{failures: r.failures + 1, next: d.Now().Add(wait)}
+}
+
+// ErrorCode is the LatestDeliveryError of a failed delivery: S3's error
+// code where the backend gives one.
+func ErrorCode(err error) string {
+	var coded interface{ ErrorCode() string }
+	switch {
+	case errors.Is(err, objstore.ErrNoBucket):
+		return "NoSuchBucket"
+	case errors.Is(err, objstore.ErrInvalidBucketName):
+		return "InvalidBucketName"
+	case errors.As(err, &coded):
+		return coded.ErrorCode()
+	}
+	return "InternalError"
+}

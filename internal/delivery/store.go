@@ -1,0 +1,93 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/cloudtrail"
+	"github.com/deploytrail/deploytrail/internal/objstore"
+)
+
+// ErrConflict is what BeginDelivery returns when the trail's state moved
+// since Targets read it (another intent, another cursor).
+var ErrConflict = errors.New("delivery: trail state changed")
+
+// Store is the delivery state the Deliverer needs; package store
+// implements it. Each method is one transaction.
+type Store interface {
+	// Targets returns the trails with work: logging trails, stopped
+	// trails with events left up to their StopLogging, and trails with a
+	// pending intent.
+	Targets(ctx context.Context) ([]*Target, error)
+	// Events returns, in seq order, at most q.Limit (all when 0) events
+	// with After < seq <= UpTo (no upper bound when UpTo is 0) in q's
+	// scope.
+	Events(ctx context.Context, q *Query) ([]*Event, error)
+	// BeginDelivery records in as the trail's pending intent, provided
+	// the trail has none and its cursor is in.From. Errors: ErrConflict.
+	BeginDelivery(ctx context.Context, in *Intent) error
+	// FinishDelivery advances the trail's cursor to in.To (never back),
+	// clears the intent and, when in has files, records a successful
+	// delivery at at.
+	FinishDelivery(ctx context.Context, in *Intent, at time.Time) error
+	// FailDelivery records a failed attempt with the error code; the
+	// intent and the cursor stay.
+	FailDelivery(ctx context.Context, arn, code string, at time.Time) error
+}
+
+// Target is a trail with its delivery state.
+type Target struct {
+	Trail *cloudtrail.Trail
+	// Cursor is the last seq delivered or skipped.
+	Cursor int64
+	// Until is the last seq to deliver after StopLogging; 0 while the
+	// trail logs.
+	Until int64
+	// Intent is the pending delivery, nil if none.
+	Intent *Intent
+}
+
+// Query selects events from the audit trail. With Account and OrgID
+// empty it selects every account; with Region empty, every region.
+type Query struct {
+	After, UpTo int64
+	// Account, and when OrgID is set every account of that organization.
+	Account, OrgID string
+	Region         string
+	Limit          int
+}
+
+// Event is a recorded event, with the fields selectors look at.
+type Event struct {
+	Seq      int64
+	EventID  string
+	Account  string
+	Region   string
+	Source   string
+	Name     string
+	ReadOnly bool
+	// Record is the CloudTrail record as stored, compact JSON.
+	Record string
+}
+
+// Intent is a delivery about to happen: the trail's events After From
+// up to To (inclusive) go into Files, which are written to Bucket. It is
+// stored before the first file is written, so that a delivery
+// interrupted anywhere is redone with the same keys and contents.
+type Intent struct {
+	TrailARN   string
+	From, To   int64
+	Time       time.Time
+	Bucket     string
+	Encryption objstore.Encryption
+	Files      []File
+}
+
+// File is one log file of an intent: the events Seqs (in order) of one
+// account and region.
+type File struct {
+	Key             string
+	Account, Region string
+	Seqs            []int64
+}
