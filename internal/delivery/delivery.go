@@ -1,7 +1,9 @@
 // Package delivery writes the events each logging trail selects into gzip
 // CloudTrail log files in the trail's bucket (spec §7), exactly once.
 //
-// Each trail has a cursor, the last event seq it delivered. A delivery
+// Each trail has a cursor, the last event seq it delivered, and the seq
+// ranges it skips (events recorded while it was stopped, when it was
+// restarted before its earlier events were delivered). A delivery
 // first records an intent (the seq range and the keys and events of every
 // file) in the database, then writes the files, then in one transaction
 // advances the cursor and clears the intent. An intent found pending (after
@@ -109,14 +111,14 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 	}
 	var errs []error
 	for _, tg := range targets {
-		if r, ok := d.retries[tg.Trail.ARN]; ok && d.Now().Before(r.next) {
+		if r, ok := d.retries[tg.Key]; ok && d.Now().Before(r.next) {
 			continue
 		}
 		if err := d.deliverTrail(ctx, tg); err != nil {
-			errs = append(errs, fmt.Errorf("trail %s: %w", tg.Trail.ARN, err))
+			errs = append(errs, fmt.Errorf("trail %s: %w", tg.Key, err))
 			continue
 		}
-		delete(d.retries, tg.Trail.ARN)
+		delete(d.retries, tg.Key)
 	}
 	return errors.Join(errs...)
 }
@@ -148,19 +150,29 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
 }
 
 // nextIntent plans the delivery of the next batch of tg's events after
-// cursor; nil when nothing is left.
+// cursor; nil when nothing is left. A batch ends at the stop point or at
+// the next gap, and a batch that reaches a gap also passes it.
 func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor int64) (*Intent, error) {
-	t := tg.Trail
-	events, err := d.store.Events(ctx, query(t, cursor, tg.Until, d.BatchEvents))
-	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+	t, upTo, skip := tg.Trail, tg.Until, nextSkip(tg, cursor)
+	if skip != nil {
+		upTo = skip.After
+	}
+	var events []*Event
+	if upTo == 0 || cursor < upTo {
+		var err error
+		if events, err = d.store.Events(ctx, query(t, cursor, upTo, d.BatchEvents)); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
 	}
 	to := cursor
 	if len(events) > 0 {
 		to = events[len(events)-1].Seq
 	}
-	if len(events) < d.BatchEvents && tg.Until > 0 {
-		to = tg.Until // a stopped trail has nothing more in scope
+	if len(events) < d.BatchEvents && upTo > 0 {
+		to = upTo // nothing more in scope before the stop or the gap
+		if skip != nil {
+			to = skip.UpTo
+		}
 	}
 	if to == cursor {
 		return nil, nil
@@ -172,8 +184,18 @@ func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor int64) (*
 		}
 	}
 	at := d.Now().UTC()
-	return &Intent{TrailARN: t.ARN, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
+	return &Intent{TrailARN: tg.Key, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
 		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes)}, nil
+}
+
+// nextSkip is the first of tg's skips not behind cursor, nil if none.
+func nextSkip(tg *Target, cursor int64) *Range {
+	for i := range tg.Skips {
+		if tg.Skips[i].UpTo > cursor {
+			return &tg.Skips[i]
+		}
+	}
+	return nil
 }
 
 // complete writes in's files and then advances the cursor. On a bucket

@@ -17,19 +17,23 @@ var ErrConflict = errors.New("delivery: trail state changed")
 // implements it. Each method is one transaction.
 type Store interface {
 	// Targets returns the trails with work: logging trails, stopped
-	// trails with events left up to their StopLogging, and trails with a
-	// pending intent.
+	// trails with events left up to their StopLogging, deleted trails
+	// with events left up to their DeleteTrail, and trails with a pending
+	// intent.
 	Targets(ctx context.Context) ([]*Target, error)
 	// Events returns, in seq order, at most q.Limit (all when 0) events
 	// with After < seq <= UpTo (no upper bound when UpTo is 0) in q's
 	// scope.
 	Events(ctx context.Context, q *Query) ([]*Event, error)
 	// BeginDelivery records in as the trail's pending intent, provided
-	// the trail has none and its cursor is in.From. Errors: ErrConflict.
+	// the trail has none, its cursor is in.From and none of in's events
+	// is past its stop point or in one of its Skips (the trail stopped
+	// since Targets). Errors: ErrConflict.
 	BeginDelivery(ctx context.Context, in *Intent) error
 	// FinishDelivery advances the trail's cursor to in.To (never back),
 	// clears the intent and, when in has files, records a successful
-	// delivery at at.
+	// delivery at at. A deleted trail whose last events are delivered
+	// is forgotten.
 	FinishDelivery(ctx context.Context, in *Intent, at time.Time) error
 	// FailDelivery records a failed attempt with the error code; the
 	// intent and the cursor stay.
@@ -38,15 +42,27 @@ type Store interface {
 
 // Target is a trail with its delivery state.
 type Target struct {
+	// Key names the trail's delivery state: its ARN, or for a deleted
+	// trail's final delivery a key of its own (the ARN may be reused).
+	Key   string
 	Trail *cloudtrail.Trail
 	// Cursor is the last seq delivered or skipped.
 	Cursor int64
-	// Until is the last seq to deliver after StopLogging; 0 while the
-	// trail logs.
+	// Until is the last seq to deliver after StopLogging or DeleteTrail;
+	// 0 while the trail logs.
 	Until int64
+	// Skips are the events recorded while the trail was stopped, ahead
+	// of the cursor, in seq order: never delivered.
+	Skips []Range
 	// Intent is the pending delivery, nil if none.
 	Intent *Intent
 }
+
+// Range is the seqs After < seq <= UpTo.
+type Range struct{ After, UpTo int64 }
+
+// Contains reports whether seq is in r.
+func (r Range) Contains(seq int64) bool { return r.After < seq && seq <= r.UpTo }
 
 // Query selects events from the audit trail. With Account and OrgID
 // empty it selects every account; with Region empty, every region.
@@ -76,6 +92,7 @@ type Event struct {
 // stored before the first file is written, so that a delivery
 // interrupted anywhere is redone with the same keys and contents.
 type Intent struct {
+	// TrailARN is the Target's Key.
 	TrailARN   string
 	From, To   int64
 	Time       time.Time

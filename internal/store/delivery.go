@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,32 +20,47 @@ type Delivery struct{ *DB }
 var _ delivery.Store = Delivery{}
 
 func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT t.data, d.cursor, COALESCE(d.until_seq, 0), COALESCE(d.intent, '')
-		FROM trail_delivery d JOIN trails t ON t.arn = d.arn
-		WHERE d.intent IS NOT NULL OR d.until_seq IS NULL OR d.cursor < d.until_seq ORDER BY d.arn`)
+	rows, err := s.q(ctx).QueryContext(ctx, `SELECT d.arn, COALESCE(d.trail, t.data), d.cursor, COALESCE(d.until_seq, 0),
+		COALESCE(d.intent, ''), COALESCE(d.skips, '')
+		FROM trail_delivery d LEFT JOIN trails t ON t.arn = d.arn
+		WHERE (d.trail IS NOT NULL OR t.arn IS NOT NULL)
+		AND (d.intent IS NOT NULL OR d.until_seq IS NULL OR d.cursor < d.until_seq) ORDER BY d.arn`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*delivery.Target
 	for rows.Next() {
-		var data, intent string
-		tg := &delivery.Target{Trail: &cloudtrail.Trail{}}
-		if err := rows.Scan(&data, &tg.Cursor, &tg.Until, &intent); err != nil {
+		tg, err := scanTarget(rows)
+		if err != nil {
 			return nil, err
-		}
-		if err := json.Unmarshal([]byte(data), tg.Trail); err != nil {
-			return nil, fmt.Errorf("decode trail: %w", err)
-		}
-		if intent != "" {
-			tg.Intent = &delivery.Intent{}
-			if err := json.Unmarshal([]byte(intent), tg.Intent); err != nil {
-				return nil, fmt.Errorf("decode intent: %w", err)
-			}
 		}
 		out = append(out, tg)
 	}
 	return out, rows.Err()
+}
+
+func scanTarget(rows *sql.Rows) (*delivery.Target, error) {
+	var data, intent, skips string
+	tg := &delivery.Target{Trail: &cloudtrail.Trail{}}
+	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(data), tg.Trail); err != nil {
+		return nil, fmt.Errorf("decode trail: %w", err)
+	}
+	var err error
+	if tg.Skips, err = decodeSkips(skips); err != nil {
+		return nil, err
+	}
+	if intent != "" {
+		tg.Intent = &delivery.Intent{}
+		if err := json.Unmarshal([]byte(intent), tg.Intent); err != nil {
+			return nil, fmt.Errorf("decode intent: %w", err)
+		}
+		tg.Intent.TrailARN = tg.Key // the row was renamed if the trail was deleted since
+	}
+	return tg, nil
 }
 
 func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Event, error) {
@@ -89,16 +105,20 @@ func (s Delivery) BeginDelivery(ctx context.Context, in *delivery.Intent) error 
 		return err
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		res, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET intent = ? WHERE arn = ? AND intent IS NULL AND cursor = ?`,
-			data, in.TrailARN, in.From)
-		if err != nil {
-			return err
+		st, err := s.state(ctx, in.TrailARN)
+		if err != nil || st.pending || st.cursor != in.From || !st.owes(in) {
+			return fmt.Errorf("begin delivery of %s: %w", in.TrailARN, orConflict(noRowsConflict(err)))
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return fmt.Errorf("begin delivery of %s: %w", in.TrailARN, orConflict(err))
-		}
-		return nil
+		_, err = s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET intent = ? WHERE arn = ?`, data, in.TrailARN)
+		return err
 	})
+}
+
+func noRowsConflict(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return delivery.ErrConflict
+	}
+	return err
 }
 
 func orConflict(err error) error {
@@ -112,6 +132,12 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 	return s.Tx(ctx, func(ctx context.Context) error {
 		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET cursor = MAX(cursor, ?), intent = NULL WHERE arn = ?`,
 			in.To, in.TrailARN)
+		if err != nil {
+			return err
+		}
+		// A deleted trail is forgotten once its last events are delivered.
+		_, err = s.w(ctx).ExecContext(ctx, `DELETE FROM trail_delivery WHERE arn = ? AND trail IS NOT NULL AND cursor >= until_seq`,
+			in.TrailARN)
 		if err != nil || len(in.Files) == 0 {
 			return err // a batch of no selected events is no delivery
 		}
@@ -127,26 +153,6 @@ func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at time.Ti
 			nanos(at), code, arn)
 		return err
 	})
-}
-
-// syncDelivery keeps t's delivery row in step with its logging state, in
-// the transaction of the change: StartLogging sets the cursor to the
-// newest event, so that delivery starts with the events after it (the
-// StartLogging call's own event included, recorded next in the same
-// transaction); StopLogging sets until_seq to the seq its own event is
-// about to get, so that delivery ends with it. A restart while events
-// before the stop are still undelivered skips them.
-func (s CloudTrail) syncDelivery(ctx context.Context, t *cloudtrail.Trail) error {
-	if t.Status.IsLogging {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO trail_delivery (arn, cursor, started)
-			VALUES (?, (SELECT COALESCE(MAX(seq), 0) FROM events), ?)
-			ON CONFLICT (arn) DO UPDATE SET cursor = MAX(cursor, excluded.cursor), until_seq = NULL, started = excluded.started
-			WHERE started <> excluded.started OR until_seq IS NOT NULL`, t.ARN, nanos(t.Status.StartLoggingTime))
-		return err
-	}
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET until_seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)
-		WHERE arn = ? AND until_seq IS NULL`, t.ARN)
-	return err
 }
 
 // loadDelivery fills in the delivery status of trails.

@@ -73,10 +73,10 @@ func (s CloudTrail) UpdateTrail(ctx context.Context, t *cloudtrail.Trail) error 
 
 func (s CloudTrail) DeleteTrail(ctx context.Context, arn string) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		if _, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn); err != nil {
+		if err := s.deleteDelivery(ctx, arn); err != nil {
 			return err
 		}
-		_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trail_delivery WHERE arn = ?`, arn)
+		_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn)
 		return err
 	})
 }
