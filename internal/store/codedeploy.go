@@ -237,20 +237,7 @@ func (s CodeDeploy) RegisteredInstanceByIAMARN(ctx context.Context, sc codedeplo
 }
 
 func (s CodeDeploy) GitHubTokenNames(ctx context.Context, sc codedeploy.Scope) ([]string, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT name FROM cd_github_tokens WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+	return collect(ctx, s.q(ctx), scanString, `SELECT name FROM cd_github_tokens WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
 }
 
 func (s CodeDeploy) PutGitHubToken(ctx context.Context, sc codedeploy.Scope, name, token string) error {

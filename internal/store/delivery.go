@@ -20,27 +20,14 @@ type Delivery struct{ *DB }
 var _ delivery.Store = Delivery{}
 
 func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT d.arn, COALESCE(d.trail, t.data), d.cursor, COALESCE(d.until_seq, 0),
+	return collect(ctx, s.q(ctx), scanTarget, `SELECT d.arn, COALESCE(d.trail, t.data), d.cursor, COALESCE(d.until_seq, 0),
 		COALESCE(d.intent, ''), COALESCE(d.skips, '')
 		FROM trail_delivery d LEFT JOIN trails t ON t.arn = d.arn
 		WHERE (d.trail IS NOT NULL OR t.arn IS NOT NULL)
 		AND (d.intent IS NOT NULL OR d.until_seq IS NULL OR d.cursor < d.until_seq) ORDER BY d.arn`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*delivery.Target
-	for rows.Next() {
-		tg, err := scanTarget(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tg)
-	}
-	return out, rows.Err()
 }
 
-func scanTarget(rows *sql.Rows) (*delivery.Target, error) {
+func scanTarget(rows rowScanner) (*delivery.Target, error) {
 	var data, intent, skips string
 	tg := &delivery.Target{Trail: &cloudtrail.Trail{}}
 	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips); err != nil {
@@ -83,20 +70,11 @@ func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Ev
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
 	}
-	rows, err := s.q(ctx).QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*delivery.Event
-	for rows.Next() {
+	return collect(ctx, s.q(ctx), func(r rowScanner) (*delivery.Event, error) {
 		e := &delivery.Event{}
-		if err := rows.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &e.Record); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := r.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &e.Record)
+		return e, err
+	}, query, args...)
 }
 
 func (s Delivery) BeginDelivery(ctx context.Context, in *delivery.Intent) error {

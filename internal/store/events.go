@@ -63,19 +63,6 @@ func (s Events) recordResources(ctx context.Context, seq int64, ev *trail.Event,
 // Latest returns the newest records of an account in a region, newest
 // first.
 func (s Events) Latest(ctx context.Context, account, region string, limit int) ([]string, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT record FROM events WHERE account = ? AND region = ?
+	return collect(ctx, s.q(ctx), scanString, `SELECT record FROM events WHERE account = ? AND region = ?
 		ORDER BY time DESC, seq DESC LIMIT ?`, account, region, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }

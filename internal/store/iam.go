@@ -74,7 +74,7 @@ func nullString(s string) any {
 
 const entityColumns = `id, account, kind, name, path, created, data`
 
-func scanEntity(row interface{ Scan(...any) error }) (*iam.Entity, error) {
+func scanEntity(row rowScanner) (*iam.Entity, error) {
 	var e iam.Entity
 	var created int64
 	var data string
@@ -133,14 +133,10 @@ func (s IAM) DeleteEntity(ctx context.Context, id string) error {
 }
 
 func (s IAM) ListEntities(ctx context.Context, account string, kind iam.Kind, pathPrefix, marker string, max int) ([]*iam.Entity, bool, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT `+entityColumns+` FROM entities
+	list, err := collect(ctx, s.q(ctx), scanEntity, `SELECT `+entityColumns+` FROM entities
 		WHERE account = ? AND kind = ? AND name_key > ? AND substr(path, 1, ?) = ?
 		ORDER BY name_key LIMIT ?`,
 		account, kind, strings.ToLower(marker), len(pathPrefix), pathPrefix, max+1)
-	if err != nil {
-		return nil, false, err
-	}
-	list, err := scanEntities(rows)
 	if err != nil {
 		return nil, false, err
 	}
@@ -148,19 +144,6 @@ func (s IAM) ListEntities(ctx context.Context, account string, kind iam.Kind, pa
 		return list[:max], true, nil
 	}
 	return list, false, nil
-}
-
-func scanEntities(rows *sql.Rows) ([]*iam.Entity, error) {
-	defer rows.Close()
-	var list []*iam.Entity
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, e)
-	}
-	return list, rows.Err()
 }
 
 func (s IAM) AddGroupMember(ctx context.Context, groupID, userID string) error {
@@ -181,11 +164,7 @@ func (s IAM) UserGroups(ctx context.Context, userID string) ([]*iam.Entity, erro
 }
 
 func (s IAM) entitiesWhere(ctx context.Context, where string, args ...any) ([]*iam.Entity, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT `+entityColumns+` FROM entities WHERE `+where+` ORDER BY name_key`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanEntities(rows)
+	return collect(ctx, s.q(ctx), scanEntity, `SELECT `+entityColumns+` FROM entities WHERE `+where+` ORDER BY name_key`, args...)
 }
 
 func (s IAM) PutInlinePolicy(ctx context.Context, ownerID, name, document string) error {
@@ -244,22 +223,13 @@ func (s IAM) PolicyVersion(ctx context.Context, policyID, versionID string) (*ia
 }
 
 func (s IAM) PolicyVersions(ctx context.Context, policyID string) ([]*iam.PolicyVersion, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT version_id, document, created FROM policy_versions WHERE policy_id = ? ORDER BY created DESC`, policyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*iam.PolicyVersion
-	for rows.Next() {
+	return collect(ctx, s.q(ctx), func(r rowScanner) (*iam.PolicyVersion, error) {
 		var v iam.PolicyVersion
 		var created int64
-		if err := rows.Scan(&v.ID, &v.Document, &created); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&v.ID, &v.Document, &created)
 		v.Created = fromNanos(created)
-		list = append(list, &v)
-	}
-	return list, rows.Err()
+		return &v, err
+	}, `SELECT version_id, document, created FROM policy_versions WHERE policy_id = ? ORDER BY created DESC`, policyID)
 }
 
 func (s IAM) DeletePolicyVersion(ctx context.Context, policyID, versionID string) error {
@@ -276,20 +246,7 @@ func (s IAM) Detach(ctx context.Context, ownerID, policyARN string) error {
 }
 
 func (s IAM) AttachedPolicies(ctx context.Context, ownerID string) ([]string, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT policy_arn FROM policy_attachments WHERE owner_id = ? ORDER BY policy_arn`, ownerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var arns []string
-	for rows.Next() {
-		var arn string
-		if err := rows.Scan(&arn); err != nil {
-			return nil, err
-		}
-		arns = append(arns, arn)
-	}
-	return arns, rows.Err()
+	return collect(ctx, s.q(ctx), scanString, `SELECT policy_arn FROM policy_attachments WHERE owner_id = ? ORDER BY policy_arn`, ownerID)
 }
 
 func (s IAM) PolicyAttachments(ctx context.Context, account, policyARN string) ([]*iam.Entity, error) {
@@ -298,7 +255,7 @@ func (s IAM) PolicyAttachments(ctx context.Context, account, policyARN string) (
 
 const accessKeyColumns = `id, account, user_id, secret, status, created, last_used, last_used_service, last_used_region`
 
-func scanAccessKey(row interface{ Scan(...any) error }) (*iam.AccessKey, error) {
+func scanAccessKey(row rowScanner) (*iam.AccessKey, error) {
 	var k iam.AccessKey
 	var created, used int64
 	if err := row.Scan(&k.ID, &k.Account, &k.UserID, &k.Secret, &k.Status, &created, &used, &k.LastUsedService, &k.LastUsedRegion); err != nil {
@@ -336,20 +293,7 @@ func (s IAM) DeleteAccessKey(ctx context.Context, id string) error {
 }
 
 func (s IAM) AccessKeys(ctx context.Context, account, userID string) ([]*iam.AccessKey, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE account = ? AND user_id = ? ORDER BY created`, account, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var keys []*iam.AccessKey
-	for rows.Next() {
-		k, err := scanAccessKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return collect(ctx, s.q(ctx), scanAccessKey, `SELECT `+accessKeyColumns+` FROM access_keys WHERE account = ? AND user_id = ? ORDER BY created`, account, userID)
 }
 
 func (s IAM) PutLoginProfile(ctx context.Context, p *iam.LoginProfile) error {

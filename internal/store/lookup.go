@@ -26,22 +26,14 @@ var eventColumns = map[string]string{
 // as it returns. A second query fetches the page's resources.
 func (s Events) LookupEvents(ctx context.Context, q *cloudtrail.Query) ([]*cloudtrail.Record, error) {
 	query, args := lookupSQL(q)
-	rows, err := s.q(ctx).QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var recs []*cloudtrail.Record
-	for rows.Next() {
+	recs, err := collect(ctx, s.q(ctx), func(row rowScanner) (*cloudtrail.Record, error) {
 		r := &cloudtrail.Record{}
 		var at int64
-		if err := rows.Scan(&r.Seq, &at, &r.EventID, &r.EventName, &r.EventSource, &r.ReadOnly, &r.Username, &r.AccessKeyID, &r.JSON); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&r.Seq, &at, &r.EventID, &r.EventName, &r.EventSource, &r.ReadOnly, &r.Username, &r.AccessKeyID, &r.JSON)
 		r.Time = time.Unix(0, at).UTC()
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
+		return r, err
+	}, query, args...)
+	if err != nil {
 		return nil, err
 	}
 	return recs, s.loadResources(ctx, recs)

@@ -95,7 +95,7 @@ const members = `SELECT * FROM (
 	FROM accounts a JOIN organizations o ON o.id = a.org_id
 	WHERE a.org_id = ?) m`
 
-func scanMember(row interface{ Scan(...any) error }) (*organizations.Member, error) {
+func scanMember(row rowScanner) (*organizations.Member, error) {
 	var m organizations.Member
 	var alias, org sql.NullString
 	var created, joined int64
@@ -113,21 +113,9 @@ func (s Organizations) Member(ctx context.Context, orgID, account string) (*orga
 
 func (s Organizations) Members(ctx context.Context, orgID string, after organizations.Cursor, max int) ([]*organizations.Member, bool, error) {
 	joined := nanos(after.Joined)
-	rows, err := s.q(ctx).QueryContext(ctx, members+` WHERE joined > ? OR (joined = ? AND id > ?) ORDER BY joined, id LIMIT ?`,
+	list, err := collect(ctx, s.q(ctx), scanMember, members+` WHERE joined > ? OR (joined = ? AND id > ?) ORDER BY joined, id LIMIT ?`,
 		orgID, joined, joined, after.ID, max+1)
 	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	var list []*organizations.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		list = append(list, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
 	if len(list) > max {

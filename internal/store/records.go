@@ -25,24 +25,17 @@ func one[T any](ctx context.Context, q querier, query string, args ...any) (*T, 
 
 // all reads every record's data of a query.
 func all[T any](ctx context.Context, q querier, query string, args ...any) ([]*T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
+	return collect(ctx, q, func(r rowScanner) (*T, error) {
 		var data string
-		if err := rows.Scan(&data); err != nil {
+		if err := r.Scan(&data); err != nil {
 			return nil, err
 		}
 		v := new(T)
 		if err := json.Unmarshal([]byte(data), v); err != nil {
 			return nil, fmt.Errorf("decode record: %w", err)
 		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, nil
+	}, query, args...)
 }
 
 func doc(v any) (string, error) {
