@@ -12,7 +12,18 @@ const (
 	PrincipalAssumedRole   = "AssumedRole"
 	PrincipalFederatedUser = "FederatedUser"
 	PrincipalAWSService    = "AWSService"
+	// PrincipalAWSAccount is also the type of anonymous callers, whose
+	// account id CloudTrail writes as AnonymousAccount.
+	PrincipalAWSAccount = "AWSAccount"
 )
+
+// AnonymousAccount is the userIdentity accountId of an unsigned call.
+const AnonymousAccount = "ANONYMOUS_PRINCIPAL"
+
+// Anonymous is the principal of an unsigned call.
+func Anonymous() *Principal {
+	return &Principal{Type: PrincipalAWSAccount, AccountID: AnonymousAccount}
+}
 
 // Principal is who made a call: everything CloudTrail's userIdentity needs,
 // so that the trail can record a call without knowing IAM.
@@ -62,17 +73,30 @@ type Call struct {
 	UserAgent string
 	TLS       *TLSDetails
 	Principal *Principal
+	// Recipient is the account an anonymous call acts in (the owner of
+	// the topic it names); "" for signed calls, which act in their
+	// principal's account.
+	Recipient string
 	// Auth is what the authenticator learned about the credential, for the
 	// authorizer; opaque to everyone else.
 	Auth any
 }
 
-// Account is the account a call acts in: its principal's.
+// Account is the account a call acts in: its principal's, or an anonymous
+// call's Recipient.
 func (c *Call) Account() string {
+	if c.Recipient != "" {
+		return c.Recipient
+	}
 	if c.Principal == nil {
 		return ""
 	}
 	return c.Principal.AccountID
+}
+
+// IsAnonymous reports whether the call came without a signature.
+func (c *Call) IsAnonymous() bool {
+	return c.Principal != nil && c.Principal.AccountID == AnonymousAccount
 }
 
 type callKey struct{}

@@ -34,6 +34,9 @@ type Service struct {
 	// GlobalRegion is set for global services (IAM, STS, Organizations),
 	// whose events AWS records in us-east-1 whatever the caller's region.
 	GlobalRegion string
+	// ErrorCodes renames generic error codes for this service: SNS
+	// answers a denial with AuthorizationError, not AccessDenied.
+	ErrorCodes map[string]string
 
 	ops map[string]*Op
 }
@@ -52,7 +55,13 @@ type Op struct {
 	Action string
 	// Resource returns the ARN the action is authorized on; nil means "*".
 	Resource ResourceFunc
-	Invoke   func(ctx context.Context, p Params) (any, error)
+	// Anonymous is set for operations AWS also serves without a
+	// signature (SNS's ConfirmSubscription and Unsubscribe links, which
+	// subscribers open with a plain GET). It names the account and region
+	// the call acts in, from the decoded params; ok is false when the
+	// params name none, and the request is then refused as unauthenticated.
+	Anonymous func(p Params) (account, region string, ok bool)
+	Invoke    func(ctx context.Context, p Params) (any, error)
 }
 
 // ResourceFunc names the resource ARN an operation acts on. It may look
@@ -105,6 +114,23 @@ func (s *Service) Mutating(names ...string) {
 	for _, name := range names {
 		s.ops[name].Mutates = true
 	}
+}
+
+// AllowAnonymous lets operation name be called without a signature; scope
+// names the account and region such a call acts in (see Op.Anonymous).
+// Anonymous calls are not authorized by IAM: the operation checks what
+// the caller presents (a confirmation token).
+func (s *Service) AllowAnonymous(name string, scope func(p Params) (account, region string, ok bool)) {
+	s.ops[name].Anonymous = scope
+}
+
+// AnonymousOp returns the operation name when it may be called without a
+// signature, else nil.
+func (s *Service) AnonymousOp(name string) *Op {
+	if op := s.ops[name]; op != nil && op.Anonymous != nil {
+		return op
+	}
+	return nil
 }
 
 // SelfAuthorized marks operations that decide their own authorization.

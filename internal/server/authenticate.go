@@ -46,6 +46,9 @@ func authError(err error) error {
 // authenticate verifies the request's signature against the credential
 // it names and puts the caller into the request's call.
 func (s *Server) authenticate(ctx context.Context, req *request) bool {
+	if req.anonymous {
+		return s.authenticateAnonymous(req)
+	}
 	if req.sigErr != nil {
 		s.refuse(req, authError(req.sigErr))
 		return false
@@ -72,6 +75,26 @@ func (s *Server) authenticate(ctx context.Context, req *request) bool {
 	if err := s.IAM.NoteKeyUse(ctx, cred, req.svc.Name, sig.Scope.Region); err != nil {
 		s.Logger.Warn("record access key use", "request_id", req.id, "err", err)
 	}
+	return true
+}
+
+// authenticateAnonymous admits an unsigned call whose params name the
+// account it acts in (the topic's owner, whose history records it); any
+// other unsigned call is refused as unauthenticated.
+func (s *Server) authenticateAnonymous(req *request) bool {
+	params, err := s.decode(req)
+	var account, region string
+	ok := err == nil
+	if ok {
+		account, region, ok = req.op.Anonymous(params)
+	}
+	if !ok {
+		s.refuse(req, authError(req.sigErr))
+		return false
+	}
+	req.call = &awsproto.Call{RequestID: req.id, Service: req.svc, Operation: req.opName, Region: region,
+		Time: req.start, SourceIP: s.sourceIP(req.r), UserAgent: req.r.UserAgent(), TLS: tlsDetails(req.r),
+		Principal: awsproto.Anonymous(), Recipient: account}
 	return true
 }
 

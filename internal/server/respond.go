@@ -90,6 +90,11 @@ func (req *request) wireError(err error) (string, *awserr.Error) {
 	} else if c, ok := jsonCodes[code]; ok {
 		code = c
 	}
+	if req.svc != nil {
+		if c, ok := req.svc.ErrorCodes[pub.Code]; ok {
+			code = c
+		}
+	}
 	return code, pub
 }
 

@@ -29,6 +29,8 @@ type request struct {
 	op     *awsproto.Op
 	call   *awsproto.Call
 	params awsproto.Params
+	// anonymous is set for an unsigned call to an operation that allows it.
+	anonymous bool
 
 	status  int
 	errCode string
@@ -73,6 +75,9 @@ func (s *Server) route(req *request) bool {
 	}
 	req.form = form
 	if sigErr != nil {
+		if s.routeAnonymous(req) {
+			return true
+		}
 		s.refuse(req, authError(sigErr)) // without a signature the service is unknown
 		return false
 	}
@@ -83,6 +88,24 @@ func (s *Server) route(req *request) bool {
 	}
 	req.opName = form.Get("Action")
 	return s.findOp(req)
+}
+
+// routeAnonymous routes an unsigned Query request to the operation that
+// may be called so (SNS's confirmation links); the Action names it, as no
+// signature names a service.
+func (s *Server) routeAnonymous(req *request) bool {
+	var e *sigv4.Error
+	if !errors.As(req.sigErr, &e) || e.Kind != sigv4.KindMissing {
+		return false
+	}
+	name := req.form.Get("Action")
+	for _, svc := range s.bySigning {
+		if op := svc.AnonymousOp(name); op != nil && svc.Protocol == awsproto.Query {
+			req.svc, req.opName, req.op, req.anonymous = svc, name, op, true
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) routeJSON(req *request, target string) bool {

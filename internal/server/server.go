@@ -163,8 +163,8 @@ func (s *Server) prepare(ctx context.Context, req *request) (map[string]any, err
 			return nil, err
 		}
 	}
-	if req.op.Action == "" {
-		return nil, nil
+	if req.op.Action == "" || req.anonymous {
+		return nil, nil // the operation checks what an anonymous caller presents
 	}
 	resource := "*"
 	if req.op.Resource != nil {

@@ -31,15 +31,21 @@ const (
 	// statement needs Principal or NotPrincipal and, as in IAM, must not
 	// have Resource or NotResource: the resource is the role itself.
 	Trust
+	// ResourceBased documents are attached to a resource (an SNS topic's
+	// policy). Every statement needs Principal or NotPrincipal, and
+	// Resource or NotResource.
+	ResourceBased
 )
 
-// String returns "Identity" or "Trust".
+// String returns "Identity", "Trust" or "ResourceBased".
 func (k Kind) String() string {
 	switch k {
 	case Identity:
 		return "Identity"
 	case Trust:
 		return "Trust"
+	case ResourceBased:
+		return "ResourceBased"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

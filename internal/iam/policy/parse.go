@@ -239,13 +239,13 @@ func (rs *rawStatement) parseEffect(st *Statement) error {
 }
 
 // parsePrincipals reads Principal or NotPrincipal, which identity
-// policies must not have and trust policies must have.
+// policies must not have and trust and resource-based policies must have.
 func (rs *rawStatement) parsePrincipals(st *Statement, kind Kind) error {
 	present := rs.principal != nil || rs.notPrincipal != nil
 	switch {
 	case kind == Identity && present:
 		return malformed(MsgNoPrincipalAllowed)
-	case kind == Trust && !present:
+	case kind != Identity && !present:
 		return malformed("Missing required field Principal")
 	case kind == Identity:
 		return nil
