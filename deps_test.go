@@ -24,6 +24,8 @@ var allowedDeps = map[string][]string{
 	"internal/iam":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy"},
 	"internal/organizations": {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy"},
 	"internal/trail":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
+	"internal/sns":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/pagetoken"},
+	"internal/pagetoken":     {},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/app"
@@ -138,6 +139,9 @@ func (s *Server) CodeDeploy(c Creds) *codedeploy.Client { return codedeploy.NewF
 
 // CloudTrail returns a CloudTrail client signing with c.
 func (s *Server) CloudTrail(c Creds) *cloudtrail.Client { return cloudtrail.NewFromConfig(s.Config(c)) }
+
+// SNS returns an SNS client signing with c.
+func (s *Server) SNS(c Creds) *sns.Client { return sns.NewFromConfig(s.Config(c)) }
 
 // Organizations returns an Organizations client signing with c.
 func (s *Server) Organizations(c Creds) *organizations.Client {

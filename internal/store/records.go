@@ -16,11 +16,7 @@ func one[T any](ctx context.Context, q querier, query string, args ...any) (*T, 
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&data); err != nil {
 		return nil, err
 	}
-	v := new(T)
-	if err := json.Unmarshal([]byte(data), v); err != nil {
-		return nil, fmt.Errorf("decode record: %w", err)
-	}
-	return v, nil
+	return decode[T](data)
 }
 
 // all reads every record's data of a query.
@@ -30,12 +26,34 @@ func all[T any](ctx context.Context, q querier, query string, args ...any) ([]*T
 		if err := r.Scan(&data); err != nil {
 			return nil, err
 		}
-		v := new(T)
-		if err := json.Unmarshal([]byte(data), v); err != nil {
-			return nil, fmt.Errorf("decode record: %w", err)
-		}
-		return v, nil
+		return decode[T](data)
 	}, query, args...)
+}
+
+// decode reads a record's data into a new T.
+func decode[T any](data string) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return nil, fmt.Errorf("decode record: %w", err)
+	}
+	return v, nil
+}
+
+// stmt is one SQL statement with its arguments.
+type stmt struct {
+	query string
+	args  []any
+}
+
+// exec runs statements in order on the writer, stopping at the first
+// error; callers wrap it in a Tx when they must commit together.
+func (db *DB) exec(ctx context.Context, stmts ...stmt) error {
+	for _, st := range stmts {
+		if _, err := db.w(ctx).ExecContext(ctx, st.query, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func doc(v any) (string, error) {

@@ -20,7 +20,8 @@ const (
 
 // secretMembers are never recorded, whatever a model says: STS
 // credentials keep only accessKeyId, IAM access keys never show their
-// secret, login profiles never their password. The IAM and STS models mark
+// secret, login profiles never their password, SNS confirmations never
+// their token. The IAM and STS models mark
 // some of these sensitive but not SessionToken, and a model regenerated
 // from another botocore release might drop the marks.
 var secretMembers = map[string]bool{
@@ -29,6 +30,9 @@ var secretMembers = map[string]bool{
 	"Password":        true,
 	"NewPassword":     true,
 	"OldPassword":     true,
+	// SNS's subscription confirmation token lets whoever holds it
+	// confirm the subscription.
+	"Token": true,
 }
 
 // renderer turns a params or output tree into requestParameters or

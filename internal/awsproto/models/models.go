@@ -11,6 +11,7 @@ import "embed"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service codedeploy > codedeploy.json"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service cloudtrail > cloudtrail.json"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service sts -ops GetCallerIdentity,AssumeRole,GetSessionToken,GetFederationToken > sts.json"
+//go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service sns -ops CreateTopic,DeleteTopic,ListTopics,GetTopicAttributes,SetTopicAttributes,AddPermission,RemovePermission,Subscribe,ConfirmSubscription,Unsubscribe,ListSubscriptions,ListSubscriptionsByTopic,GetSubscriptionAttributes,SetSubscriptionAttributes,Publish,TagResource,UntagResource,ListTagsForResource > sns.json"
 
 // FS holds <service>.json for every served service.
 //
