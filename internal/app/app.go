@@ -28,6 +28,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
 	"github.com/deploytrail/deploytrail/internal/organizations"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/sns"
 	"github.com/deploytrail/deploytrail/internal/store"
 )
 
@@ -46,6 +47,11 @@ type App struct {
 	Buckets objstore.Provider
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
+	// SNS is the topic service; Serve runs its dispatcher.
+	SNS        *sns.Service
+	dispatcher *sns.Dispatcher
+	signer     *sns.Signer
+	publicURL  string
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
@@ -83,14 +89,26 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	signer, err := sns.LoadSigner(cfg.Data)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	topics := sns.New(store.SNS{DB: db}, signer, key)
 	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
-	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API)
+	history.Topics = trailTopics{topics}
+	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
+	dispatcher := sns.NewDispatcher(topics)
+	dispatcher.Logger = logger.With("component", "sns")
+	deliverer := newDeliverer(cfg, db, buckets, logger)
+	deliverer.Notifier = trailTopics{topics}
 	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
-		Delivery: newDeliverer(cfg, db, buckets, logger), TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+		Delivery: deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
@@ -200,7 +218,11 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 // Serve serves on ln until ctx ends, then lets in-flight requests finish
 // (for up to ShutdownGrace) and stops its background work.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	a.SNS.SetPublicURL(a.baseURL(ln))
+	mux := http.NewServeMux()
+	mux.Handle(sns.CertPathPrefix, a.signer)
+	mux.Handle("/", a.Server)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -210,6 +232,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// Delivery stops after the HTTP server has drained (deferred cancel),
 	// so that its final flush includes the last requests' events.
 	wg.Go(func() { a.Delivery.Run(bgCtx) })
+	wg.Go(func() { a.dispatcher.Run(bgCtx) })
 
 	errc := make(chan error, 1)
 	go func() {
@@ -235,6 +258,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.Logger.Info("stopped")
 	return err
+}
+
+// baseURL is where clients reach the server: the configured public URL,
+// else the listening address.
+func (a *App) baseURL(ln net.Listener) string {
+	if a.publicURL != "" {
+		return a.publicURL
+	}
+	scheme := "http"
+	if a.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + ln.Addr().String()
 }
 
 // NewLogger builds the logger: text on a terminal, JSON otherwise, unless

@@ -90,6 +90,9 @@ type Service struct {
 	// Retention bounds the history: older events are never returned
 	// (DefaultRetention).
 	Retention time.Duration
+	// Topics checks and publishes to trails' SNS topics; nil refuses
+	// every topic.
+	Topics Topics
 
 	API *awsproto.Service
 }

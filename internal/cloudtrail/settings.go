@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
@@ -66,14 +67,15 @@ var (
 
 // checkConfig validates a trail's whole configuration, in the order AWS
 // reports problems, and normalizes the KMS key to its ARN.
-func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, c *TrailConfig) error {
+func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, t *Trail) error {
+	c := &t.Config
 	if err := s.checkBucket(ctx, c.S3BucketName); err != nil {
 		return err
 	}
 	if len(c.S3KeyPrefix) > maxPrefixLength {
 		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
 	}
-	if err := checkTopic(c.SnsTopicName); err != nil {
+	if err := s.checkTopic(ctx, t); err != nil {
 		return err
 	}
 	key, err := kmsKeyARN(call, c.KmsKeyID)
@@ -114,19 +116,40 @@ func (s *Service) checkBucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// checkTopic refuses every topic. deploytrail has no SNS service yet, so
-// no topic exists. AWS checks a topic by reading its policy; a missing
-// topic has no policy that lets CloudTrail publish, so AWS answers
-// InsufficientSnsTopicPolicyException (spec §8.2), keeping
-// InvalidSnsTopicNameException for malformed names.
-func checkTopic(name string) error {
+// Topics is the SNS service as CloudTrail uses it; app wires it in.
+type Topics interface {
+	// CheckPublisher reports whether topicARN exists and its policy lets
+	// CloudTrail publish for trailARN of account.
+	CheckPublisher(ctx context.Context, topicARN, trailARN, account string) error
+	// Publish publishes message to topicARN as CloudTrail, for trailARN
+	// of account, after the same check.
+	Publish(ctx context.Context, topicARN, message, trailARN, account string) error
+}
+
+// validationMessage is what CloudTrail publishes when a topic is attached
+// to a trail (spec §8.1); consumers ignore it.
+const validationMessage = "CloudTrail validation message."
+
+// checkTopic checks a trail's topic: well formed, existing, and with a
+// policy that lets CloudTrail publish (spec §8.2). AWS answers a missing
+// topic and a policy without the grant alike.
+func (s *Service) checkTopic(ctx context.Context, t *Trail) error {
+	name := t.Config.SnsTopicName
 	if name == "" {
 		return nil
 	}
 	if !snsTopicName.MatchString(name) && !snsTopicARN.MatchString(name) {
 		return errorf(CodeInvalidSnsTopicName, "SNS topic name %s is not valid.", name)
 	}
-	return errorf(CodeInsufficientSnsTopicPolicy, "SNS Topic does not exist or the topic policy is incorrect!")
+	insufficient := errorf(CodeInsufficientSnsTopicPolicy, "SNS Topic does not exist or the topic policy is incorrect!")
+	if s.Topics == nil {
+		return insufficient
+	}
+	err := s.Topics.CheckPublisher(ctx, t.SnsTopicARN(), t.ARN, t.Account)
+	if awserr.As(err) != nil {
+		return insufficient
+	}
+	return err
 }
 
 // kmsKeyARN checks a KmsKeyId's form (key id, alias name, or the ARN of

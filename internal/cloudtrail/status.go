@@ -19,11 +19,16 @@ type (
 		LatestDeliveryTime  *time.Time `json:"LatestDeliveryTime,omitempty"`
 		StartLoggingTime    *time.Time `json:"StartLoggingTime,omitempty"`
 		StopLoggingTime     *time.Time `json:"StopLoggingTime,omitempty"`
+		// SNS notifications of deliveries.
+		LatestNotificationError string     `json:"LatestNotificationError,omitempty"`
+		LatestNotificationTime  *time.Time `json:"LatestNotificationTime,omitempty"`
 		// The deprecated string forms; "" when never.
-		LatestDeliveryAttemptTime      string `json:"LatestDeliveryAttemptTime"`
-		LatestDeliveryAttemptSucceeded string `json:"LatestDeliveryAttemptSucceeded"`
-		TimeLoggingStarted             string `json:"TimeLoggingStarted"`
-		TimeLoggingStopped             string `json:"TimeLoggingStopped"`
+		LatestDeliveryAttemptTime          string `json:"LatestDeliveryAttemptTime"`
+		LatestDeliveryAttemptSucceeded     string `json:"LatestDeliveryAttemptSucceeded"`
+		TimeLoggingStarted                 string `json:"TimeLoggingStarted"`
+		TimeLoggingStopped                 string `json:"TimeLoggingStopped"`
+		LatestNotificationAttemptTime      string `json:"LatestNotificationAttemptTime"`
+		LatestNotificationAttemptSucceeded string `json:"LatestNotificationAttemptSucceeded"`
 	}
 )
 
@@ -41,7 +46,9 @@ func (s *Service) GetTrailStatus(ctx context.Context, in *NameInput) (*GetTrailS
 		LatestDeliveryTime: timePtr(d.LatestDelivery), StartLoggingTime: timePtr(st.StartLoggingTime),
 		StopLoggingTime: timePtr(st.StopLoggingTime), LatestDeliveryAttemptTime: isoTime(d.LatestAttempt),
 		LatestDeliveryAttemptSucceeded: attemptSucceeded(d), TimeLoggingStarted: isoTime(st.StartLoggingTime),
-		TimeLoggingStopped: isoTime(st.StopLoggingTime)}, nil
+		TimeLoggingStopped: isoTime(st.StopLoggingTime), LatestNotificationError: d.LatestNotificationError,
+		LatestNotificationTime: timePtr(d.LatestNotification), LatestNotificationAttemptTime: isoTime(d.LatestNotificationAttempt),
+		LatestNotificationAttemptSucceeded: notificationSucceeded(d)}, nil
 }
 
 // attemptSucceeded is the deprecated LatestDeliveryAttemptSucceeded: the
@@ -52,6 +59,15 @@ func attemptSucceeded(d DeliveryStatus) string {
 		return ""
 	}
 	return isoTime(d.LatestAttempt)
+}
+
+// notificationSucceeded is the deprecated
+// LatestNotificationAttemptSucceeded, like attemptSucceeded.
+func notificationSucceeded(d DeliveryStatus) string {
+	if d.LatestNotificationError != "" {
+		return ""
+	}
+	return isoTime(d.LatestNotificationAttempt)
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -34,6 +34,7 @@ type TrailInfo struct {
 	S3BucketName               string `json:"S3BucketName"`
 	S3KeyPrefix                string `json:"S3KeyPrefix,omitempty"`
 	SnsTopicName               string `json:"SnsTopicName,omitempty"`
+	SnsTopicARN                string `json:"SnsTopicARN,omitempty"`
 	IncludeGlobalServiceEvents bool   `json:"IncludeGlobalServiceEvents"`
 	IsMultiRegionTrail         bool   `json:"IsMultiRegionTrail"`
 	HomeRegion                 string `json:"HomeRegion"`
@@ -49,8 +50,8 @@ type TrailInfo struct {
 
 func info(t *Trail) *TrailInfo {
 	c := t.Config
-	return &TrailInfo{Name: c.Name, S3BucketName: c.S3BucketName, S3KeyPrefix: c.S3KeyPrefix, SnsTopicName: c.SnsTopicName,
-		IncludeGlobalServiceEvents: c.IncludeGlobalServiceEvents, IsMultiRegionTrail: c.IsMultiRegionTrail,
+	return &TrailInfo{Name: c.Name, S3BucketName: c.S3BucketName, S3KeyPrefix: c.S3KeyPrefix, SnsTopicName: topicName(t.SnsTopicARN()),
+		SnsTopicARN: t.SnsTopicARN(), IncludeGlobalServiceEvents: c.IncludeGlobalServiceEvents, IsMultiRegionTrail: c.IsMultiRegionTrail,
 		HomeRegion: t.HomeRegion, TrailARN: t.ARN, LogFileValidationEnabled: c.LogFileValidationEnabled,
 		CloudWatchLogsLogGroupArn: c.CloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn: c.CloudWatchLogsRoleArn,
 		KmsKeyID: c.KmsKeyID, HasCustomEventSelectors: t.EventSelectors != nil || t.AdvancedEventSelectors != nil,
@@ -120,10 +121,15 @@ func (s *Service) UpdateTrail(ctx context.Context, in *UpdateTrailInput) (*Trail
 
 // configure applies settings to t and validates the result.
 func (s *Service) configure(ctx context.Context, call *awsproto.Call, t *Trail, in *TrailSettings) error {
-	wasOrg := t.Config.IsOrganizationTrail
+	wasOrg, oldTopic := t.Config.IsOrganizationTrail, t.SnsTopicARN()
 	in.apply(&t.Config)
-	if err := s.checkConfig(ctx, call, &t.Config); err != nil {
+	if err := s.checkConfig(ctx, call, t); err != nil {
 		return err
+	}
+	if topic := t.SnsTopicARN(); topic != "" && topic != oldTopic {
+		if err := s.Topics.Publish(ctx, topic, validationMessage, t.ARN, t.Account); err != nil {
+			return err
+		}
 	}
 	switch {
 	case !t.Config.IsOrganizationTrail:

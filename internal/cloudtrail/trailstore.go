@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -76,6 +77,21 @@ type TrailConfig struct {
 	IsOrganizationTrail bool
 }
 
+// SnsTopicARN is the ARN of the trail's topic ("" when it has none): a
+// topic name names a topic of the trail's account and home region.
+func (t *Trail) SnsTopicARN() string {
+	name := t.Config.SnsTopicName
+	if name == "" || strings.HasPrefix(name, "arn:") {
+		return name
+	}
+	return "arn:aws:sns:" + t.HomeRegion + ":" + t.Account + ":" + name
+}
+
+// topicName is the last part of a topic ARN, the deprecated SnsTopicName.
+func topicName(arn string) string {
+	return arn[strings.LastIndex(arn, ":")+1:]
+}
+
 // Status is a trail's logging state. The delivery status is written by
 // package delivery into rows of its own, far more often than the
 // configuration changes; the store fills Delivery in when it reads a
@@ -100,6 +116,12 @@ type DeliveryStatus struct {
 	// LatestError is the error code of the last attempt (NoSuchBucket,
 	// AccessDenied, …), "" after a success.
 	LatestError string
+	// LatestNotification is the last successful SNS notification;
+	// LatestNotificationAttempt the last attempt, whose error code (SNS's:
+	// NotFound, AuthorizationError) is LatestNotificationError.
+	LatestNotification        time.Time
+	LatestNotificationAttempt time.Time
+	LatestNotificationError   string
 }
 
 // Tag is a trail's tag; Value may be absent.

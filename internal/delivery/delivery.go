@@ -18,11 +18,13 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -57,8 +59,16 @@ type Deliverer struct {
 	FlushTimeout time.Duration
 	Now          func() time.Time
 	Logger       *slog.Logger
+	// Notifier announces deliveries on trails' SNS topics; nil sends
+	// none.
+	Notifier Notifier
 
 	retries map[string]retry // by trail ARN; owned by the delivering goroutine
+}
+
+// Notifier publishes to SNS topics as CloudTrail, for a trail.
+type Notifier interface {
+	Publish(ctx context.Context, topicARN, message, trailARN, account string) error
 }
 
 // retry is a failing trail's backoff.
@@ -128,7 +138,7 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
 	cursor := tg.Cursor
 	if tg.Intent != nil {
-		if err := d.complete(ctx, tg.Intent); err != nil {
+		if err := d.complete(ctx, tg, tg.Intent); err != nil {
 			return err
 		}
 		cursor = max(cursor, tg.Intent.To)
@@ -141,7 +151,7 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
 		if err := d.store.BeginDelivery(ctx, in); err != nil {
 			return err
 		}
-		if err := d.complete(ctx, in); err != nil {
+		if err := d.complete(ctx, tg, in); err != nil {
 			return err
 		}
 		cursor = in.To
@@ -198,15 +208,21 @@ func nextSkip(tg *Target, cursor int64) *Range {
 	return nil
 }
 
-// complete writes in's files and then advances the cursor. On a bucket
-// failure it records the error and schedules a retry; the intent stays.
-func (d *Deliverer) complete(ctx context.Context, in *Intent) error {
+// complete writes in's files, announces them on the trail's topic and
+// then advances the cursor. On a bucket failure it records the error and
+// schedules a retry; the intent stays. The announcement comes before the
+// cursor moves so that a crash between them repeats it (SNS is
+// at-least-once) rather than losing it.
+func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error {
 	if err := d.write(ctx, in); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
 		d.backoff(in.TrailARN)
 		return errors.Join(err, d.store.FailDelivery(ctx, in.TrailARN, ErrorCode(err), d.Now().UTC()))
+	}
+	if err := d.notify(ctx, tg, in); err != nil {
+		return err
 	}
 	if err := d.store.FinishDelivery(ctx, in, d.Now().UTC()); err != nil {
 		return fmt.Errorf("finish delivery: %w", err)
@@ -292,4 +308,37 @@ func ErrorCode(err error) string {
 		return coded.ErrorCode()
 	}
 	return "InternalError"
+}
+
+// notification is CloudTrail's SNS message for a delivery (spec §8.1).
+type notification struct {
+	S3Bucket    string   `json:"s3Bucket"`
+	S3ObjectKey []string `json:"s3ObjectKey"`
+}
+
+// notify publishes one message naming in's files to the trail's topic and
+// records the outcome for GetTrailStatus. A failure to publish never holds
+// delivery back; only a failure to record it does.
+func (d *Deliverer) notify(ctx context.Context, tg *Target, in *Intent) error {
+	topic := tg.Trail.SnsTopicARN()
+	if d.Notifier == nil || topic == "" || len(in.Files) == 0 {
+		return nil
+	}
+	msg := notification{S3Bucket: in.Bucket}
+	for _, f := range in.Files {
+		msg.S3ObjectKey = append(msg.S3ObjectKey, f.Key)
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	code := ""
+	if err := d.Notifier.Publish(ctx, topic, string(body), tg.Trail.ARN, tg.Trail.Account); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		code = awserr.Code(err)
+		d.Logger.Warn("notification failed", "trail", tg.Trail.ARN, "topic", topic, "err", err)
+	}
+	return d.store.NoteNotification(ctx, in.TrailARN, code, d.Now().UTC())
 }

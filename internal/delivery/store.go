@@ -38,6 +38,9 @@ type Store interface {
 	// FailDelivery records a failed attempt with the error code; the
 	// intent and the cursor stay.
 	FailDelivery(ctx context.Context, arn, code string, at time.Time) error
+	// NoteNotification records an SNS notification attempt at at: a
+	// success when code is "", else its error code.
+	NoteNotification(ctx context.Context, arn, code string, at time.Time) error
 }
 
 // Target is a trail with its delivery state.

@@ -133,17 +133,29 @@ func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at time.Ti
 	})
 }
 
+func (s Delivery) NoteNotification(ctx context.Context, arn, code string, at time.Time) error {
+	return s.Tx(ctx, func(ctx context.Context) error {
+		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET latest_notification_attempt = ?,
+			latest_notification = CASE WHEN ? = '' THEN ? ELSE latest_notification END, latest_notification_error = ?
+			WHERE arn = ?`, nanos(at), code, nanos(at), code, arn)
+		return err
+	})
+}
+
 // loadDelivery fills in the delivery status of trails.
 func (s CloudTrail) loadDelivery(ctx context.Context, trails ...*cloudtrail.Trail) error {
 	for _, t := range trails {
-		var delivered, attempt int64
+		var delivered, attempt, notified, notifyAttempt int64
 		d := &t.Status.Delivery
-		err := s.q(ctx).QueryRowContext(ctx, `SELECT latest_delivery, latest_attempt, latest_attempt_ok, latest_error
-			FROM trail_delivery WHERE arn = ?`, t.ARN).Scan(&delivered, &attempt, &d.LatestAttemptSucceeded, &d.LatestError)
+		err := s.q(ctx).QueryRowContext(ctx, `SELECT latest_delivery, latest_attempt, latest_attempt_ok, latest_error,
+			latest_notification, latest_notification_attempt, latest_notification_error
+			FROM trail_delivery WHERE arn = ?`, t.ARN).Scan(&delivered, &attempt, &d.LatestAttemptSucceeded, &d.LatestError,
+			&notified, &notifyAttempt, &d.LatestNotificationError)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("load delivery status: %w", err)
 		}
 		d.LatestDelivery, d.LatestAttempt = fromNanos(delivered), fromNanos(attempt)
+		d.LatestNotification, d.LatestNotificationAttempt = fromNanos(notified), fromNanos(notifyAttempt)
 	}
 	return nil
 }
