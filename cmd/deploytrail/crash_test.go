@@ -1,0 +1,533 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// TestCrashLosesNoEvent kills the server with SIGKILL while workers make
+// CodeDeploy calls and a trail delivers every second, twice, restarting it
+// on the same data directory each time. Every call the server answered must
+// then be delivered exactly once, no event twice, in well-formed log files,
+// and every application it acknowledged creating must still exist.
+func TestCrashLosesNoEvent(t *testing.T) {
+	dir := t.TempDir()
+	runClean(t, "buckets", "create", "--data", dir, "crash-logs")
+	bucketDir := filepath.Join(dir, "buckets", "crash-logs")
+	p, account := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s")
+	rec := newRecorder(t)
+	createTrail(t, p, "crash-logs")
+	if _, err := rec.cloudTrail(p).StartLogging(t.Context(), &cloudtrail.StartLoggingInput{Name: aws.String("main")}); err != nil {
+		t.Fatalf("StartLogging: %v", err)
+	}
+	read := func() (map[string][]byte, error) { return readBucketDir(bucketDir) }
+
+	var created []string // applications whose creation was acknowledged before a kill
+	for round := range 2 {
+		stop := make(chan struct{})
+		load := runLoad(t.Context(), t, codedeploy.NewFromConfig(rec.config(p)), fmt.Sprintf("r%d", round), 8, stop)
+		// Kill only once this process has delivered under load, so that
+		// the kill lands among deliveries rather than before the first.
+		before := countFiles(t, read)
+		waitFor(t, 15*time.Second, "a delivery under load", func() bool { return countFiles(t, read) > before })
+		time.Sleep(300 * time.Millisecond)
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		close(stop)
+		created = append(created, load()...) // the workers end on their first unanswered call
+		if len(created) < 20*(round+1) {
+			t.Fatalf("round %d: only %d applications created in all; the load did not run", round, len(created))
+		}
+		p, account = restart(t, dir, account)
+	}
+
+	// The restarted server still knows every acknowledged application.
+	names := listApplications(t, codedeploy.NewFromConfig(rec.config(p)))
+	for _, app := range created {
+		if !names[app] {
+			t.Errorf("application %s, acknowledged before a kill, is gone after the restart", app)
+		}
+	}
+	stop := make(chan struct{})
+	load := runLoad(t.Context(), t, codedeploy.NewFromConfig(rec.config(p)), "after", 8, stop)
+	time.Sleep(time.Second)
+	close(stop)
+	load()
+
+	want, unanswered := rec.acknowledged()
+	t.Logf("%d calls acknowledged, %d cut off by the kills, %d applications created", len(want), unanswered, len(created))
+	waitDelivered(t, 30*time.Second, read, account, want)
+	p.stop(t) // a clean exit, and its final flush delivers the rest
+	files, err := read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertExactlyOnce(t, files, account, want)
+}
+
+// restart starts the binary again on dir and checks that it serves the
+// same account.
+func restart(t *testing.T, dir, account string) (*process, string) {
+	t.Helper()
+	p, again := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s")
+	if again != account {
+		t.Fatalf("account after restart=%s, want %s", again, account)
+	}
+	return p, again
+}
+
+// servingAccount finds the account in the announcement, which the log
+// file keys must name.
+var servingAccount = regexp.MustCompile(`serving management account (\d{12}) `)
+
+// startBinaryEnv is startBinary with extra environment variables, and
+// without any DEPLOYTRAIL_* setting of the caller's environment (a stray
+// DEPLOYTRAIL_S3_ENDPOINT would change the bucket backend). It also
+// returns the announced account.
+func startBinaryEnv(t *testing.T, dir string, env ...string) (*process, string) {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", dir)
+	cmd.Env = append(cleanEnv(), env...)
+	stdout, _ := cmd.StdoutPipe()
+	p := &process{cmd: cmd, stderr: &lockedBuffer{}}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var account string
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if m := servingAccount.FindStringSubmatch(lines.Text()); m != nil {
+			account = m[1]
+		}
+		if m := announcement.FindStringSubmatch(lines.Text()); m != nil {
+			p.endpoint = m[3]
+			p.env = []string{"AWS_CONFIG_FILE=" + m[1], "AWS_SHARED_CREDENTIALS_FILE=" + m[2], "AWS_PROFILE=deploytrail", "AWS_ENDPOINT_URL=" + m[3]}
+			go io.Copy(io.Discard, stdout)
+			if account == "" {
+				t.Fatalf("no account in the announcement")
+			}
+			return p, account
+		}
+	}
+	t.Fatalf("no announcement; stderr: %s", p.stderr)
+	return nil, ""
+}
+
+// cleanEnv is the environment without DEPLOYTRAIL_* variables.
+func cleanEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DEPLOYTRAIL_") })
+}
+
+// runClean runs the binary without a server, in cleanEnv.
+func runClean(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = cleanEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("deploytrail %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// createTrail creates trail "main" logging to bucket, not yet logging.
+func createTrail(t *testing.T, p *process, bucket string) {
+	t.Helper()
+	ct := cloudtrail.NewFromConfig(sdkConfig(t, p))
+	if _, err := ct.CreateTrail(t.Context(), &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(bucket)}); err != nil {
+		t.Fatalf("CreateTrail: %v", err)
+	}
+}
+
+// sdkConfig signs with the root key of the profile the binary announced,
+// read from its files only (not the caller's AWS_* environment), and never
+// retries, so that each call is one request with one answer or none.
+func sdkConfig(t *testing.T, p *process) aws.Config {
+	t.Helper()
+	file := func(name string) string {
+		for _, kv := range p.env {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		t.Fatalf("no %s announced", name)
+		return ""
+	}
+	sc, err := config.LoadSharedConfigProfile(t.Context(), "deploytrail", func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles = []string{file("AWS_CONFIG_FILE")}
+		o.CredentialsFiles = []string{file("AWS_SHARED_CREDENTIALS_FILE")}
+	})
+	if err != nil || !sc.Credentials.HasKeys() {
+		t.Fatalf("profile deploytrail: %v", err)
+	}
+	return aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.StaticCredentialsProvider{Value: sc.Credentials},
+		BaseEndpoint:     aws.String(p.endpoint),
+		RetryMaxAttempts: 1,
+		HTTPClient:       &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
+	}
+}
+
+// recorder keeps the request id of every call the server answered, with a
+// result or an AWS error: those calls were acknowledged, so their events
+// must be delivered. A call cut off by a kill has no answer and no claim.
+type recorder struct {
+	t          *testing.T
+	mu         sync.Mutex
+	acked      map[string]string // request id → operation
+	unanswered int
+}
+
+func newRecorder(t *testing.T) *recorder { return &recorder{t: t, acked: map[string]string{}} }
+
+// config is sdkConfig with the recording middleware on every client.
+func (r *recorder) config(p *process) aws.Config {
+	cfg := sdkConfig(r.t, p)
+	cfg.APIOptions = append(cfg.APIOptions, r.addMiddleware)
+	return cfg
+}
+
+func (r *recorder) cloudTrail(p *process) *cloudtrail.Client {
+	return cloudtrail.NewFromConfig(r.config(p))
+}
+
+// addMiddleware records each call's outcome after its operation name is
+// known (After the service's own initialize steps).
+func (r *recorder) addMiddleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("RecordAnswers",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			r.record(middleware.GetOperationName(ctx), md, err)
+			return out, md, err
+		}), middleware.After)
+}
+
+// record counts a call as answered when it returned a result or a decoded
+// AWS error (a body cut short by a kill is neither).
+func (r *recorder) record(op string, md middleware.Metadata, err error) {
+	var apiErr smithy.APIError
+	if err != nil && !errors.As(err, &apiErr) {
+		r.mu.Lock()
+		r.unanswered++
+		r.mu.Unlock()
+		return
+	}
+	id, _ := awsmw.GetRequestIDMetadata(md)
+	var re *awshttp.ResponseError
+	if id == "" && errors.As(err, &re) {
+		id = re.ServiceRequestID()
+	}
+	if id == "" {
+		r.t.Errorf("%s answered (err=%v) without a request id", op, err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev, ok := r.acked[id]; ok {
+		r.t.Errorf("request id %s answered twice: %s and %s", id, prev, op)
+	}
+	r.acked[id] = op
+}
+
+// acknowledged returns the answered calls' request ids and how many calls
+// got no answer.
+func (r *recorder) acknowledged() ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.acked))
+	for id := range r.acked {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, r.unanswered
+}
+
+// createsPerPhase bounds the applications one runLoad creates, so that
+// the phases of a test stay under CodeDeploy's 1,000 applications per
+// region; past it the workers keep calling with reads.
+const createsPerPhase = 300
+
+// runLoad starts workers that create applications named prefix-worker-n
+// (up to createsPerPhase) and read some back (one read in five fails: a
+// missing application), until stop closes or a call gets no answer (the
+// server is gone). Its result waits for them and returns the applications
+// created.
+func runLoad(ctx context.Context, t testing.TB, cd *codedeploy.Client, prefix string, workers int, stop <-chan struct{}) func() []string {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		created []string
+		budget  atomic.Int64
+	)
+	budget.Store(createsPerPhase)
+	for w := range workers {
+		wg.Go(func() {
+			last := ""
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				app := fmt.Sprintf("%s-%d-%d", prefix, w, n)
+				if budget.Add(-1) >= 0 {
+					if !call(t, "CreateApplication", "", func() error {
+						_, err := cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: &app})
+						return err
+					}) {
+						return
+					}
+					mu.Lock()
+					created = append(created, app)
+					mu.Unlock()
+					last = app
+				}
+				read, wantCode := last, ""
+				if n%5 == 0 || last == "" {
+					read, wantCode = app+"-missing", "ApplicationDoesNotExistException"
+				}
+				if (n%2 == 0 || budget.Load() < 0) && !call(t, "GetApplication", wantCode, func() error {
+					_, err := cd.GetApplication(ctx, &codedeploy.GetApplicationInput{ApplicationName: &read})
+					return err
+				}) {
+					return
+				}
+			}
+		})
+	}
+	return func() []string {
+		wg.Wait()
+		return created
+	}
+}
+
+// call runs f, expecting the AWS error wantCode ("" for success), and
+// reports whether the server answered; other AWS errors fail the test.
+func call(t testing.TB, op, wantCode string, f func() error) bool {
+	err := f()
+	var apiErr smithy.APIError
+	switch {
+	case err != nil && !errors.As(err, &apiErr):
+		return false
+	case err == nil && wantCode != "":
+		t.Errorf("%s succeeded, want %s", op, wantCode)
+		return false
+	case err != nil && apiErr.ErrorCode() != wantCode:
+		t.Errorf("%s: %v, want %q", op, err, wantCode)
+		return false
+	}
+	return true
+}
+
+// listApplications returns every application's name.
+func listApplications(t *testing.T, cd *codedeploy.Client) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	pages := codedeploy.NewListApplicationsPaginator(cd, &codedeploy.ListApplicationsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("ListApplications: %v", err)
+		}
+		for _, n := range page.Applications {
+			names[n] = true
+		}
+	}
+	return names
+}
+
+// readBucketDir returns every object of a directory bucket by key,
+// leaving out the backend's own .deploytrail directory.
+func readBucketDir(root string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".deploytrail" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		files[filepath.ToSlash(rel)] = raw
+		return err
+	})
+	return files, err
+}
+
+func countFiles(t *testing.T, read func() (map[string][]byte, error)) int {
+	t.Helper()
+	files, err := read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(files)
+}
+
+// waitFor polls cond every 100ms until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, timeout)
+		}
+	}
+}
+
+// logFileKey is the exact key of a log file of a us-east-1 trail without
+// a prefix (spec §7.1), capturing the accounts and the dates so that they
+// can be compared.
+var logFileKey = regexp.MustCompile(`^AWSLogs/(\d{12})/CloudTrail/us-east-1/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_us-east-1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$`)
+
+// delivered counts, across log files, how often each eventID and each
+// requestID occurs.
+type delivered struct {
+	events, requests map[string]int
+}
+
+// parseLogFiles checks each file's key and form (one gzip member holding
+// exactly {"Records":[…]}, every record with an eventID) and counts its
+// records' ids.
+func parseLogFiles(files map[string][]byte, account string) (delivered, error) {
+	d := delivered{events: map[string]int{}, requests: map[string]int{}}
+	for key, raw := range files {
+		m := logFileKey.FindStringSubmatch(key)
+		if m == nil || m[1] != account || m[5] != account || m[2]+m[3]+m[4] != m[6]+m[7]+m[8] {
+			return d, fmt.Errorf("object %q is not a log file of account %s", key, account)
+		}
+		records, err := logRecords(raw)
+		if err != nil {
+			return d, fmt.Errorf("%s: %w", key, err)
+		}
+		for _, r := range records {
+			if r.EventID == "" {
+				return d, fmt.Errorf("%s: a record without eventID", key)
+			}
+			d.events[r.EventID]++
+			if r.RequestID != "" {
+				d.requests[r.RequestID]++
+			}
+		}
+	}
+	return d, nil
+}
+
+type logRecord struct {
+	EventID   string `json:"eventID"`
+	RequestID string `json:"requestID"`
+}
+
+// logRecords decodes a log file: a single gzip member (nothing after it)
+// of an object whose only member is Records.
+func logRecords(raw []byte) ([]logRecord, error) {
+	br := bytes.NewReader(raw) // an io.ByteReader: gzip reads no further than its member
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	zr.Multistream(false)
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	if br.Len() != 0 {
+		return nil, fmt.Errorf("%d bytes after the first gzip member", br.Len())
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc) != 1 || doc["Records"] == nil {
+		return nil, fmt.Errorf("want exactly {\"Records\":[…]}, got members %v", slices.Sorted(maps.Keys(doc)))
+	}
+	var records []logRecord
+	if err := json.Unmarshal(doc["Records"], &records); err != nil {
+		return nil, fmt.Errorf("Records: %w", err)
+	}
+	return records, nil
+}
+
+// waitDelivered polls the bucket until every request id in want has been
+// delivered. Files are written atomically, so any malformed one fails at
+// once.
+func waitDelivered(t *testing.T, timeout time.Duration, read func() (map[string][]byte, error), account string, want []string) {
+	t.Helper()
+	var missing []string
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		files, err := read()
+		if err != nil {
+			t.Fatalf("read the bucket: %v", err)
+		}
+		d, err := parseLogFiles(files, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		missing = slices.DeleteFunc(slices.Clone(want), func(id string) bool { return d.requests[id] > 0 })
+		if len(missing) == 0 {
+			return
+		}
+	}
+	t.Fatalf("%d of %d acknowledged requests not delivered within %v, e.g. %v", len(missing), len(want), timeout, missing[:min(5, len(missing))])
+}
+
+// assertExactlyOnce checks that no eventID and no requestID occurs twice
+// across files and that every request id in want occurs.
+func assertExactlyOnce(t *testing.T, files map[string][]byte, account string, want []string) {
+	t.Helper()
+	d, err := parseLogFiles(files, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range d.events {
+		if n != 1 {
+			t.Errorf("eventID %s delivered %d times", id, n)
+		}
+	}
+	for id, n := range d.requests {
+		if n != 1 {
+			t.Errorf("requestID %s delivered %d times", id, n)
+		}
+	}
+	for _, id := range want {
+		if d.requests[id] == 0 {
+			t.Errorf("acknowledged request %s never delivered", id)
+		}
+	}
+	t.Logf("%d log files, %d events, %d acknowledged requests each delivered once", len(files), len(d.events), len(want))
+}
