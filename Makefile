@@ -43,7 +43,8 @@ fuzz:
 		internal/awsproto:FuzzDecodeQuery \
 		internal/awsproto:FuzzDecodeJSON \
 		internal/codedeploy:FuzzCreateDeploymentGroupInput \
-		internal/codedeploy:FuzzCreateDeploymentInput; do \
+		internal/codedeploy:FuzzCreateDeploymentInput \
+		internal/digest:FuzzParse; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done

@@ -1,0 +1,117 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/digest"
+)
+
+// logJob is a log file to hash: results[slot] gets the verdict.
+type logJob struct {
+	slot int
+	want string // hashValue from the digest
+}
+
+// hashLogFiles checks the queued log files with Concurrency workers. Each
+// worker holds one compressed object at a time and hashes it while
+// inflating, so memory stays bounded whatever the files' sizes.
+func (v *validator) hashLogFiles(ctx context.Context) error {
+	jobs := make(chan logJob)
+	var wg sync.WaitGroup
+	for range min(v.cfg.Concurrency, max(len(v.jobs), 1)) {
+		wg.Go(func() {
+			for j := range jobs {
+				v.results[j.slot] = v.checkLog(ctx, v.results[j.slot], j.want)
+			}
+		})
+	}
+	for _, j := range v.jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// checkLog is the verdict on one log file (§9.8 f).
+func (v *validator) checkLog(ctx context.Context, r Result, want string) Result {
+	obj, err := v.get(ctx, r.Bucket, r.Key)
+	switch {
+	case err != nil:
+		r.Status, r.Reason = StatusUnreadable, err.Error()
+		return r
+	case obj == nil:
+		return v.missing(r)
+	}
+	got, err := digest.HashGzip(bytes.NewReader(obj.Body))
+	switch {
+	case err != nil:
+		r.Status, r.Reason = StatusCorrupt, err.Error()
+	case got != want:
+		r.Status, r.Reason = StatusInvalidHash, "hash value doesn't match"
+	default:
+		r.Status = StatusValid
+	}
+	return r
+}
+
+// findUnreferenced warns about log files in the requested range that no
+// trusted digest lists: a file added to the bucket, or one whose digest
+// was deleted. Files newer than a chain's newest digest are said to be
+// not yet covered, since the next digest may simply not be written yet.
+func (v *validator) findUnreferenced(ctx context.Context, chains []chainID) error {
+	for _, c := range chains {
+		dir := digest.AccountDir(v.cfg.Prefix, v.cfg.OrgID, c.account) + "CloudTrail/" + c.region + "/"
+		last := dir + v.cfg.End.UTC().Format("2006/01/02") + "/" + afterAll
+		err := listFrom(ctx, v.cfg.Bucket, dir, v.cfg.Start, func(key string) bool {
+			if key > last {
+				return false
+			}
+			stamp, ok := logKeyTime(key, c)
+			if ok && v.inRange(stamp) && !v.referenced[v.cfg.BucketName+"/"+key] {
+				v.emit(v.unreferenced(c, key, stamp))
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inRange reports whether a log file stamped t (the minute it was
+// delivered) falls in the requested range.
+func (v *validator) inRange(t time.Time) bool {
+	return !t.Before(v.cfg.Start.Truncate(time.Minute)) && !t.After(v.cfg.End)
+}
+
+func (v *validator) unreferenced(c chainID, key string, stamp time.Time) Result {
+	r := v.result(c, KindLog, v.cfg.BucketName, key)
+	r.Status, r.Reason = StatusUnreferenced, "not referenced by any digest"
+	// The stamp is the delivery minute, so a file stamped the newest
+	// digest's minute may have come after it.
+	if !stamp.Before(v.newest[c].Truncate(time.Minute)) {
+		r.Reason = "not yet covered by a digest (delivered after the newest digest)"
+	}
+	return r
+}
+
+// logKeyTime returns the delivery minute of a log file key of chain c:
+// .../<acct>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<unique>.json.gz.
+func logKeyTime(key string, c chainID) (time.Time, bool) {
+	name := key[strings.LastIndexByte(key, '/')+1:]
+	rest, ok := strings.CutPrefix(name, c.account+"_CloudTrail_"+c.region+"_")
+	if !ok || !strings.HasSuffix(rest, ".json.gz") || len(rest) < len("20060102T1504Z_") {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102T1504Z", rest[:len("20060102T1504Z")])
+	return t, err == nil && rest[len("20060102T1504Z")] == '_'
+}
