@@ -20,6 +20,7 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 		"DEPLOYTRAIL_ROOT_SECRET_ACCESS_KEY": &c.RootSecretAccessKey,
 		"DEPLOYTRAIL_S3_ENDPOINT":            &c.S3Endpoint, "DEPLOYTRAIL_S3_REGION": &c.S3Region,
 		"DEPLOYTRAIL_S3_ACCESS_KEY_ID": &c.S3AccessKeyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY": &c.S3SecretAccessKey,
+		"DEPLOYTRAIL_PUBLIC_URL": &c.PublicURL,
 	} {
 		if v := getenv(name); v != "" {
 			*field = v
@@ -32,9 +33,17 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 }
 
 // applyDeliveryEnv reads the log file delivery knobs:
-// DEPLOYTRAIL_DELIVERY_INTERVAL (a Go duration, at least 1s) and
-// DEPLOYTRAIL_MAX_LOG_FILE_BYTES.
+// DEPLOYTRAIL_DELIVERY_INTERVAL (a Go duration, at least 1s),
+// DEPLOYTRAIL_MAX_LOG_FILE_BYTES and DEPLOYTRAIL_DIGEST_INTERVAL (a Go
+// duration, at least 1s).
 func applyDeliveryEnv(c *app.Config, getenv func(string) string) error {
+	if v := getenv("DEPLOYTRAIL_DIGEST_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("DEPLOYTRAIL_DIGEST_INTERVAL %q: want a duration of at least 1s", v)
+		}
+		c.DigestInterval = d
+	}
 	if v := getenv("DEPLOYTRAIL_DELIVERY_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
 	"github.com/deploytrail/deploytrail/internal/organizations"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/signing"
 	"github.com/deploytrail/deploytrail/internal/sns"
 	"github.com/deploytrail/deploytrail/internal/store"
 )
@@ -98,6 +99,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
+	keys := signing.New(store.SigningKeys{DB: db})
+	history.Keys = publicKeys{keys}
 	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
@@ -106,6 +109,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, logger)
 	deliverer.Notifier = trailTopics{topics}
+	deliverer.Signer = keys
 	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
 		Delivery: deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
@@ -120,6 +124,9 @@ func newDeliverer(cfg Config, db *store.DB, buckets objstore.Provider, logger *s
 	}
 	if cfg.MaxLogFileBytes > 0 {
 		d.MaxFileBytes = cfg.MaxLogFileBytes
+	}
+	if cfg.DigestInterval > 0 {
+		d.DigestInterval = cfg.DigestInterval
 	}
 	return d
 }

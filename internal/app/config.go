@@ -35,6 +35,9 @@ type Config struct {
 	// MaxLogFileBytes caps a log file's uncompressed size (0: the
 	// default, 4 MiB).
 	MaxLogFileBytes int `yaml:"max-log-file-bytes"`
+	// DigestInterval is how often digest files are written for trails
+	// with log file validation (0: the default, an hour).
+	DigestInterval time.Duration `yaml:"digest-interval"`
 
 	// S3Endpoint selects an S3-compatible service for trail buckets; empty
 	// keeps them in <Data>/buckets. The S3 settings come from the

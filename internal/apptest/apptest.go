@@ -95,6 +95,11 @@ func WithDeliveryInterval(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.DeliveryInterval = d }
 }
 
+// WithDigestInterval sets how often digest files are written.
+func WithDigestInterval(d time.Duration) Option {
+	return func(cfg *app.Config) { cfg.DigestInterval = d }
+}
+
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cancel == nil {

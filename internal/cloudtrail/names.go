@@ -41,6 +41,7 @@ const (
 	CodeResourceNotFound            = "ResourceNotFoundException"
 	CodeResourceTypeNotSupported    = "ResourceTypeNotSupportedException"
 	CodeTrailNotProvided            = "TrailNotProvidedException"
+	CodeInvalidToken                = "InvalidTokenException"
 )
 
 var (

@@ -93,6 +93,8 @@ type Service struct {
 	// Topics checks and publishes to trails' SNS topics; nil refuses
 	// every topic.
 	Topics Topics
+	// Keys lists digest signing keys; nil lists none.
+	Keys PublicKeys
 
 	API *awsproto.Service
 }
@@ -107,6 +109,7 @@ func New(store Store, buckets objstore.Provider, tokenKey []byte) *Service {
 	s.API = &awsproto.Service{Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: awsproto.JSON,
 		Model: awsproto.MustLoadModel("cloudtrail"), OwnValidation: true}
 	awsproto.Handle(s.API, "LookupEvents", s.LookupEvents)
+	awsproto.Handle(s.API, "ListPublicKeys", s.ListPublicKeys)
 	s.registerTrails()
 	return s
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
+	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -62,6 +63,10 @@ type Deliverer struct {
 	// Notifier announces deliveries on trails' SNS topics; nil sends
 	// none.
 	Notifier Notifier
+	// Signer signs digest files; nil writes none.
+	Signer Signer
+	// DigestInterval is how often each digest chain gets a digest.
+	DigestInterval time.Duration
 
 	retries map[string]retry // by trail ARN; owned by the delivering goroutine
 }
@@ -81,7 +86,8 @@ type retry struct {
 func New(store Store, buckets objstore.Provider) *Deliverer {
 	return &Deliverer{store: store, buckets: buckets, Interval: DefaultInterval, MaxFileBytes: DefaultMaxFileBytes,
 		BatchEvents: DefaultBatchEvents, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
-		FlushTimeout: DefaultFlushTimeout, Now: time.Now, Logger: slog.Default(), retries: map[string]retry{}}
+		FlushTimeout: DefaultFlushTimeout, DigestInterval: DefaultDigestInterval, Now: time.Now, Logger: slog.Default(),
+		retries: map[string]retry{}}
 }
 
 // Run delivers at once (finishing pending intents) and then every
@@ -120,11 +126,18 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 		return fmt.Errorf("list trails to deliver: %w", err)
 	}
 	var errs []error
+	if d.Signer != nil {
+		errs = append(errs, d.writePending(ctx))
+	}
 	for _, tg := range targets {
 		if r, ok := d.retries[tg.Key]; ok && d.Now().Before(r.next) {
 			continue
 		}
-		if err := d.deliverTrail(ctx, tg); err != nil {
+		err := d.deliverTrail(ctx, tg)
+		if err == nil && d.Signer != nil {
+			err = d.digestTrail(ctx, tg)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("trail %s: %w", tg.Key, err))
 			continue
 		}
@@ -194,8 +207,12 @@ func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor int64) (*
 		}
 	}
 	at := d.Now().UTC()
-	return &Intent{TrailARN: tg.Key, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
-		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes)}, nil
+	in := &Intent{TrailARN: tg.Key, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
+		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes)}
+	if t.Config.LogFileValidationEnabled {
+		in.DigestTrail = t.ARN
+	}
+	return in, nil
 }
 
 // nextSkip is the first of tg's skips not behind cursor, nil if none.
@@ -247,26 +264,44 @@ func (d *Deliverer) write(ctx context.Context, in *Intent) error {
 		return err
 	}
 	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Encryption: in.Encryption}
-	for _, f := range in.Files {
+	for i := range in.Files {
+		f := &in.Files[i]
+		written := &digest.LogFile{Bucket: in.Bucket, Object: f.Key, HashAlgorithm: digest.HashAlgorithm}
 		var recs []string
 		for _, seq := range f.Seqs {
-			if r, ok := records[seq]; ok {
-				recs = append(recs, r)
+			if e, ok := records[seq]; ok {
+				recs = append(recs, e.Record)
+				written.NewestEventTime, written.OldestEventTime = newest(written.NewestEventTime, e.Time), oldest(written.OldestEventTime, e.Time)
 			}
 		}
-		b, err := body(recs)
+		b, hash, err := body(recs)
 		if err != nil {
 			return err
 		}
 		if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
 			return fmt.Errorf("put %s: %w", f.Key, err)
 		}
+		written.HashValue, f.Written = hash, written
 	}
 	return nil
 }
 
-// records reads the records of in's files, by seq.
-func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]string, error) {
+func newest(a, b time.Time) time.Time {
+	if a.IsZero() || b.After(a) {
+		return b
+	}
+	return a
+}
+
+func oldest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// records reads the events of in's files, by seq.
+func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]*Event, error) {
 	want := map[int64]bool{}
 	for _, f := range in.Files {
 		for _, s := range f.Seqs {
@@ -277,10 +312,10 @@ func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]string, 
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
-	out := make(map[int64]string, len(want))
+	out := make(map[int64]*Event, len(want))
 	for _, e := range events {
 		if want[e.Seq] {
-			out[e.Seq] = e.Record
+			out[e.Seq] = e
 		}
 	}
 	return out, nil

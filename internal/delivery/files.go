@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
@@ -72,23 +75,26 @@ func uniqueString() string {
 }
 
 // body is a log file: one gzip member of {"Records":[…]}, the records
-// as stored. Its bytes depend only on the records, so a redone delivery
-// writes the same object.
-func body(records []string) ([]byte, error) {
+// as stored, and the hex SHA-256 of the uncompressed bytes (what a
+// digest lists, spec §9.6). Its bytes depend only on the records, so a
+// redone delivery writes the same object.
+func body(records []string) ([]byte, string, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write([]byte(`{"Records":[`))
+	sum := sha256.New()
+	w := io.MultiWriter(zw, sum)
+	w.Write([]byte(`{"Records":[`))
 	for i, r := range records {
 		if i > 0 {
-			zw.Write([]byte{','})
+			w.Write([]byte{','})
 		}
-		zw.Write([]byte(r))
+		w.Write([]byte(r))
 	}
-	zw.Write([]byte(`]}`))
+	w.Write([]byte(`]}`))
 	if err := zw.Close(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
 }
 
 // encryption is the server-side encryption of t's files (spec §7.7).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
+	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -41,6 +42,51 @@ type Store interface {
 	// NoteNotification records an SNS notification attempt at at: a
 	// success when code is "", else its error code.
 	NoteNotification(ctx context.Context, arn, code string, at time.Time) error
+
+	// Chains returns a trail's digest chains.
+	Chains(ctx context.Context, trailARN string) ([]*Chain, error)
+	// PendingDigests returns every chain with a digest recorded but not
+	// yet written.
+	PendingDigests(ctx context.Context) ([]*Chain, error)
+	// OpenChain creates c unless its (trail, account, region) has one.
+	OpenChain(ctx context.Context, c *Chain) error
+	// UndigestedGroups returns the (account, region) pairs of a trail's
+	// delivered log files that no digest lists yet.
+	UndigestedGroups(ctx context.Context, trailARN string) ([][2]string, error)
+	// DigestFiles returns c's delivered log files that no digest lists
+	// yet, in delivery order, with the id of the last.
+	DigestFiles(ctx context.Context, c *Chain) ([]digest.LogFile, int64, error)
+	// RecordDigest stores c (advanced: Start, Previous, Pending, Final)
+	// and forgets its digest files up to lastFile, in one transaction.
+	RecordDigest(ctx context.Context, c *Chain, lastFile int64) error
+	// DigestWritten clears c's pending digest, and forgets c when that
+	// digest was its last.
+	DigestWritten(ctx context.Context, c *Chain) error
+}
+
+// Chain is a trail's chain of digests for one account and region.
+type Chain struct {
+	TrailARN, Account, Region string
+	// Generation is the trail's StartLoggingTime the chain belongs to: a
+	// restarted trail starts new chains.
+	Generation time.Time
+	// Start is the next digest's digestStartTime.
+	Start time.Time
+	// Previous links the next digest to the last; nil for a starting one.
+	Previous *digest.Link
+	// Pending is the digest recorded but not yet written; nil if none.
+	Pending *PendingDigest
+	// Final is set once the chain's last digest is recorded.
+	Final bool
+}
+
+// PendingDigest is a digest object to write.
+type PendingDigest struct {
+	Bucket     string
+	Key        string
+	Body       []byte
+	Metadata   map[string]string
+	Encryption objstore.Encryption
 }
 
 // Target is a trail with its delivery state.
@@ -86,6 +132,7 @@ type Event struct {
 	Source   string
 	Name     string
 	ReadOnly bool
+	Time     time.Time // eventTime
 	// Record is the CloudTrail record as stored, compact JSON.
 	Record string
 }
@@ -102,6 +149,10 @@ type Intent struct {
 	Bucket     string
 	Encryption objstore.Encryption
 	Files      []File
+	// DigestTrail is the trail's ARN when it validates log files: its
+	// files are then listed for the next digests when the delivery
+	// finishes.
+	DigestTrail string `json:",omitempty"`
 }
 
 // File is one log file of an intent: the events Seqs (in order) of one
@@ -110,4 +161,7 @@ type File struct {
 	Key             string
 	Account, Region string
 	Seqs            []int64
+	// Written describes the file once written (not stored with the
+	// intent): what its digest lists.
+	Written *digest.LogFile `json:"-"`
 }

@@ -65,14 +65,16 @@ func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Ev
 	if q.Region != "" {
 		where, args = append(where, "region = ?"), append(args, q.Region)
 	}
-	query := `SELECT seq, event_id, account, region, source, name, read_only, record FROM events WHERE ` +
+	query := `SELECT seq, event_id, account, region, source, name, read_only, time, record FROM events WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY seq`
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
 	}
 	return collect(ctx, s.q(ctx), func(r rowScanner) (*delivery.Event, error) {
 		e := &delivery.Event{}
-		err := r.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &e.Record)
+		var t int64
+		err := r.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &t, &e.Record)
+		e.Time = fromNanos(t).Truncate(time.Second) // eventTime has whole seconds
 		return e, err
 	}, query, args...)
 }
@@ -118,6 +120,9 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 			in.TrailARN)
 		if err != nil || len(in.Files) == 0 {
 			return err // a batch of no selected events is no delivery
+		}
+		if err := s.addDigestFiles(ctx, in); err != nil {
+			return err
 		}
 		_, err = s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET latest_delivery = ?, latest_attempt = ?,
 			latest_attempt_ok = 1, latest_error = '' WHERE arn = ?`, nanos(at), nanos(at), in.TrailARN)

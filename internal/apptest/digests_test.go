@@ -1,0 +1,99 @@
+package apptest_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+
+	"github.com/deploytrail/deploytrail/internal/apptest"
+	"github.com/deploytrail/deploytrail/internal/digest"
+	"github.com/deploytrail/deploytrail/internal/validate"
+)
+
+// publicKeyLookup fetches the region's public keys with ListPublicKeys, as
+// a validator does, and looks them up by fingerprint.
+func publicKeyLookup(t *testing.T, ct *cloudtrail.Client, start, end time.Time) func(string) ([]byte, bool) {
+	t.Helper()
+	out, err := ct.ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{StartTime: aws.Time(start), EndTime: aws.Time(end)})
+	fatalIf(t, err)
+	keys := map[string][]byte{}
+	for _, k := range out.PublicKeyList {
+		if digest.Fingerprint(k.Value) != aws.ToString(k.Fingerprint) {
+			t.Errorf("key %s: fingerprint is not the MD5 of its value", aws.ToString(k.Fingerprint))
+		}
+		if !strings.HasPrefix(base64.StdEncoding.EncodeToString(k.Value), "MIIBCgKCAQEA") {
+			t.Errorf("key %s is not a PKCS#1 RSA-2048 public key", aws.ToString(k.Fingerprint))
+		}
+		keys[aws.ToString(k.Fingerprint)] = k.Value
+	}
+	return func(fp string) ([]byte, bool) { k, ok := keys[fp]; return k, ok }
+}
+
+func TestDigests(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithDeliveryInterval(time.Second), apptest.WithDigestInterval(2*time.Second))
+	createBucket(t, srv, trailBucket)
+	ct, cd := srv.CloudTrail(srv.Root), srv.CodeDeploy(srv.Root)
+	begin := time.Now().UTC().Add(-time.Minute)
+	_, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(trailBucket),
+		EnableLogFileValidation: aws.Bool(true)})
+	fatalIf(t, err)
+	_, err = ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")})
+	fatalIf(t, err)
+	for i := range 3 {
+		_, err := cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app" + string(rune('a'+i)))})
+		fatalIf(t, err)
+		time.Sleep(2 * time.Second)
+	}
+	// A stop and a restart: the old chain ends, a new one starts.
+	_, err = ct.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("main")})
+	fatalIf(t, err)
+	time.Sleep(2 * time.Second)
+	_, err = ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")})
+	fatalIf(t, err)
+	time.Sleep(4 * time.Second)
+
+	b, err := srv.App.Buckets.Bucket(trailBucket)
+	fatalIf(t, err)
+	end := time.Now().UTC().Add(time.Minute)
+	report, err := validate.Run(ctx, validate.Config{Bucket: b, BucketName: trailBucket,
+		TrailARN: "arn:aws:cloudtrail:us-east-1:" + srv.Account() + ":trail/main", Accounts: []string{srv.Account()},
+		Regions: []string{"us-east-1"}, Start: begin, End: end, PublicKey: publicKeyLookup(t, ct, begin, end.Add(2*time.Hour))})
+	fatalIf(t, err)
+	digests, starts, logs := 0, 0, 0
+	for _, r := range report.Results {
+		if r.Status.Failed() {
+			t.Errorf("%s", r)
+		}
+		switch r.Kind {
+		case validate.KindDigest:
+			digests++
+		case validate.KindLog:
+			logs++
+		}
+	}
+	for _, line := range report.Summary.Lines() {
+		t.Log(line)
+	}
+	list, err := b.List(ctx, "AWSLogs/"+srv.Account()+"/CloudTrail-Digest/", "", 0)
+	fatalIf(t, err)
+	for _, o := range list {
+		obj, err := b.Get(ctx, o.Key)
+		fatalIf(t, err)
+		d, _, err := digest.Parse(obj.Body)
+		fatalIf(t, err)
+		if d.IsStart() {
+			starts++
+		}
+		if obj.Metadata[digest.MetaSignatureAlgorithm] != "SHA256withRSA" || len(obj.Metadata[digest.MetaSignature]) != 512 {
+			t.Errorf("digest %s metadata %v", o.Key, obj.Metadata)
+		}
+	}
+	if digests < 3 || logs < 3 || starts != 2 || !report.Summary.OK() {
+		t.Errorf("%d digests (%d starting, want 2: one per logging period), %d log files checked; OK=%v", digests, starts, logs, report.Summary.OK())
+	}
+}
