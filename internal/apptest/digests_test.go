@@ -57,6 +57,12 @@ func TestDigests(t *testing.T) {
 	fatalIf(t, err)
 	time.Sleep(4 * time.Second)
 
+	st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("main")})
+	fatalIf(t, err)
+	if st.LatestDigestDeliveryTime == nil || aws.ToString(st.LatestDigestDeliveryError) != "" {
+		t.Errorf("status: LatestDigestDeliveryTime=%v LatestDigestDeliveryError=%q", st.LatestDigestDeliveryTime, aws.ToString(st.LatestDigestDeliveryError))
+	}
+
 	b, err := srv.App.Buckets.Bucket(trailBucket)
 	fatalIf(t, err)
 	end := time.Now().UTC().Add(time.Minute)

@@ -22,6 +22,9 @@ type (
 		// SNS notifications of deliveries.
 		LatestNotificationError string     `json:"LatestNotificationError,omitempty"`
 		LatestNotificationTime  *time.Time `json:"LatestNotificationTime,omitempty"`
+		// Digest files (log file validation).
+		LatestDigestDeliveryError string     `json:"LatestDigestDeliveryError,omitempty"`
+		LatestDigestDeliveryTime  *time.Time `json:"LatestDigestDeliveryTime,omitempty"`
 		// The deprecated string forms; "" when never.
 		LatestDeliveryAttemptTime          string `json:"LatestDeliveryAttemptTime"`
 		LatestDeliveryAttemptSucceeded     string `json:"LatestDeliveryAttemptSucceeded"`
@@ -48,7 +51,8 @@ func (s *Service) GetTrailStatus(ctx context.Context, in *NameInput) (*GetTrailS
 		LatestDeliveryAttemptSucceeded: attemptSucceeded(d), TimeLoggingStarted: isoTime(st.StartLoggingTime),
 		TimeLoggingStopped: isoTime(st.StopLoggingTime), LatestNotificationError: d.LatestNotificationError,
 		LatestNotificationTime: timePtr(d.LatestNotification), LatestNotificationAttemptTime: isoTime(d.LatestNotificationAttempt),
-		LatestNotificationAttemptSucceeded: notificationSucceeded(d)}, nil
+		LatestNotificationAttemptSucceeded: notificationSucceeded(d), LatestDigestDeliveryError: d.LatestDigestError,
+		LatestDigestDeliveryTime: timePtr(d.LatestDigest)}, nil
 }
 
 // attemptSucceeded is the deprecated LatestDeliveryAttemptSucceeded: the

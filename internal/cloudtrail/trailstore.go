@@ -122,6 +122,10 @@ type DeliveryStatus struct {
 	LatestNotification        time.Time
 	LatestNotificationAttempt time.Time
 	LatestNotificationError   string
+	// LatestDigest is the last digest file written; LatestDigestError the
+	// error code of the last failed attempt since.
+	LatestDigest      time.Time
+	LatestDigestError string
 }
 
 // Tag is a trail's tag; Value may be absent.

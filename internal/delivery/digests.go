@@ -47,9 +47,15 @@ func (d *Deliverer) writeDigest(ctx context.Context, c *Chain) error {
 	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Metadata: p.Metadata,
 		Encryption: p.Encryption}
 	if err := bucket.Put(ctx, p.Key, p.Body, opts); err != nil {
-		return fmt.Errorf("put digest %s: %w", p.Key, err)
+		if ctx.Err() != nil {
+			return err
+		}
+		return errors.Join(fmt.Errorf("put digest %s: %w", p.Key, err), d.store.NoteDigest(ctx, c.TrailARN, ErrorCode(err), d.Now().UTC()))
 	}
-	return d.store.DigestWritten(ctx, c)
+	if err := d.store.DigestWritten(ctx, c); err != nil {
+		return err
+	}
+	return d.store.NoteDigest(ctx, c.TrailARN, "", d.Now().UTC())
 }
 
 // digestTrail brings tg's chains up to date after its delivery: it opens

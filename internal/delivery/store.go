@@ -62,6 +62,9 @@ type Store interface {
 	// DigestWritten clears c's pending digest, and forgets c when that
 	// digest was its last.
 	DigestWritten(ctx context.Context, c *Chain) error
+	// NoteDigest records a digest write attempt for a trail at at: a
+	// success when code is "", else its error code.
+	NoteDigest(ctx context.Context, trailARN, code string, at time.Time) error
 }
 
 // Chain is a trail's chain of digests for one account and region.

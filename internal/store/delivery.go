@@ -150,17 +150,18 @@ func (s Delivery) NoteNotification(ctx context.Context, arn, code string, at tim
 // loadDelivery fills in the delivery status of trails.
 func (s CloudTrail) loadDelivery(ctx context.Context, trails ...*cloudtrail.Trail) error {
 	for _, t := range trails {
-		var delivered, attempt, notified, notifyAttempt int64
+		var delivered, attempt, notified, notifyAttempt, digested int64
 		d := &t.Status.Delivery
 		err := s.q(ctx).QueryRowContext(ctx, `SELECT latest_delivery, latest_attempt, latest_attempt_ok, latest_error,
-			latest_notification, latest_notification_attempt, latest_notification_error
+			latest_notification, latest_notification_attempt, latest_notification_error, latest_digest, latest_digest_error
 			FROM trail_delivery WHERE arn = ?`, t.ARN).Scan(&delivered, &attempt, &d.LatestAttemptSucceeded, &d.LatestError,
-			&notified, &notifyAttempt, &d.LatestNotificationError)
+			&notified, &notifyAttempt, &d.LatestNotificationError, &digested, &d.LatestDigestError)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("load delivery status: %w", err)
 		}
 		d.LatestDelivery, d.LatestAttempt = fromNanos(delivered), fromNanos(attempt)
 		d.LatestNotification, d.LatestNotificationAttempt = fromNanos(notified), fromNanos(notifyAttempt)
+		d.LatestDigest = fromNanos(digested)
 	}
 	return nil
 }

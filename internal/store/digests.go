@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/digest"
@@ -125,6 +126,13 @@ func (s Delivery) DigestWritten(ctx context.Context, c *delivery.Chain) error {
 				[]any{c.TrailARN, c.Account, c.Region}},
 			stmt{`UPDATE digest_chains SET pending = NULL WHERE trail_arn = ? AND account = ? AND region = ?`,
 				[]any{c.TrailARN, c.Account, c.Region}})
+	})
+}
+
+func (s Delivery) NoteDigest(ctx context.Context, trailARN, code string, at time.Time) error {
+	return s.Tx(ctx, func(ctx context.Context) error {
+		return s.exec(ctx, stmt{`UPDATE trail_delivery SET latest_digest = CASE WHEN ? = '' THEN ? ELSE latest_digest END,
+			latest_digest_error = ? WHERE arn = ?`, []any{code, nanos(at), code, trailARN}})
 	})
 }
 

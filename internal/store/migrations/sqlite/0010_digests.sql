@@ -47,3 +47,7 @@ CREATE TABLE digest_files (
 	data      TEXT NOT NULL -- JSON digest.LogFile
 );
 CREATE INDEX digest_files_chain ON digest_files(trail_arn, account, region, id);
+
+-- GetTrailStatus' LatestDigestDeliveryTime and LatestDigestDeliveryError.
+ALTER TABLE trail_delivery ADD COLUMN latest_digest INTEGER NOT NULL DEFAULT 0; -- Unix ns of the last digest written
+ALTER TABLE trail_delivery ADD COLUMN latest_digest_error TEXT NOT NULL DEFAULT '';
