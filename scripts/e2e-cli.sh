@@ -133,4 +133,27 @@ aws deploy delete-deployment-config --deployment-config-name two-healthy
 aws deploy delete-application --application-name web
 expect_error ApplicationDoesNotExistException aws deploy get-application --application-name web
 
+step "SNS: topics, policies, subscriptions and publish"
+topic=$(aws sns create-topic --name deploys --query TopicArn --output text)
+[ "$topic" = "arn:aws:sns:us-east-1:$acct:deploys" ] || fail "topic arn $topic"
+[ "$(aws sns create-topic --name deploys --query TopicArn --output text)" = "$topic" ] || fail "create-topic is idempotent"
+expect_error InvalidParameter aws sns create-topic --name 'not a name'
+aws sns set-topic-attributes --topic-arn "$topic" --attribute-name DisplayName --attribute-value Deploys
+[ "$(aws sns get-topic-attributes --topic-arn "$topic" --query Attributes.DisplayName --output text)" = Deploys ] || fail "display name"
+aws sns get-topic-attributes --topic-arn "$topic" --query Attributes.Policy --output text | jq -e '.Statement[0].Principal.AWS == "*"' >/dev/null \
+	|| fail "default topic policy"
+[ "$(aws sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint http://127.0.0.1:9/hook \
+	--query SubscriptionArn --output text)" = "pending confirmation" ] || fail "subscribe"
+[ "$(aws sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[0].SubscriptionArn' --output text)" = PendingConfirmation ] \
+	|| fail "pending subscription listed"
+aws sns publish --topic-arn "$topic" --message 'web deployed' --query MessageId --output text | grep -Eq '^[0-9a-f-]{36}$' || fail "publish"
+expect_error NotFound aws sns publish --topic-arn "arn:aws:sns:us-east-1:$acct:missing" --message hi
+expect_error AuthorizationError as alice sns publish --topic-arn "$topic" --message hi
+aws sns delete-topic --topic-arn "$topic"
+[ "$(aws sns list-topics --query 'length(Topics)')" = 0 ] || fail "topic deleted"
+
+step "CloudTrail: the public keys that sign digests"
+aws cloudtrail list-public-keys --query PublicKeyList --output json | jq -e 'type == "array"' >/dev/null || fail "list-public-keys"
+expect_error InvalidTimeRangeException aws cloudtrail list-public-keys --start-time 2026-01-02T00:00:00Z --end-time 2026-01-01T00:00:00Z
+
 echo "e2e-cli: all steps passed"
