@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/pagetoken"
 )
 
 // DefaultRetention is how far back the event history reaches, as in AWS.
@@ -103,7 +104,7 @@ type Service struct {
 // deliver to. tokenKey signs pagination tokens; it must stay the same
 // across restarts for tokens to stay valid.
 func New(store Store, buckets objstore.Provider, tokenKey []byte) *Service {
-	s := &Service{store: store, buckets: buckets, tokens: tokens{key: tokenKey}, Now: time.Now, Retention: DefaultRetention}
+	s := &Service{store: store, buckets: buckets, tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now, Retention: DefaultRetention}
 	// OwnValidation: the model has no generic ValidationException; every
 	// invalid input gets LookupEvents' own exception.
 	s.API = &awsproto.Service{Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com", Protocol: awsproto.JSON,

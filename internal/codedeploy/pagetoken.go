@@ -1,49 +1,29 @@
 package codedeploy
 
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"strings"
-)
+import "github.com/deploytrail/deploytrail/internal/pagetoken"
 
 // pageSize is how many items a CodeDeploy list returns at most; the API
 // has no maxResults.
 const pageSize = 100
 
-// tokens makes opaque nextTokens: the last key of a page and the operation
-// it belongs to, signed so that a tampered or foreign token is refused
+// tokens makes opaque nextTokens: the last key of a page, sealed with the
+// operation it belongs to, so that a tampered or foreign token is refused
 // with InvalidNextTokenException instead of paging somewhere odd.
-type tokens struct{ key []byte }
-
-func (t tokens) sign(op, last string) []byte {
-	m := hmac.New(sha256.New, t.key)
-	m.Write([]byte(op + "\x00" + last))
-	return m.Sum(nil)[:16]
-}
+type tokens struct{ sealer pagetoken.Sealer }
 
 // encode returns the token that continues op after the key last.
-func (t tokens) encode(op, last string) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(last))
-	return payload + "." + base64.RawURLEncoding.EncodeToString(t.sign(op, last))
-}
+func (t tokens) encode(op, last string) string { return t.sealer.Seal(op, last) }
 
 // decode returns the key a token of op continues after ("" for no token).
 func (t tokens) decode(op, token string) (string, error) {
 	if token == "" {
 		return "", nil
 	}
-	bad := errorf(CodeInvalidNextToken, "The next token was invalid.")
-	payload, mac, ok := strings.Cut(token, ".")
+	last, ok := t.sealer.Open(op, token)
 	if !ok {
-		return "", bad
+		return "", errorf(CodeInvalidNextToken, "The next token was invalid.")
 	}
-	last, err1 := base64.RawURLEncoding.DecodeString(payload)
-	sum, err2 := base64.RawURLEncoding.DecodeString(mac)
-	if err1 != nil || err2 != nil || !hmac.Equal(sum, t.sign(op, string(last))) {
-		return "", bad
-	}
-	return string(last), nil
+	return last, nil
 }
 
 // page cuts a sorted list of keys after the token's position and returns

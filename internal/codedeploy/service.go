@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
+	"github.com/deploytrail/deploytrail/internal/pagetoken"
 )
 
 // Service implements CodeDeploy.
@@ -28,7 +29,7 @@ type Service struct {
 // New returns the CodeDeploy service. tokenKey signs pagination tokens; it
 // must stay the same across restarts for tokens to stay valid.
 func New(store Store, tokenKey []byte) *Service {
-	s := &Service{store: store, tokens: tokens{key: tokenKey}, Now: time.Now}
+	s := &Service{store: store, tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now}
 	s.API = &awsproto.Service{Name: "codedeploy", EventSource: "codedeploy.amazonaws.com", Protocol: awsproto.JSON,
 		Model: awsproto.MustLoadModel("codedeploy"), ValidationCode: CodeInvalidInput, OwnValidation: true}
 	s.registerApplications()

@@ -101,11 +101,7 @@ func (s *Service) Subscribe(ctx context.Context, in *SubscribeInput) (*Subscript
 			return nil, err
 		}
 	}
-	t, err := s.topicOf(ctx, in.TopicArn)
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.store.Subscriptions(ctx, t.Account, t.Region, t.ARN)
+	t, subs, err := s.topicSubscriptions(ctx, in.TopicArn)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +147,7 @@ func (s *Service) resubscribe(ctx context.Context, t *Topic, sub *Subscription, 
 //
 // Errors: InvalidParameter (unknown or expired token), NotFound.
 func (s *Service) ConfirmSubscription(ctx context.Context, in *ConfirmSubscriptionInput) (*SubscriptionArnOutput, error) {
-	t, err := s.topicOf(ctx, in.TopicArn)
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.store.Subscriptions(ctx, t.Account, t.Region, t.ARN)
+	_, subs, err := s.topicSubscriptions(ctx, in.TopicArn)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +192,16 @@ func (s *Service) Unsubscribe(ctx context.Context, in *SubscriptionInput) (*stru
 	return &struct{}{}, nil
 }
 
+// topicSubscriptions loads a topic of the caller's and its subscriptions.
+func (s *Service) topicSubscriptions(ctx context.Context, arn string) (*Topic, []*Subscription, error) {
+	t, err := s.topicOf(ctx, arn)
+	if err != nil {
+		return nil, nil, err
+	}
+	subs, err := s.store.Subscriptions(ctx, t.Account, t.Region, t.ARN)
+	return t, subs, err
+}
+
 // subscription loads a subscription of the caller's account and its topic.
 func (s *Service) subscription(ctx context.Context, arn string) (*Subscription, *Topic, error) {
 	a, ok := parseSubscriptionARN(arn)
@@ -229,11 +231,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, in *ListSubscriptionsIn
 
 // ListSubscriptionsByTopic lists a topic's subscriptions.
 func (s *Service) ListSubscriptionsByTopic(ctx context.Context, in *ListSubscriptionsInput) (*ListSubscriptionsOutput, error) {
-	t, err := s.topicOf(ctx, in.TopicArn)
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.store.Subscriptions(ctx, t.Account, t.Region, t.ARN)
+	t, subs, err := s.topicSubscriptions(ctx, in.TopicArn)
 	if err != nil {
 		return nil, err
 	}
@@ -289,10 +287,7 @@ func (s *Service) GetSubscriptionAttributes(ctx context.Context, in *Subscriptio
 
 // SetSubscriptionAttributes sets one attribute; an absent value clears it.
 func (s *Service) SetSubscriptionAttributes(ctx context.Context, in *SetSubscriptionAttributesInput) (*struct{}, error) {
-	value := ""
-	if in.AttributeValue != nil {
-		value = *in.AttributeValue
-	}
+	value := setValue(in.AttributeValue)
 	if err := checkSubscriptionAttribute(in.AttributeName, value); err != nil {
 		return nil, err
 	}

@@ -167,11 +167,7 @@ func (s *Service) ListTopics(ctx context.Context, in *ListTopicsInput) (*ListTop
 // GetTopicAttributes returns the topic's attributes and the computed ones
 // AWS adds: Owner, TopicArn, subscription counts, EffectiveDeliveryPolicy.
 func (s *Service) GetTopicAttributes(ctx context.Context, in *TopicInput) (*AttributesOutput, error) {
-	t, err := s.topicOf(ctx, in.TopicArn)
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.store.Subscriptions(ctx, t.Account, t.Region, t.ARN)
+	t, subs, err := s.topicSubscriptions(ctx, in.TopicArn)
 	if err != nil {
 		return nil, err
 	}
@@ -194,10 +190,7 @@ func (s *Service) GetTopicAttributes(ctx context.Context, in *TopicInput) (*Attr
 // SetTopicAttributes sets one attribute; an absent value clears it (a
 // cleared Policy is the default policy again).
 func (s *Service) SetTopicAttributes(ctx context.Context, in *SetTopicAttributesInput) (*struct{}, error) {
-	value := ""
-	if in.AttributeValue != nil {
-		value = *in.AttributeValue
-	}
+	value := setValue(in.AttributeValue)
 	if err := checkTopicAttribute(in.AttributeName, value); err != nil {
 		return nil, err
 	}
@@ -266,6 +259,14 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionInpu
 		t.Attributes["Policy"], err = doc.encode()
 		return err
 	})
+}
+
+// setValue is a Set*Attributes value; absent is "", which clears.
+func setValue(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }
 
 func checkPolicy(v string) error {
