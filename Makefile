@@ -44,7 +44,15 @@ fuzz:
 		internal/awsproto:FuzzDecodeJSON \
 		internal/codedeploy:FuzzCreateDeploymentGroupInput \
 		internal/codedeploy:FuzzCreateDeploymentInput \
-		internal/digest:FuzzParse; do \
+		internal/digest:FuzzParse \
+		internal/lifecycle:FuzzParse; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done
+
+# The benchmarks (cmd/deploytrail-bench, BENCHMARKS.md): builds what it
+# needs, starts moto_server and MinIO if installed, and prints one JSON
+# object. BENCHFLAGS=--quick makes it a short run.
+.PHONY: bench
+bench:
+	$(GO) run ./cmd/deploytrail-bench $(BENCHFLAGS)

@@ -25,6 +25,9 @@ func buckets(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		bucketsUsage(stdout)
 		return nil
 	}
+	if sub == "lifecycle" { // has subcommands of its own
+		return bucketsLifecycle(ctx, rest, stdout, stderr)
+	}
 	cfg, err := baseConfigFlags("buckets "+sub, rest, stderr)
 	if err != nil {
 		return err
@@ -43,6 +46,7 @@ func bucketsUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   deploytrail buckets create [--data DIR] [--config FILE] <name>...   create buckets for trails
   deploytrail buckets list [--data DIR] [--config FILE] [<name>...]   list buckets (names: report each)
+  deploytrail buckets lifecycle put|get|delete|apply <name> ...      lifecycle rules (buckets lifecycle -h)
 
 Buckets live under <data>/buckets, or on the S3-compatible service that
 DEPLOYTRAIL_S3_ENDPOINT, _REGION, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY name.

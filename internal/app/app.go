@@ -23,6 +23,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/lifecycle"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 	"github.com/deploytrail/deploytrail/internal/objstore/fs"
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
@@ -48,6 +49,9 @@ type App struct {
 	Buckets objstore.Provider
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
+	// Lifecycle enforces the lifecycle rules of file-backend buckets;
+	// Serve runs it (an S3 service enforces its own).
+	Lifecycle *lifecycle.Enforcer
 	// SNS is the topic service; Serve runs its dispatcher.
 	SNS        *sns.Service
 	dispatcher *sns.Dispatcher
@@ -111,7 +115,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
 	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
-		Delivery: deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
+		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
+		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
 }
 
@@ -240,6 +245,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// so that its final flush includes the last requests' events.
 	wg.Go(func() { a.Delivery.Run(bgCtx) })
 	wg.Go(func() { a.dispatcher.Run(bgCtx) })
+	if _, ok := a.Buckets.(*fs.Store); ok && a.Lifecycle != nil {
+		wg.Go(func() { a.Lifecycle.Run(bgCtx) })
+	}
 
 	errc := make(chan error, 1)
 	go func() {
