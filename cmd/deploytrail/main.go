@@ -5,6 +5,7 @@
 //	deploytrail serve     run the server
 //	deploytrail events    print the event history of a server
 //	deploytrail buckets   create and list the buckets trails deliver to
+//	deploytrail validate-logs  check the integrity of a trail's log files
 //	deploytrail version   print the version
 //
 // This is the one place that reads flags and environment variables and
@@ -29,7 +30,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "deploytrail:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return events(ctx, args[1:], stdout, stderr)
 	case "buckets":
 		return buckets(ctx, args[1:], stdout, stderr)
+	case "validate-logs":
+		return validateLogs(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "deploytrail", version)
 		return nil
@@ -63,6 +66,7 @@ Commands:
   serve     run the server (deploytrail serve -h for its flags)
   events    print the event history: who called what, when (deploytrail events -h)
   buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
+  validate-logs  check a trail's digest and log files (deploytrail validate-logs -h)
   version   print the version
 `)
 }

@@ -99,7 +99,7 @@ func (v *validator) unreferenced(c chainID, key string, stamp time.Time) Result 
 	// The stamp is the delivery minute, so a file stamped the newest
 	// digest's minute may have come after it.
 	if !stamp.Before(v.newest[c].Truncate(time.Minute)) {
-		r.Reason = "not yet covered by a digest (delivered after the newest digest)"
+		r.Reason = "may not be covered by a digest yet (delivered in the minute of the newest digest or later)"
 	}
 	return r
 }

@@ -148,10 +148,10 @@ func (s Summary) Lines() []string {
 		lines = append(lines, fmt.Sprintf("%d digest chain gaps", s.Gaps))
 	}
 	if s.Expired > 0 {
-		lines = append(lines, fmt.Sprintf("%d files expired by lifecycle rules", s.Expired))
+		lines = append(lines, fmt.Sprintf("%s expired by lifecycle rules", count(s.Expired, "file")))
 	}
 	if s.Unreferenced > 0 {
-		lines = append(lines, fmt.Sprintf("%d log files not referenced by any digest", s.Unreferenced))
+		lines = append(lines, fmt.Sprintf("%s not referenced by any digest", count(s.Unreferenced, "log file")))
 	}
 	return lines
 }
@@ -163,4 +163,12 @@ func countLine(what string, total, valid, invalid int) string {
 		line += fmt.Sprintf(", %d/%d %s files INVALID", invalid, total, what)
 	}
 	return line
+}
+
+// count is "1 log file" or "n log files".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
