@@ -104,6 +104,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
 	keys := signing.New(store.SigningKeys{DB: db})
+	if cfg.SigningKeyRotation > 0 {
+		keys.Rotation = cfg.SigningKeyRotation
+	}
 	history.Keys = publicKeys{keys}
 	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
 	srv.Logger = logger.With("component", "server")

@@ -38,6 +38,9 @@ type Config struct {
 	// DigestInterval is how often digest files are written for trails
 	// with log file validation (0: the default, an hour).
 	DigestInterval time.Duration `yaml:"digest-interval"`
+	// SigningKeyRotation is how long a digest signing key signs before
+	// the next takes over (0: the default, 30 days).
+	SigningKeyRotation time.Duration `yaml:"signing-key-rotation"`
 
 	// S3Endpoint selects an S3-compatible service for trail buckets; empty
 	// keeps them in <Data>/buckets. The S3 settings come from the

@@ -100,6 +100,11 @@ func WithDigestInterval(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.DigestInterval = d }
 }
 
+// WithSigningKeyRotation sets how long a digest signing key signs.
+func WithSigningKeyRotation(d time.Duration) Option {
+	return func(cfg *app.Config) { cfg.SigningKeyRotation = d }
+}
+
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cancel == nil {

@@ -2,6 +2,7 @@ package apptest_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,69 @@ func TestDigests(t *testing.T) {
 	}
 	if digests < 3 || logs < 3 || starts != 2 || !report.Summary.OK() {
 		t.Errorf("%d digests (%d starting, want 2: one per logging period), %d log files checked; OK=%v", digests, starts, logs, report.Summary.OK())
+	}
+}
+
+// A restart of the server and rotations of the signing key neither fork
+// nor restart the chain: one starting digest, every link valid, digests
+// signed by several keys that ListPublicKeys lists.
+func TestDigests_RestartAndKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	opts := []apptest.Option{apptest.WithDeliveryInterval(time.Second), apptest.WithDigestInterval(time.Second),
+		apptest.WithSigningKeyRotation(3 * time.Second)}
+	srv := apptest.StartIn(t, dir, opts...)
+	root := srv.Root
+	createBucket(t, srv, trailBucket)
+	begin := time.Now().UTC().Add(-time.Minute)
+	ct := srv.CloudTrail(root)
+	_, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(trailBucket),
+		EnableLogFileValidation: aws.Bool(true)})
+	fatalIf(t, err)
+	_, err = ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")})
+	fatalIf(t, err)
+	call := func(s *apptest.Server, name string) {
+		_, err := s.CodeDeploy(root).CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String(name)})
+		fatalIf(t, err)
+	}
+	for i := range 4 {
+		call(srv, fmt.Sprintf("before-%d", i))
+		time.Sleep(time.Second)
+	}
+	srv.Stop()
+	srv = apptest.StartIn(t, dir, opts...)
+	for i := range 4 {
+		call(srv, fmt.Sprintf("after-%d", i))
+		time.Sleep(time.Second)
+	}
+	time.Sleep(2 * time.Second)
+
+	ct = srv.CloudTrail(root)
+	b, err := srv.App.Buckets.Bucket(trailBucket)
+	fatalIf(t, err)
+	end := time.Now().UTC().Add(time.Minute)
+	report, err := validate.Run(ctx, validate.Config{Bucket: b, BucketName: trailBucket,
+		TrailARN: "arn:aws:cloudtrail:us-east-1:" + srv.Account() + ":trail/main", Accounts: []string{srv.Account()},
+		Regions: []string{"us-east-1"}, Start: begin, End: end, PublicKey: publicKeyLookup(t, ct, begin, end.Add(2*time.Hour))})
+	fatalIf(t, err)
+	for _, r := range report.Results {
+		if r.Status.Failed() {
+			t.Errorf("%s", r)
+		}
+	}
+	starts, fingerprints := 0, map[string]bool{}
+	list, err := b.List(ctx, "AWSLogs/"+srv.Account()+"/CloudTrail-Digest/", "", 0)
+	fatalIf(t, err)
+	for _, o := range list {
+		obj, err := b.Get(ctx, o.Key)
+		fatalIf(t, err)
+		d, _, err := digest.Parse(obj.Body)
+		fatalIf(t, err)
+		if d.IsStart() {
+			starts++
+		}
+		fingerprints[d.PublicKeyFingerprint] = true
+	}
+	if starts != 1 || len(fingerprints) < 2 || len(list) < 6 || !report.Summary.OK() {
+		t.Errorf("%d digests, %d starting (want 1), signed by %d keys (want several); OK=%v", len(list), starts, len(fingerprints), report.Summary.OK())
 	}
 }
