@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
@@ -42,12 +43,12 @@ const (
 	StatusDisabled = "Disabled"
 )
 
-// storageClasses are the transition storage classes S3 accepts. On the
-// file backend every one of them means "move to the archive directory".
-var storageClasses = map[string]bool{
-	"GLACIER": true, "STANDARD_IA": true, "ONEZONE_IA": true, "INTELLIGENT_TIERING": true,
-	"DEEP_ARCHIVE": true, "GLACIER_IR": true,
-}
+// storageClass is the form of a transition's StorageClass: AWS's classes
+// (GLACIER, STANDARD_IA, DEEP_ARCHIVE, …) and the names of MinIO's remote
+// tiers, which are upper case too. Whether the class exists is the S3
+// service's to say (it answers InvalidStorageClass); on the file backend
+// every class means "move to the archive directory".
+var storageClass = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{0,63}$`)
 
 // Configuration is a bucket's lifecycle configuration, in the shape of
 // PutBucketLifecycleConfiguration's LifecycleConfiguration.
@@ -191,7 +192,7 @@ func (t *Transition) validate() error {
 	switch {
 	case t.StorageClass == "":
 		return malformed("Transition needs a StorageClass")
-	case !storageClasses[t.StorageClass]:
+	case !storageClass.MatchString(t.StorageClass):
 		return malformed("unknown StorageClass %q", t.StorageClass)
 	case t.Days == nil && t.Date == nil:
 		return malformed("Transition needs Days or Date")

@@ -49,7 +49,7 @@ func TestParse_Invalid(t *testing.T) {
 		{"DaysAndDate", `{"Rules":[{"Status":"Enabled","Prefix":"","Expiration":{"Days":1,"Date":"2030-01-01T00:00:00Z"}}]}`, CodeMalformedXML, "not both"},
 		{"DateNotMidnight", `{"Rules":[{"Status":"Enabled","Prefix":"","Expiration":{"Date":"2030-01-01T12:00:00Z"}}]}`, CodeInvalidArgument, "midnight GMT"},
 		{"NoStorageClass", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":1}]}]}`, CodeMalformedXML, "StorageClass"},
-		{"BadStorageClass", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":1,"StorageClass":"TAPE"}]}]}`, CodeMalformedXML, `"TAPE"`},
+		{"BadStorageClass", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":1,"StorageClass":"tape drawer"}]}]}`, CodeMalformedXML, `"tape drawer"`},
 		{"NegativeTransition", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":-1,"StorageClass":"GLACIER"}]}]}`, CodeInvalidArgument, "nonnegative"},
 		{"EarlyIA", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":10,"StorageClass":"STANDARD_IA"}]}]}`, CodeInvalidArgument, "greater than or equal to 30"},
 		{"SameClassTwice", `{"Rules":[{"Status":"Enabled","Prefix":"","Transitions":[{"Days":1,"StorageClass":"GLACIER"},{"Days":2,"StorageClass":"GLACIER"}]}]}`, CodeInvalidArgument, "'StorageClass' must be different"},
