@@ -89,11 +89,11 @@ func (s *Service) CreateApplication(ctx context.Context, in *CreateApplicationIn
 
 // insertApplication stores a new application within the scope's limit.
 func (s *Service) insertApplication(ctx context.Context, a *Application) error {
-	all, err := s.store.Applications(ctx, a.Scope)
+	n, err := s.store.CountApplications(ctx, a.Scope)
 	if err != nil {
 		return err
 	}
-	if len(all) >= maxApplications {
+	if n >= maxApplications {
 		return errorf(CodeApplicationLimitExceeded, "The limit of %d applications per region has been reached.", maxApplications)
 	}
 	err = s.store.InsertApplication(ctx, a)

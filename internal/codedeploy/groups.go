@@ -152,11 +152,11 @@ func groupExists(err error, name string) error {
 // checkGroupLimit refuses a group beyond the 1000 an application may
 // have.
 func (s *Service) checkGroupLimit(ctx context.Context, app *Application) error {
-	groups, err := s.store.DeploymentGroups(ctx, app.Info.ApplicationID)
+	n, err := s.store.CountDeploymentGroups(ctx, app.Info.ApplicationID)
 	if err != nil {
 		return err
 	}
-	if len(groups) >= maxGroupsPerApplication {
+	if n >= maxGroupsPerApplication {
 		return errorf(codeGroupLimitExceeded, "The application %s already has the maximum of %d deployment groups.",
 			app.Info.ApplicationName, maxGroupsPerApplication)
 	}

@@ -96,6 +96,9 @@ type Store interface {
 	DeleteApplication(ctx context.Context, id string) error
 	// Applications lists a scope's applications by name.
 	Applications(ctx context.Context, s Scope) ([]*Application, error)
+	// CountApplications counts a scope's applications (for the quota,
+	// without reading them).
+	CountApplications(ctx context.Context, s Scope) (int, error)
 
 	DeploymentGroup(ctx context.Context, appID, name string) (*DeploymentGroup, error)
 	DeploymentGroupByID(ctx context.Context, id string) (*DeploymentGroup, error)
@@ -104,6 +107,8 @@ type Store interface {
 	DeleteDeploymentGroup(ctx context.Context, id string) error
 	// DeploymentGroups lists an application's groups by name.
 	DeploymentGroups(ctx context.Context, appID string) ([]*DeploymentGroup, error)
+	// CountDeploymentGroups counts an application's deployment groups.
+	CountDeploymentGroups(ctx context.Context, appID string) (int, error)
 	// GroupsUsingConfig counts a scope's groups whose config is name.
 	GroupsUsingConfig(ctx context.Context, s Scope, name string) (int, error)
 

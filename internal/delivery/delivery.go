@@ -125,6 +125,10 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list trails to deliver: %w", err)
 	}
+	newest, err := d.store.Newest(ctx)
+	if err != nil {
+		return fmt.Errorf("read the newest event: %w", err)
+	}
 	var errs []error
 	if d.Signer != nil {
 		errs = append(errs, d.writePending(ctx))
@@ -133,7 +137,7 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 		if r, ok := d.retries[tg.Key]; ok && d.Now().Before(r.next) {
 			continue
 		}
-		err := d.deliverTrail(ctx, tg)
+		err := d.deliverTrail(ctx, tg, newest)
 		if err == nil && d.Signer != nil {
 			err = d.digestTrail(ctx, tg)
 		}
@@ -146,9 +150,10 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// deliverTrail finishes tg's intent, then delivers batches until none is
-// left.
-func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
+// deliverTrail finishes tg's intent, then delivers batches up to its stop
+// point or, for a logging trail, up to newest (the events stored when the
+// pass began: one pass per interval, however busy).
+func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target, newest int64) error {
 	cursor := tg.Cursor
 	if tg.Intent != nil {
 		if err := d.complete(ctx, tg, tg.Intent); err != nil {
@@ -156,8 +161,12 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
 		}
 		cursor = max(cursor, tg.Intent.To)
 	}
-	for tg.Until == 0 || cursor < tg.Until {
-		in, err := d.nextIntent(ctx, tg, cursor)
+	end := tg.Until
+	if end == 0 {
+		end = newest
+	}
+	for cursor < end {
+		in, err := d.nextIntent(ctx, tg, cursor, end)
 		if err != nil || in == nil {
 			return err
 		}
@@ -173,10 +182,11 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target) error {
 }
 
 // nextIntent plans the delivery of the next batch of tg's events after
-// cursor; nil when nothing is left. A batch ends at the stop point or at
-// the next gap, and a batch that reaches a gap also passes it.
-func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor int64) (*Intent, error) {
-	t, upTo, skip := tg.Trail, tg.Until, nextSkip(tg, cursor)
+// cursor; nil when nothing is left. A batch ends at end (the stop point,
+// or the pass's newest event) or at the next gap, and a batch that
+// reaches a gap also passes it.
+func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor, end int64) (*Intent, error) {
+	t, upTo, skip := tg.Trail, end, nextSkip(tg, cursor)
 	if skip != nil {
 		upTo = skip.After
 	}

@@ -22,6 +22,10 @@ type Store interface {
 	// with events left up to their DeleteTrail, and trails with a pending
 	// intent.
 	Targets(ctx context.Context) ([]*Target, error)
+	// Newest returns the seq of the newest stored event, 0 if none: a
+	// pass delivers up to it, so that events arriving during the pass
+	// wait for the next one instead of keeping it going.
+	Newest(ctx context.Context) (int64, error)
 	// Events returns, in seq order, at most q.Limit (all when 0) events
 	// with After < seq <= UpTo (no upper bound when UpTo is 0) in q's
 	// scope.

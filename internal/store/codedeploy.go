@@ -88,6 +88,18 @@ func (s CodeDeploy) Applications(ctx context.Context, sc codedeploy.Scope) ([]*c
 	return all[codedeploy.Application](ctx, s.q(ctx), `SELECT data FROM cd_applications WHERE account = ? AND region = ? ORDER BY name`, sc.Account, sc.Region)
 }
 
+func (s CodeDeploy) CountApplications(ctx context.Context, sc codedeploy.Scope) (int, error) {
+	var n int
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_applications WHERE account = ? AND region = ?`, sc.Account, sc.Region).Scan(&n)
+	return n, err
+}
+
+func (s CodeDeploy) CountDeploymentGroups(ctx context.Context, appID string) (int, error) {
+	var n int
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployment_groups WHERE app_id = ?`, appID).Scan(&n)
+	return n, err
+}
+
 func (s CodeDeploy) DeploymentGroup(ctx context.Context, appID, name string) (*codedeploy.DeploymentGroup, error) {
 	return cdOne[codedeploy.DeploymentGroup](ctx, s.q(ctx), `SELECT data FROM cd_deployment_groups WHERE app_id = ? AND name = ?`, appID, name)
 }

@@ -72,6 +72,9 @@ func encodeSkips(rs []delivery.Range) (any, error) {
 }
 
 // newest is the seq of the newest event, 0 if none.
+// Newest is the seq of the newest event, 0 if none.
+func (s Delivery) Newest(ctx context.Context) (int64, error) { return s.newest(ctx) }
+
 func (db *DB) newest(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.q(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&n)
