@@ -211,14 +211,16 @@ func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor, end int6
 		return nil, nil
 	}
 	var selected []*Event
+	bySeq := map[int64]*Event{}
 	for _, e := range events {
 		if Selects(t, e) {
 			selected = append(selected, e)
+			bySeq[e.Seq] = e
 		}
 	}
 	at := d.Now().UTC()
 	in := &Intent{TrailARN: tg.Key, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
-		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes)}
+		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes), events: bySeq}
 	if t.Config.LogFileValidationEnabled {
 		in.DigestTrail = t.ARN
 	}
@@ -310,8 +312,12 @@ func oldest(a, b time.Time) time.Time {
 	return a
 }
 
-// records reads the events of in's files, by seq.
+// records returns the events of in's files, by seq: those it was planned
+// with, or for an intent read back from the store, read again.
 func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]*Event, error) {
+	if in.events != nil {
+		return in.events, nil
+	}
 	want := map[int64]bool{}
 	for _, f := range in.Files {
 		for _, s := range f.Seqs {

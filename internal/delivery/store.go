@@ -160,6 +160,10 @@ type Intent struct {
 	// files are then listed for the next digests when the delivery
 	// finishes.
 	DigestTrail string `json:",omitempty"`
+
+	// events are the selected events, by seq, when the intent was just
+	// planned (not stored: a redone intent reads them again).
+	events map[int64]*Event
 }
 
 // File is one log file of an intent: the events Seqs (in order) of one
