@@ -55,4 +55,4 @@ fuzz:
 # object. BENCHFLAGS=--quick makes it a short run.
 .PHONY: bench
 bench:
-	$(GO) run ./cmd/deploytrail-bench $(BENCHFLAGS)
+	@$(GO) run ./cmd/deploytrail-bench $(BENCHFLAGS)
