@@ -72,6 +72,11 @@ type validatorFigure struct {
 	LogsValid     int      `json:"log_files_valid"`
 	LogsTotal     int      `json:"log_files_total"`
 	Summary       []string `json:"summary"`
+	// CPUSeconds is the validator's own CPU time (user + system);
+	// StoreCPUSeconds the object store's (MinIO's) during the run: on
+	// one machine both compete for the same cores.
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	StoreCPUSeconds float64 `json:"store_cpu_seconds"`
 	// Output is the run's stdout and stderr, only when it did not find
 	// everything valid.
 	Output string `json:"output,omitempty"`
@@ -197,6 +202,7 @@ func runValidation(ctx context.Context, e *env, s settings) (any, error) {
 		cmd  validator
 		fig  *validatorFigure
 	}{{"deploytrail validate-logs", dtCmd, &rep.Deploytrail}, {"aws cloudtrail validate-logs", awsCmd, &rep.AWSCLI}} {
+		v.cmd.store = m.cmd.Process.Pid
 		warm, err := v.cmd.run(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", v.what, err)
@@ -363,15 +369,17 @@ func startValidatedTrail(ctx context.Context, t *target) (string, error) {
 
 // validator is one validate-logs command line.
 type validator struct {
-	name string
-	args []string
-	env  []string
+	name  string
+	args  []string
+	env   []string
+	store int // pid of the object store, whose CPU time is measured too
 }
 
 type validatorRun struct {
 	seconds        float64
 	exit           int
 	stdout, stderr string
+	cpu, storeCPU  float64
 }
 
 // run runs the command to its end; only a failure to run it (or a kill)
@@ -383,9 +391,13 @@ func (v validator) run(ctx context.Context) (*validatorRun, error) {
 	cmd.Env = v.env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	t0 := time.Now()
+	t0, store0 := time.Now(), processCPU(v.store)
 	err := cmd.Run()
-	r := &validatorRun{seconds: time.Since(t0).Seconds(), stdout: stdout.String(), stderr: stderr.String()}
+	r := &validatorRun{seconds: time.Since(t0).Seconds(), stdout: stdout.String(), stderr: stderr.String(),
+		storeCPU: processCPU(v.store) - store0}
+	if st := cmd.ProcessState; st != nil {
+		r.cpu = (st.UserTime() + st.SystemTime()).Seconds()
+	}
 	if exit, ok := errors.AsType[*exec.ExitError](err); ok && ctx.Err() == nil {
 		r.exit = exit.ExitCode()
 	} else if err != nil {
@@ -398,6 +410,7 @@ var summaryLine = regexp.MustCompile(`^(\d+)/(\d+) (digest|log) files valid`)
 
 func (r *validatorRun) fill(f *validatorFigure) {
 	f.Seconds, f.Exit = round(r.seconds), r.exit
+	f.CPUSeconds, f.StoreCPUSeconds = round(r.cpu), round(r.storeCPU)
 	f.Summary = nil
 	inSummary := false
 	for line := range strings.Lines(r.stdout) {
@@ -538,3 +551,25 @@ func (e *env) startDeploytrailIn(ctx context.Context, dir, bucket string, extraE
 	}
 	return c, c.awaitLine(stdout, announcement)
 }
+
+// processCPU is the CPU time (user + system, seconds) a process has used,
+// from /proc/<pid>/stat; 0 when it cannot be read.
+func processCPU(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: utime and stime are the 12th and 13th of them.
+	rest := string(raw[strings.LastIndexByte(string(raw), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTicks = 100
