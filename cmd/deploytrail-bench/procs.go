@@ -134,7 +134,12 @@ var announcement = regexp.MustCompile(`--endpoint-url (\S+) `)
 // startDeploytrail runs `deploytrail serve` on a free port with data in
 // dir (its trail bucket created) and waits for its announcement.
 func (e *env) startDeploytrail(ctx context.Context, dir string, extraEnv ...string) (*child, error) {
-	create := exec.CommandContext(ctx, e.binary, "buckets", "create", "--data", dir, benchBucket)
+	return e.startDeploytrailIn(ctx, dir, benchBucket, extraEnv...)
+}
+
+// startDeploytrailIn is startDeploytrail with the trail bucket named.
+func (e *env) startDeploytrailIn(ctx context.Context, dir, bucket string, extraEnv ...string) (*child, error) {
+	create := exec.CommandContext(ctx, e.binary, "buckets", "create", "--data", dir, bucket)
 	create.Env = append(os.Environ(), deploytrailEnv(extraEnv)...)
 	if out, err := create.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("buckets create: %v: %s", err, out)

@@ -536,22 +536,6 @@ func (e *env) startMinIOWithKey(ctx context.Context, bin, dir, keyID, secret str
 	return c, nil
 }
 
-// startDeploytrailIn is startDeploytrail with the trail bucket named.
-func (e *env) startDeploytrailIn(ctx context.Context, dir, bucket string, extraEnv ...string) (*child, error) {
-	create := exec.CommandContext(ctx, e.binary, "buckets", "create", "--data", dir, bucket)
-	create.Env = append(os.Environ(), deploytrailEnv(extraEnv)...)
-	if out, err := create.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("buckets create: %v: %s", err, out)
-	}
-	cmd := exec.Command(e.binary, "serve", "--listen", "127.0.0.1:0", "--data", dir)
-	cmd.Env = append(os.Environ(), deploytrailEnv(extraEnv)...)
-	c, stdout, err := e.start(cmd, filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	return c, c.awaitLine(stdout, announcement)
-}
-
 // processCPU is the CPU time (user + system, seconds) a process has used,
 // from /proc/<pid>/stat; 0 when it cannot be read.
 func processCPU(pid int) float64 {
