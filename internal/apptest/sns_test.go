@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -404,4 +405,101 @@ func TestTrailNotifications(t *testing.T) {
 	if aws.ToString(st.LatestNotificationError) != "NotFound" || aws.ToString(st.LatestDeliveryError) != "" {
 		t.Errorf("after DeleteTopic: LatestNotificationError=%q LatestDeliveryError=%q", aws.ToString(st.LatestNotificationError), aws.ToString(st.LatestDeliveryError))
 	}
+}
+
+// Bad input gets SNS's error codes, and changes nothing.
+func TestSNSInvalidInput(t *testing.T) {
+	srv := apptest.Start(t)
+	c := srv.SNS(srv.Root)
+	topic := createTopic(t, c, "deploys")
+	other := "arn:aws:sns:us-east-1:" + srv.Account() + ":missing"
+	sub := newSubscriber(t, 0)
+	for name, call := range map[string]func() error{
+		"unsupported protocol": func() error {
+			_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("sms"), Endpoint: aws.String("+15555550100")})
+			return err
+		},
+		"endpoint of another protocol": func() error {
+			_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("https"), Endpoint: aws.String(sub.URL)})
+			return err
+		},
+		"filter policy": func() error {
+			_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("http"), Endpoint: aws.String(sub.URL),
+				Attributes: map[string]string{"FilterPolicy": `{"env":["prod"]}`}})
+			return err
+		},
+		"unknown token": func() error {
+			_, err := c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: aws.String(topic), Token: aws.String("00ff")})
+			return err
+		},
+		"malformed topic arn": func() error {
+			_, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String("arn:aws:s3:::bucket")})
+			return err
+		},
+		"subject with a newline": func() error {
+			_, err := c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("m"), Subject: aws.String("a\nb")})
+			return err
+		},
+		"json structure without default": func() error {
+			_, err := c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(`{"http":"x"}`), MessageStructure: aws.String("json")})
+			return err
+		},
+		"message too long": func() error {
+			_, err := c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(strings.Repeat("x", 256*1024+1))})
+			return err
+		},
+		"fifo parameter on a standard topic": func() error {
+			_, err := c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("m"), MessageGroupId: aws.String("g")})
+			return err
+		},
+		"bad delivery policy": func() error {
+			_, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(topic), AttributeName: aws.String("DeliveryPolicy"),
+				AttributeValue: aws.String(`{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":5,"maxDelayTarget":1,"numRetries":3}}}`)})
+			return err
+		},
+		"bad signature version": func() error {
+			_, err := c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(topic), AttributeName: aws.String("SignatureVersion"), AttributeValue: aws.String("3")})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) { wantCode(t, call(), "InvalidParameter") })
+	}
+	_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(other), Protocol: aws.String("http"), Endpoint: aws.String(sub.URL)})
+	wantCode(t, err, "NotFound")
+	_, err = c.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(topic + ":00000000-0000-4000-8000-000000000000")})
+	wantCode(t, err, "NotFound")
+	_, err = c.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(other)})
+	wantCode(t, err, "ResourceNotFound")
+
+	attrs, err := c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})
+	fatalIf(t, err)
+	if a := attrs.Attributes; a["SubscriptionsPending"] != "0" || a["SignatureVersion"] != "1" || strings.Contains(a["EffectiveDeliveryPolicy"], `"minDelayTarget":5`) {
+		t.Errorf("refused calls changed the topic: %v", a)
+	}
+	// A subscription confirmed with AuthenticateOnUnsubscribe cannot be
+	// removed through the unsigned UnsubscribeURL.
+	arn := subscribeConfirmedAuthenticated(t, c, topic, sub)
+	resp, err := http.Get(srv.URL + "/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(arn))
+	fatalIf(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<Code>AuthorizationError</Code>") {
+		t.Errorf("anonymous Unsubscribe: %d %s", resp.StatusCode, body)
+	}
+	if _, err := c.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(arn)}); err != nil {
+		t.Errorf("the subscription is gone: %v", err)
+	}
+}
+
+// subscribeConfirmedAuthenticated subscribes and confirms with a signed
+// ConfirmSubscription that asks for AuthenticateOnUnsubscribe.
+func subscribeConfirmedAuthenticated(t *testing.T, c *sns.Client, topic string, sub *subscriber) string {
+	t.Helper()
+	_, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("http"), Endpoint: aws.String(sub.URL)})
+	fatalIf(t, err)
+	conf := sub.wait(t, "SubscriptionConfirmation")
+	out, err := c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: aws.String(topic),
+		Token: aws.String(conf.env["Token"].(string)), AuthenticateOnUnsubscribe: aws.String("true")})
+	fatalIf(t, err)
+	return aws.ToString(out.SubscriptionArn)
 }
