@@ -67,14 +67,14 @@ func (d *Deliverer) digestTrail(ctx context.Context, tg *Target) error {
 	t := tg.Trail
 	validating := t.Config.LogFileValidationEnabled
 	logging := tg.Until == 0
-	if validating && logging {
-		if err := d.openChains(ctx, tg); err != nil {
-			return err
-		}
-	}
 	chains, err := d.store.Chains(ctx, t.ARN)
 	if err != nil {
 		return fmt.Errorf("read digest chains: %w", err)
+	}
+	if validating && logging {
+		if chains, err = d.openChains(ctx, tg, chains); err != nil {
+			return err
+		}
 	}
 	now := d.Now().UTC().Truncate(time.Second)
 	for _, c := range chains {
@@ -92,23 +92,32 @@ func (d *Deliverer) digestTrail(ctx context.Context, tg *Target) error {
 	return nil
 }
 
-// openChains opens the chains of the trail's home account and region and
-// of every account and region it delivered log files for.
-func (d *Deliverer) openChains(ctx context.Context, tg *Target) error {
+// openChains opens the chains the trail lacks among those of its home
+// account and region and of every account and region it delivered log
+// files for, and returns them all.
+func (d *Deliverer) openChains(ctx context.Context, tg *Target, chains []*Chain) ([]*Chain, error) {
 	t := tg.Trail
 	groups, err := d.store.UndigestedGroups(ctx, t.ARN)
 	if err != nil {
-		return fmt.Errorf("read undigested files: %w", err)
+		return nil, fmt.Errorf("read undigested files: %w", err)
 	}
-	groups = append(groups, [2]string{t.Account, t.HomeRegion})
+	have := map[[2]string]bool{}
+	for _, c := range chains {
+		have[[2]string{c.Account, c.Region}] = true
+	}
 	start := d.Now().UTC().Truncate(time.Second)
-	for _, g := range groups {
+	for _, g := range append(groups, [2]string{t.Account, t.HomeRegion}) {
+		if have[g] {
+			continue
+		}
+		have[g] = true
 		c := &Chain{TrailARN: t.ARN, Account: g[0], Region: g[1], Generation: t.Status.StartLoggingTime, Start: start}
 		if err := d.store.OpenChain(ctx, c); err != nil {
-			return fmt.Errorf("open digest chain: %w", err)
+			return nil, fmt.Errorf("open digest chain: %w", err)
 		}
+		chains = append(chains, c)
 	}
-	return nil
+	return chains, nil
 }
 
 // recordDigest records c's next digest, ending at end, and writes it.
