@@ -2,6 +2,7 @@ package sns
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -67,7 +68,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*s
 	return s.updateTagged(ctx, in.ResourceArn, func(t *Topic) error {
 		kept := t.Tags[:0]
 		for _, tag := range t.Tags {
-			if !contains(in.TagKeys, tag.Key) {
+			if !slices.Contains(in.TagKeys, tag.Key) {
 				kept = append(kept, tag)
 			}
 		}
@@ -110,13 +111,4 @@ func setTag(tags []Tag, t Tag) []Tag {
 		}
 	}
 	return append(tags, t)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
