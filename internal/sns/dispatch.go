@@ -98,7 +98,7 @@ func (d *Dispatcher) deliver(ctx context.Context, env *Envelope) {
 		err = d.sns.store.Sent(ctx, env.ID)
 	default:
 		env.LastError = err.Error()
-		env.Next = d.sns.Now().Add(d.retryDelay(env))
+		env.Next = d.sns.Now().Add(d.retryDelay(ctx, env))
 		err = d.sns.store.Retry(ctx, env)
 	}
 	if err != nil && ctx.Err() == nil {
@@ -108,10 +108,10 @@ func (d *Dispatcher) deliver(ctx context.Context, env *Envelope) {
 
 // retryDelay is the wait before env's next attempt, by its delivery
 // policy (which may have changed since it was queued).
-func (d *Dispatcher) retryDelay(env *Envelope) time.Duration {
+func (d *Dispatcher) retryDelay(ctx context.Context, env *Envelope) time.Duration {
 	retry := defaultRetry
-	if sub, err := d.sns.store.Subscription(context.Background(), env.SubscriptionARN); err == nil {
-		if t, err := d.sns.store.Topic(context.Background(), env.TopicARN); err == nil {
+	if sub, err := d.sns.store.Subscription(ctx, env.SubscriptionARN); err == nil {
+		if t, err := d.sns.store.Topic(ctx, env.TopicARN); err == nil {
 			retry = effectiveRetry(t, sub)
 		}
 	}
