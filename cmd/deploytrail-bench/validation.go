@@ -24,6 +24,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/digest"
+	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -106,7 +107,7 @@ func runValidation(ctx context.Context, e *env, s settings) (any, error) {
 	if s.Quick {
 		wantDigests, wantLogs = 8, 300
 	}
-	keyID, secret := awsKeyPair()
+	keyID, secret := iam.NewAccessKeyID(), iam.NewSecretAccessKey()
 	dir, err := e.mkdir("validation")
 	if err != nil {
 		return nil, err
@@ -460,24 +461,6 @@ func credentialEnv(dir, keyID, secret string) []string {
 	})
 	return append(env, "AWS_ACCESS_KEY_ID="+keyID, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_REGION=us-east-1", "AWS_CONFIG_FILE="+config, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull, "AWS_PAGER=")
-}
-
-// awsKeyPair is an access key id in AWS's form (AKIA and 16 upper-case
-// letters or digits) and a 40-character secret, which MinIO accepts as
-// its root user.
-func awsKeyPair() (id, secret string) {
-	const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	const mixed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	return "AKIA" + randomFrom(upper, 16), randomFrom(mixed, 40)
-}
-
-func randomFrom(alphabet string, n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }
 
 // findMinIOBinary is the minio binary scripts/minio.sh would use: on

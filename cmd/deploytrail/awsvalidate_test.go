@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/digest"
+	"github.com/deploytrail/deploytrail/internal/iam"
 )
 
 // TestAWSValidateLogs runs the real `aws cloudtrail validate-logs`
@@ -27,7 +27,7 @@ import (
 func TestAWSValidateLogs(t *testing.T) {
 	requireAWSCLI(t)
 	m := newMinio(t)
-	m.user, m.password = newAWSKeyPair()
+	m.user, m.password = iam.NewAccessKeyID(), iam.NewSecretAccessKey()
 	m.start(t)
 	const bucket = "aws-validate-logs"
 	if _, err := m.client().CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
@@ -84,23 +84,6 @@ func TestAWSValidateLogs(t *testing.T) {
 		t.Errorf("deploytrail validate-logs on the tampered chain: exit %d, want 1", res.status)
 	}
 	assertLines(t, "deploytrail validate-logs", res.stderr, wantLines)
-}
-
-// newAWSKeyPair returns an access key id in AWS's form (AKIA and 16
-// upper-case letters or digits) and a 40-character secret.
-func newAWSKeyPair() (id, secret string) {
-	const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	const mixed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	return "AKIA" + randomFrom(upper, 16), randomFrom(mixed, 40)
-}
-
-func randomFrom(alphabet string, n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }
 
 // awsCLIEnv is the environment for the AWS CLI: CloudTrail is deploytrail,

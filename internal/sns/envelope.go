@@ -73,7 +73,7 @@ func render(fields []field) string {
 	var b bytes.Buffer
 	b.WriteString("{\n")
 	for i, f := range fields {
-		b.WriteString("  " + jsonString(f.key) + " : " + jsonValue(f.value))
+		b.WriteString("  " + jsonText(f.key) + " : " + jsonText(f.value))
 		if i < len(fields)-1 {
 			b.WriteString(",")
 		}
@@ -83,20 +83,9 @@ func render(fields []field) string {
 	return b.String()
 }
 
-// jsonString quotes s as JSON without Go's HTML escaping, which SNS does
+// jsonText encodes v as JSON without Go's HTML escaping, which SNS does
 // not do.
-func jsonString(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	return string(bytes.TrimRight(b.Bytes(), "\n"))
-}
-
-func jsonValue(v any) string {
-	if s, ok := v.(string); ok {
-		return jsonString(s)
-	}
+func jsonText(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
