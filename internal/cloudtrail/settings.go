@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -66,14 +67,18 @@ var (
 )
 
 // checkConfig validates a trail's whole configuration, in the order AWS
-// reports problems, and normalizes the KMS key to its ARN.
+// reports problems, and normalizes the KMS key to its ARN. Combinations of
+// parameters come first: AWS refuses them before it looks at the bucket.
 func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, t *Trail) error {
 	c := &t.Config
+	if err := checkCombinations(c); err != nil {
+		return err
+	}
 	if err := s.checkBucket(ctx, c.S3BucketName); err != nil {
 		return err
 	}
-	if len(c.S3KeyPrefix) > maxPrefixLength {
-		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
+	if err := checkPrefix(c.S3KeyPrefix); err != nil {
+		return err
 	}
 	if err := s.checkTopic(ctx, t); err != nil {
 		return err
@@ -83,11 +88,39 @@ func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, t *Trail
 		return err
 	}
 	c.KmsKeyID = key
-	if err := checkLogs(c.CloudWatchLogsLogGroupArn, c.CloudWatchLogsRoleArn); err != nil {
-		return err
-	}
+	return checkLogs(c.CloudWatchLogsLogGroupArn, c.CloudWatchLogsRoleArn)
+}
+
+// checkCombinations refuses settings that cannot go together.
+func checkCombinations(c *TrailConfig) error {
 	if c.IsMultiRegionTrail && !c.IncludeGlobalServiceEvents {
 		return errorf(CodeInvalidParameterCombination, "Multi-Region trail must include global service events.")
+	}
+	if (c.CloudWatchLogsLogGroupArn == "") != (c.CloudWatchLogsRoleArn == "") {
+		return errorf(CodeInvalidParameterCombination, "You must specify a log group and a role ARN together.")
+	}
+	return nil
+}
+
+// logsPrefix is where every account's log files go; a trail's prefix must
+// not lead into it, or one account's files could land under another's
+// AWSLogs/<account>/ path (spec §7.1).
+const logsPrefix = "AWSLogs"
+
+// checkPrefix checks an S3KeyPrefix: at most maxPrefixLength characters,
+// "/"-separated segments that are neither empty nor "." or ".." (so no
+// leading, trailing or doubled slash: every backend can store the keys,
+// and a prefix cannot climb out of the bucket), and not under AWSLogs/.
+func checkPrefix(p string) error {
+	switch {
+	case p == "":
+		return nil
+	case utf8.RuneCountInString(p) > maxPrefixLength:
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
+	case objstore.ValidateKey(p) != nil:
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix %s is not valid: it must not begin or end with \"/\", contain \"//\", or have \".\" or \"..\" as a path segment.", p)
+	case p == logsPrefix || strings.HasPrefix(p, logsPrefix+"/"):
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix %s is not valid: it must not begin with %s/.", p, logsPrefix)
 	}
 	return nil
 }
@@ -167,14 +200,12 @@ func kmsKeyARN(call *awsproto.Call, id string) (string, error) {
 	return "", errorf(CodeInvalidKmsKeyID, "KMS key ID %s is not valid.", id)
 }
 
-// checkLogs checks the CloudWatch Logs pair: both or neither, each of its
-// ARN form.
+// checkLogs checks the form of the CloudWatch Logs pair's ARNs; that
+// they come together is checkCombinations'.
 func checkLogs(group, role string) error {
 	switch {
 	case group == "" && role == "":
 		return nil
-	case group == "" || role == "":
-		return errorf(CodeInvalidParameterCombination, "You must specify a log group and a role ARN together.")
 	case !logGroupARN.MatchString(group):
 		return errorf(CodeInvalidLogGroupArn, "CloudWatch Logs log group ARN %s is not valid.", group)
 	case !logsRoleARN.MatchString(role):
