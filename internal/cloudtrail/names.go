@@ -22,6 +22,7 @@ const (
 	CodeInvalidS3BucketName         = "InvalidS3BucketNameException"
 	CodeS3BucketDoesNotExist        = "S3BucketDoesNotExistException"
 	CodeInvalidS3Prefix             = "InvalidS3PrefixException"
+	CodeInsufficientS3BucketPolicy  = "InsufficientS3BucketPolicyException"
 	CodeInvalidSnsTopicName         = "InvalidSnsTopicNameException"
 	CodeInsufficientSnsTopicPolicy  = "InsufficientSnsTopicPolicyException"
 	CodeInvalidKmsKeyID             = "InvalidKmsKeyIdException"

@@ -125,9 +125,8 @@ func checkPrefix(p string) error {
 	return nil
 }
 
-// checkBucket asks the object store whether the bucket exists. Bucket
-// policies are not checked: deploytrail's buckets have none, and delivery
-// writes with the server's own access.
+// checkBucket asks the object store whether the bucket exists; its
+// policy is checkBucketPolicy's.
 func (s *Service) checkBucket(ctx context.Context, name string) error {
 	if objstore.ValidateBucketName(name) != nil {
 		return errorf(CodeInvalidS3BucketName, "Bucket name %s is not valid.", name)
@@ -147,6 +146,48 @@ func (s *Service) checkBucket(ctx context.Context, name string) error {
 		return errorf(CodeS3BucketDoesNotExist, "S3 bucket %s does not exist.", name)
 	}
 	return nil
+}
+
+// BucketPolicies decides from buckets' policies where CloudTrail may
+// write; app wires it in.
+type BucketPolicies interface {
+	// CheckPut returns nil when bucket's policy lets CloudTrail, writing
+	// for trailARN, read the bucket's ACL and put key (an object key, or a
+	// path ending in "*"), and an error wrapping objstore.ErrAccessDenied
+	// when it does not.
+	CheckPut(ctx context.Context, bucket, key, trailARN string) error
+}
+
+// checkBucketPolicy checks that the bucket's policy lets CloudTrail write
+// the trail's files: GetBucketAcl, and PutObject on
+// [prefix/]AWSLogs/<account>/* or, for an organization trail,
+// [prefix/]AWSLogs/<o-id>/* (spec §7.5, §10.3).
+func (s *Service) checkBucketPolicy(ctx context.Context, t *Trail) error {
+	bucket := t.Config.S3BucketName
+	insufficient := errorf(CodeInsufficientS3BucketPolicy, "Incorrect S3 bucket policy is detected for bucket: %s", bucket)
+	if s.Policies == nil {
+		return insufficient
+	}
+	err := s.Policies.CheckPut(ctx, bucket, LogsPath(t)+"*", t.ARN)
+	if errors.Is(err, objstore.ErrAccessDenied) {
+		return insufficient
+	}
+	return err
+}
+
+// LogsPath is the key prefix under which t's files go:
+// [prefix/]AWSLogs/<o-id>/ for an organization trail, else
+// [prefix/]AWSLogs/<account>/.
+func LogsPath(t *Trail) string {
+	owner := t.Account
+	if t.OrgID != "" {
+		owner = t.OrgID
+	}
+	path := logsPrefix + "/" + owner + "/"
+	if t.Config.S3KeyPrefix != "" {
+		path = t.Config.S3KeyPrefix + "/" + path
+	}
+	return path
 }
 
 // Topics is the SNS service as CloudTrail uses it; app wires it in.
