@@ -168,17 +168,17 @@ func (s *Service) checkBucketPolicy(ctx context.Context, t *Trail) error {
 	if s.Policies == nil {
 		return insufficient
 	}
-	err := s.Policies.CheckPut(ctx, bucket, LogsPath(t)+"*", t.ARN)
+	err := s.Policies.CheckPut(ctx, bucket, logsPath(t)+"*", t.ARN)
 	if errors.Is(err, objstore.ErrAccessDenied) {
 		return insufficient
 	}
 	return err
 }
 
-// LogsPath is the key prefix under which t's files go:
+// logsPath is the key prefix under which t's files go:
 // [prefix/]AWSLogs/<o-id>/ for an organization trail, else
 // [prefix/]AWSLogs/<account>/.
-func LogsPath(t *Trail) string {
+func logsPath(t *Trail) string {
 	owner := t.Account
 	if t.OrgID != "" {
 		owner = t.OrgID
