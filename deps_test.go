@@ -17,6 +17,7 @@ var allowedDeps = map[string][]string{
 	"internal/objstore/mem":  {"internal/objstore"},
 	"internal/sigv4":         {},
 	"internal/iam/policy":    {},
+	"internal/bucketpolicy":  {"internal/iam/policy", "internal/objstore"},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
 	"internal/cloudtrail":    {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/objstore", "internal/trail", "internal/pagetoken"},
 	"internal/delivery":      {"internal/objstore", "internal/cloudtrail", "internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/trail", "internal/digest", "internal/pagetoken"},

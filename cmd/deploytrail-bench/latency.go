@@ -147,12 +147,12 @@ func measureDelivery(ctx context.Context, e *env, s settings, d time.Duration, s
 	}
 	defer p.close()
 	name := fmt.Sprintf("bench-trail-%d", time.Now().UnixNano())
+	if err := app.CreateBucket(ctx, p.app.Buckets, p.app.BucketPolicies, name, ""); err != nil {
+		return nil, err
+	}
 	bucket, err := p.app.Buckets.Bucket(name)
 	if err != nil {
 		return nil, err
-	}
-	if err := bucket.Create(ctx); err != nil {
-		return nil, fmt.Errorf("create bucket: %w", err)
 	}
 	if err := p.serve(ctx); err != nil {
 		return nil, err

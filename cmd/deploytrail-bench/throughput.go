@@ -109,11 +109,7 @@ func timeDelivery(ctx context.Context, p *inproc, recordsPath string, rep *throu
 // startInprocTrail serves p long enough to create and start the trail
 // through the API, then stops serving (which delivers what is pending).
 func startInprocTrail(ctx context.Context, p *inproc) error {
-	b, err := p.app.Buckets.Bucket(benchBucket)
-	if err != nil {
-		return err
-	}
-	if err := b.Create(ctx); err != nil {
+	if err := app.CreateBucket(ctx, p.app.Buckets, p.app.BucketPolicies, benchBucket, ""); err != nil {
 		return err
 	}
 	if err := p.serve(ctx); err != nil {

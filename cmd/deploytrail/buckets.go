@@ -28,13 +28,21 @@ func buckets(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if sub == "lifecycle" { // has subcommands of its own
 		return bucketsLifecycle(ctx, rest, stdout, stderr)
 	}
-	cfg, err := baseConfigFlags("buckets "+sub, rest, stderr)
+	if sub == "policy" {
+		return bucketsPolicy(ctx, rest, stdout, stderr)
+	}
+	var owner string
+	cfg, err := baseConfigFlags("buckets "+sub, rest, stderr, func(fs *flag.FlagSet) {
+		if sub == "create" {
+			fs.StringVar(&owner, "account", "", "the owning account's id (default: the management account)")
+		}
+	})
 	if err != nil {
 		return err
 	}
 	switch sub {
 	case "create":
-		return createBuckets(ctx, cfg.config, cfg.args, stdout)
+		return createBuckets(ctx, cfg.config, cfg.args, owner, stdout)
 	case "list":
 		return listBuckets(ctx, cfg.config, cfg.args, stdout)
 	}
@@ -44,9 +52,14 @@ func buckets(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func bucketsUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
-  deploytrail buckets create [--data DIR] [--config FILE] <name>...   create buckets for trails
+  deploytrail buckets create [--data DIR] [--config FILE] [--account ID] <name>...   create buckets for trails
   deploytrail buckets list [--data DIR] [--config FILE] [<name>...]   list buckets (names: report each)
+  deploytrail buckets policy put|get <name> ...                      bucket policies (buckets policy -h)
   deploytrail buckets lifecycle put|get|delete|apply <name> ...      lifecycle rules (buckets lifecycle -h)
+
+A new bucket belongs to --account (default: the management account), with
+CloudTrail's default bucket policy for it: only that account's trails may
+deliver to it, until its policy names other accounts' paths.
 
 Buckets live under <data>/buckets, or on the S3-compatible service that
 DEPLOYTRAIL_S3_ENDPOINT, _REGION, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY name.
@@ -61,7 +74,7 @@ type configuredArgs struct {
 
 // baseConfigFlags resolves the configuration with the flags a bucket
 // command takes, --data and --config.
-func baseConfigFlags(name string, args []string, stderr io.Writer) (*configuredArgs, error) {
+func baseConfigFlags(name string, args []string, stderr io.Writer, more func(*flag.FlagSet)) (*configuredArgs, error) {
 	cfg, path, err := baseConfig(args, os.Getenv)
 	if err != nil {
 		return nil, err
@@ -70,13 +83,16 @@ func baseConfigFlags(name string, args []string, stderr io.Writer) (*configuredA
 	fs.SetOutput(stderr)
 	fs.String("config", path, "YAML config file (DEPLOYTRAIL_CONFIG)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "directory holding all state (DEPLOYTRAIL_DATA)")
+	more(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	return &configuredArgs{config: cfg, args: fs.Args()}, nil
 }
 
-func createBuckets(ctx context.Context, cfg app.Config, names []string, stdout io.Writer) error {
+// createBuckets creates each bucket and gives it to owner ("" for the
+// management account) with the default policy (app.CreateBucket).
+func createBuckets(ctx context.Context, cfg app.Config, names []string, owner string, stdout io.Writer) error {
 	if len(names) == 0 {
 		return errors.New("buckets create: name a bucket")
 	}
@@ -85,15 +101,20 @@ func createBuckets(ctx context.Context, cfg app.Config, names []string, stdout i
 		return err
 	}
 	defer closeProvider(p)
+	policies, db, err := app.OpenBucketPolicies(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	who := "the management account"
+	if owner != "" {
+		who = "account " + owner
+	}
 	for _, name := range names {
-		b, err := p.Bucket(name)
-		if err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
+		if err := app.CreateBucket(ctx, p, policies, name, owner); err != nil {
+			return err
 		}
-		if err := b.Create(ctx); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
-		}
-		fmt.Fprintln(stdout, "created bucket", name)
+		fmt.Fprintf(stdout, "created bucket %s for %s\n", name, who)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func runBinary(t *testing.T, args ...string) string {
 
 func TestBucketsCommand(t *testing.T) {
 	dir := t.TempDir()
-	if out := runBinary(t, "buckets", "create", "--data", dir, "trail-logs"); out != "created bucket trail-logs\n" {
+	if out := runBinary(t, "buckets", "create", "--data", dir, "trail-logs"); out != "created bucket trail-logs for the management account\n" {
 		t.Fatalf("create: %q", out)
 	}
 	st, err := os.Stat(filepath.Join(dir, "buckets", "trail-logs"))
@@ -73,4 +73,58 @@ func TestTrailCLI(t *testing.T) {
 	if out := p.aws(t, "cloudtrail", "describe-trails", "--region", "eu-west-1", "--query", "trailList[0].HomeRegion", "--output", "text"); out != "us-east-1" {
 		t.Fatalf("describe-trails in eu-west-1: HomeRegion=%q", out)
 	}
+}
+
+// TestBucketPolicyCLI: a bucket made for another account refuses the
+// management account's trail (the AWS CLI sees AWS's error) until
+// `buckets policy put`, run beside the server, names its path; `policy
+// get` shows the owner and the default policy, and bad policies are
+// refused.
+func TestBucketPolicyCLI(t *testing.T) {
+	requireAWSCLI(t)
+	dir := t.TempDir()
+	other := "111122223333"
+	if out := runBinary(t, "buckets", "create", "--data", dir, "--account", other, "b-logs"); out != "created bucket b-logs for account "+other+"\n" {
+		t.Fatalf("create: %q", out)
+	}
+	if err := exec.Command(binary, "buckets", "create", "--data", dir, "--account", "12", "x-logs").Run(); err == nil {
+		t.Fatal("a bucket was given to a malformed account id")
+	}
+	p := startBinary(t, dir)
+	out, err := awsCmd(p, "cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", "b-logs").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "InsufficientS3BucketPolicyException") ||
+		!strings.Contains(string(out), "Incorrect S3 bucket policy is detected for bucket: b-logs") {
+		t.Fatalf("create-trail into another account's bucket: %v\n%s", err, out)
+	}
+	get := exec.Command(binary, "buckets", "policy", "get", "--data", dir, "b-logs")
+	var stderr strings.Builder
+	get.Stderr = &stderr
+	policy, err := get.Output()
+	if err != nil || !strings.Contains(stderr.String(), "belongs to account "+other) ||
+		!strings.Contains(string(policy), `"arn:aws:s3:::b-logs/AWSLogs/`+other+`/*"`) {
+		t.Fatalf("policy get: %v\n%s\n%s", err, stderr.String(), policy)
+	}
+	file := filepath.Join(dir, "policy.json")
+	for _, bad := range []string{`{"Statement":[]}`, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::other-bucket/*"}]}`} {
+		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec.Command(binary, "buckets", "policy", "put", "--data", dir, "b-logs", "--file", file).Run(); err == nil {
+			t.Fatalf("policy put accepted %s", bad)
+		}
+	}
+	all := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},
+		"Action":["s3:GetBucketAcl","s3:PutObject"],"Resource":["arn:aws:s3:::b-logs","arn:aws:s3:::b-logs/AWSLogs/*"]}]}`
+	if err := os.WriteFile(file, []byte(all), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runBinary(t, "buckets", "policy", "put", "--data", dir, "b-logs", "--file", file)
+	p.aws(t, "cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", "b-logs")
+}
+
+// awsCmd is an AWS CLI command against p.
+func awsCmd(p *process, args ...string) *exec.Cmd {
+	cmd := exec.Command("aws", args...)
+	cmd.Env = append(os.Environ(), p.env...)
+	return cmd
 }

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/delivery"
@@ -47,6 +48,8 @@ type App struct {
 	Logger     *slog.Logger
 	// Buckets holds the buckets trails deliver to.
 	Buckets objstore.Provider
+	// BucketPolicies holds their owners and policies.
+	BucketPolicies *bucketpolicy.Policies
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
 	// Lifecycle enforces the lifecycle rules of file-backend buckets;
@@ -103,6 +106,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
+	policies := newBucketPolicies(db)
+	history.Policies = policies
 	keys := signing.New(store.SigningKeys{DB: db})
 	if cfg.SigningKeyRotation > 0 {
 		keys.Rotation = cfg.SigningKeyRotation
@@ -114,18 +119,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
-	deliverer := newDeliverer(cfg, db, buckets, logger)
+	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
+	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
-func newDeliverer(cfg Config, db *store.DB, buckets objstore.Provider, logger *slog.Logger) *delivery.Deliverer {
-	d := delivery.New(store.Delivery{DB: db}, buckets)
+func newDeliverer(cfg Config, db *store.DB, buckets objstore.Provider, policies *bucketpolicy.Policies, logger *slog.Logger) *delivery.Deliverer {
+	d := delivery.New(store.Delivery{DB: db}, buckets, policies)
 	d.Logger = logger.With("component", "delivery")
 	if cfg.DeliveryInterval > 0 {
 		d.Interval = cfg.DeliveryInterval

@@ -163,6 +163,12 @@ func TestGetDeployments(t *testing.T) {
 			wantCode(t, err, tt.code)
 		})
 	}
+	t.Run("MalformedMessage", func(t *testing.T) {
+		_, err := c.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String("bogus-deployment")})
+		if msg := wantCode(t, err, "InvalidDeploymentIdException"); msg != "Specified DeploymentId is not in the valid format: bogus-deployment" {
+			t.Errorf("message=%q, want AWS's", msg)
+		}
+	})
 	t.Run("Batch", func(t *testing.T) {
 		out, err := c.BatchGetDeployments(ctx, &codedeploy.BatchGetDeploymentsInput{DeploymentIds: []string{"d-AAAAAAAAA", id}})
 		fatalIf(t, err)

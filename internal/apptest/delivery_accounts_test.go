@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -48,6 +49,15 @@ func TestDelivery_RegionsAndAccountsIntoOneBucket(t *testing.T) {
 	fatalIf(t, err)
 	inMember := fromSTS(role)
 	memberCT := srv.CloudTrail(inMember)
+	// AWS's multi-account policy (spec §10.2): every account's path, for
+	// the listed trails only.
+	putBucketPolicy(t, srv, trailBucket, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::%[1]s"},
+		{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject",
+		 "Resource":["arn:aws:s3:::%[1]s/multi/AWSLogs/%[2]s/*","arn:aws:s3:::%[1]s/org/AWSLogs/%[4]s/*","arn:aws:s3:::%[1]s/member/AWSLogs/%[3]s/*"],
+		 "Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control","aws:SourceArn":[
+			"arn:aws:cloudtrail:us-east-1:%[2]s:trail/everywhere","arn:aws:cloudtrail:us-east-1:%[2]s:trail/org","arn:aws:cloudtrail:us-east-1:%[3]s:trail/own"]}}}]}`,
+		trailBucket, srv.Account(), member, orgID))
 	_, err = memberCT.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("own"), S3BucketName: aws.String(trailBucket),
 		S3KeyPrefix: aws.String("member")})
 	fatalIf(t, err)

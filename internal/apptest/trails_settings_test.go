@@ -210,6 +210,11 @@ func TestTrails_Organization(t *testing.T) {
 
 	_, err = inMember.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("mine"), S3BucketName: aws.String(trailBucket), IsOrganizationTrail: aws.Bool(true)})
 	wantCode(t, err, "NotOrganizationMasterAccountException")
+	// The bucket is the management account's: the member may deliver to
+	// it once its policy names the member's path.
+	_, err = inMember.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("mine"), S3BucketName: aws.String(trailBucket)})
+	wantCode(t, err, "InsufficientS3BucketPolicyException")
+	putBucketPolicy(t, srv, trailBucket, multiAccountPolicy(trailBucket, srv.Account(), member))
 	noErr(t)(inMember.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("mine"), S3BucketName: aws.String(trailBucket)}))
 	list, err := ct.ListTrails(ctx, &cloudtrail.ListTrailsInput{})
 	fatalIf(t, err)

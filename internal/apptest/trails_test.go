@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
+	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/apptest"
 )
 
@@ -22,11 +23,11 @@ func startTrails(t *testing.T) (*apptest.Server, *cloudtrail.Client) {
 	return srv, srv.CloudTrail(srv.Root)
 }
 
+// createBucket makes a bucket as `deploytrail buckets create` does: the
+// management account's, with CloudTrail's default bucket policy.
 func createBucket(tb testing.TB, srv *apptest.Server, name string) {
 	tb.Helper()
-	b, err := srv.App.Buckets.Bucket(name)
-	fatalIf(tb, err)
-	fatalIf(tb, b.Create(ctx))
+	fatalIf(tb, app.CreateBucket(ctx, srv.App.Buckets, srv.App.BucketPolicies, name, ""))
 }
 
 // trailsIn returns a CloudTrail client of c in region.

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
@@ -21,6 +22,7 @@ const (
 	CodeInvalidS3BucketName         = "InvalidS3BucketNameException"
 	CodeS3BucketDoesNotExist        = "S3BucketDoesNotExistException"
 	CodeInvalidS3Prefix             = "InvalidS3PrefixException"
+	CodeInsufficientS3BucketPolicy  = "InsufficientS3BucketPolicyException"
 	CodeInvalidSnsTopicName         = "InvalidSnsTopicNameException"
 	CodeInsufficientSnsTopicPolicy  = "InsufficientSnsTopicPolicyException"
 	CodeInvalidKmsKeyID             = "InvalidKmsKeyIdException"
@@ -45,33 +47,55 @@ const (
 )
 
 var (
-	trailNameChars = regexp.MustCompile(`^[A-Za-z0-9._-]{3,128}$`)
+	trailNameChars = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	trailARN       = regexp.MustCompile(`^arn:aws:cloudtrail:([a-z0-9-]+):(\d{12}):trail/(.+)$`)
 	cloudtrailARN  = regexp.MustCompile(`^arn:aws:cloudtrail:[a-z0-9-]+:\d{12}:(eventdatastore|channel|dashboard)/.+$`)
 )
 
-// checkName applies the trail name rules (spec §11.2): 3–128 letters,
-// digits, '.', '_' and '-', starting and ending with a letter or digit,
-// no two punctuation characters in a row, not an IP address.
+// Trail name limits (spec §11.2).
+const (
+	minTrailName = 3
+	maxTrailName = 128
+)
+
+// checkName applies the trail name rules (spec §11.2) in the order AWS
+// reports them, with AWS's messages: 3–128 characters, starting and ending
+// with a letter or digit, only letters, digits, '.', '_' and '-', no two
+// of those punctuation characters in a row, not an IP address.
 func checkName(name string) error {
-	bad := func(why string) error {
-		return errorf(CodeInvalidTrailName, "Trail name %s is not valid: %s.", name, why)
-	}
-	if !trailNameChars.MatchString(name) {
-		return bad("it must be 3 to 128 characters of letters, numbers, periods, underscores and dashes")
-	}
-	if isPunct(name[0]) || isPunct(name[len(name)-1]) {
-		return bad("it must start and end with a letter or number")
-	}
-	for i := 1; i < len(name); i++ {
-		if isPunct(name[i]) && isPunct(name[i-1]) {
-			return bad("it must not have adjacent periods, underscores or dashes")
-		}
+	bad := func(format string, args ...any) error { return errorf(CodeInvalidTrailName, format, args...) }
+	n := utf8.RuneCountInString(name)
+	switch {
+	case n < minTrailName:
+		return bad("Trail name too short. Minimum allowed length: %d characters. Specified name length: %d characters.", minTrailName, n)
+	case n > maxTrailName:
+		return bad("Trail name too long. Maximum allowed length: %d characters. Specified name length: %d characters.", maxTrailName, n)
+	case !isAlnum(name[0]):
+		return bad("Trail name must starts with a letter or number.")
+	case !isAlnum(name[len(name)-1]):
+		return bad("Trail name must ends with a letter or number.")
+	case !trailNameChars.MatchString(name):
+		return bad("Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), hyphens (-), and underscores (_).")
+	case hasAdjacentPunct(name):
+		return bad("Trail name or ARN cannot have adjacent periods (.), hyphens (-), or underscores (_).")
 	}
 	if _, err := netip.ParseAddr(name); err == nil {
-		return bad("it must not be an IP address")
+		return bad("Trail names must not be formatted as an IP address.")
 	}
 	return nil
+}
+
+func hasAdjacentPunct(name string) bool {
+	for i := 1; i < len(name); i++ {
+		if isPunct(name[i]) && isPunct(name[i-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 func isPunct(c byte) bool { return c == '.' || c == '_' || c == '-' }

@@ -6,7 +6,8 @@
 // event and Insights selectors, tags and logging state.
 //
 // It imports awserr, awsproto and objstore (the interface only, to check
-// that a trail's bucket exists); the store implements Store.
+// that a trail's bucket exists); the store implements Store, and app
+// fills in SNS topics, bucket policies and signing keys.
 package cloudtrail
 
 import (
@@ -94,6 +95,9 @@ type Service struct {
 	// Topics checks and publishes to trails' SNS topics; nil refuses
 	// every topic.
 	Topics Topics
+	// Policies checks trails' buckets' policies; nil refuses every
+	// bucket.
+	Policies BucketPolicies
 	// Keys lists digest signing keys; nil lists none.
 	Keys PublicKeys
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -66,14 +67,18 @@ var (
 )
 
 // checkConfig validates a trail's whole configuration, in the order AWS
-// reports problems, and normalizes the KMS key to its ARN.
+// reports problems, and normalizes the KMS key to its ARN. Combinations of
+// parameters come first: AWS refuses them before it looks at the bucket.
 func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, t *Trail) error {
 	c := &t.Config
+	if err := checkCombinations(c); err != nil {
+		return err
+	}
 	if err := s.checkBucket(ctx, c.S3BucketName); err != nil {
 		return err
 	}
-	if len(c.S3KeyPrefix) > maxPrefixLength {
-		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
+	if err := checkPrefix(c.S3KeyPrefix); err != nil {
+		return err
 	}
 	if err := s.checkTopic(ctx, t); err != nil {
 		return err
@@ -83,18 +88,45 @@ func (s *Service) checkConfig(ctx context.Context, call *awsproto.Call, t *Trail
 		return err
 	}
 	c.KmsKeyID = key
-	if err := checkLogs(c.CloudWatchLogsLogGroupArn, c.CloudWatchLogsRoleArn); err != nil {
-		return err
-	}
+	return checkLogs(c.CloudWatchLogsLogGroupArn, c.CloudWatchLogsRoleArn)
+}
+
+// checkCombinations refuses settings that cannot go together.
+func checkCombinations(c *TrailConfig) error {
 	if c.IsMultiRegionTrail && !c.IncludeGlobalServiceEvents {
 		return errorf(CodeInvalidParameterCombination, "Multi-Region trail must include global service events.")
+	}
+	if (c.CloudWatchLogsLogGroupArn == "") != (c.CloudWatchLogsRoleArn == "") {
+		return errorf(CodeInvalidParameterCombination, "You must specify a log group and a role ARN together.")
 	}
 	return nil
 }
 
-// checkBucket asks the object store whether the bucket exists. Bucket
-// policies are not checked: deploytrail's buckets have none, and delivery
-// writes with the server's own access.
+// logsPrefix is where every account's log files go; a trail's prefix must
+// not lead into it, or one account's files could land under another's
+// AWSLogs/<account>/ path (spec §7.1).
+const logsPrefix = "AWSLogs"
+
+// checkPrefix checks an S3KeyPrefix: at most maxPrefixLength characters,
+// "/"-separated segments that are neither empty nor "." or ".." (so no
+// leading, trailing or doubled slash: every backend can store the keys,
+// and a prefix cannot climb out of the bucket), and not under AWSLogs/.
+func checkPrefix(p string) error {
+	switch {
+	case p == "":
+		return nil
+	case utf8.RuneCountInString(p) > maxPrefixLength:
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix is longer than %d characters.", maxPrefixLength)
+	case objstore.ValidateKey(p) != nil:
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix %s is not valid: it must not begin or end with \"/\", contain \"//\", or have \".\" or \"..\" as a path segment.", p)
+	case p == logsPrefix || strings.HasPrefix(p, logsPrefix+"/"):
+		return errorf(CodeInvalidS3Prefix, "S3 key prefix %s is not valid: it must not begin with %s/.", p, logsPrefix)
+	}
+	return nil
+}
+
+// checkBucket asks the object store whether the bucket exists; its
+// policy is checkBucketPolicy's.
 func (s *Service) checkBucket(ctx context.Context, name string) error {
 	if objstore.ValidateBucketName(name) != nil {
 		return errorf(CodeInvalidS3BucketName, "Bucket name %s is not valid.", name)
@@ -114,6 +146,48 @@ func (s *Service) checkBucket(ctx context.Context, name string) error {
 		return errorf(CodeS3BucketDoesNotExist, "S3 bucket %s does not exist.", name)
 	}
 	return nil
+}
+
+// BucketPolicies decides from buckets' policies where CloudTrail may
+// write; app wires it in.
+type BucketPolicies interface {
+	// CheckPut returns nil when bucket's policy lets CloudTrail, writing
+	// for trailARN, read the bucket's ACL and put key (an object key, or a
+	// path ending in "*"), and an error wrapping objstore.ErrAccessDenied
+	// when it does not.
+	CheckPut(ctx context.Context, bucket, key, trailARN string) error
+}
+
+// checkBucketPolicy checks that the bucket's policy lets CloudTrail write
+// the trail's files: GetBucketAcl, and PutObject on
+// [prefix/]AWSLogs/<account>/* or, for an organization trail,
+// [prefix/]AWSLogs/<o-id>/* (spec §7.5, §10.3).
+func (s *Service) checkBucketPolicy(ctx context.Context, t *Trail) error {
+	bucket := t.Config.S3BucketName
+	insufficient := errorf(CodeInsufficientS3BucketPolicy, "Incorrect S3 bucket policy is detected for bucket: %s", bucket)
+	if s.Policies == nil {
+		return insufficient
+	}
+	err := s.Policies.CheckPut(ctx, bucket, logsPath(t)+"*", t.ARN)
+	if errors.Is(err, objstore.ErrAccessDenied) {
+		return insufficient
+	}
+	return err
+}
+
+// logsPath is the key prefix under which t's files go:
+// [prefix/]AWSLogs/<o-id>/ for an organization trail, else
+// [prefix/]AWSLogs/<account>/.
+func logsPath(t *Trail) string {
+	owner := t.Account
+	if t.OrgID != "" {
+		owner = t.OrgID
+	}
+	path := logsPrefix + "/" + owner + "/"
+	if t.Config.S3KeyPrefix != "" {
+		path = t.Config.S3KeyPrefix + "/" + path
+	}
+	return path
 }
 
 // Topics is the SNS service as CloudTrail uses it; app wires it in.
@@ -167,14 +241,12 @@ func kmsKeyARN(call *awsproto.Call, id string) (string, error) {
 	return "", errorf(CodeInvalidKmsKeyID, "KMS key ID %s is not valid.", id)
 }
 
-// checkLogs checks the CloudWatch Logs pair: both or neither, each of its
-// ARN form.
+// checkLogs checks the form of the CloudWatch Logs pair's ARNs; that
+// they come together is checkCombinations'.
 func checkLogs(group, role string) error {
 	switch {
 	case group == "" && role == "":
 		return nil
-	case group == "" || role == "":
-		return errorf(CodeInvalidParameterCombination, "You must specify a log group and a role ARN together.")
 	case !logGroupARN.MatchString(group):
 		return errorf(CodeInvalidLogGroupArn, "CloudWatch Logs log group ARN %s is not valid.", group)
 	case !logsRoleARN.MatchString(role):

@@ -119,11 +119,19 @@ func (s *Service) UpdateTrail(ctx context.Context, in *UpdateTrailInput) (*Trail
 	return info(t), nil
 }
 
-// configure applies settings to t and validates the result.
+// configure applies settings to t and validates the result: the settings,
+// the organization, then the bucket policy for the trail's path (which
+// depends on both), and last announces a newly attached topic.
 func (s *Service) configure(ctx context.Context, call *awsproto.Call, t *Trail, in *TrailSettings) error {
 	wasOrg, oldTopic := t.Config.IsOrganizationTrail, t.SnsTopicARN()
 	in.apply(&t.Config)
 	if err := s.checkConfig(ctx, call, t); err != nil {
+		return err
+	}
+	if err := s.setOrganization(ctx, call, t, wasOrg && in.IsOrganizationTrail == nil); err != nil {
+		return err
+	}
+	if err := s.checkBucketPolicy(ctx, t); err != nil {
 		return err
 	}
 	if topic := t.SnsTopicARN(); topic != "" && topic != oldTopic {
@@ -131,10 +139,16 @@ func (s *Service) configure(ctx context.Context, call *awsproto.Call, t *Trail, 
 			return err
 		}
 	}
+	return nil
+}
+
+// setOrganization sets the organization of an organization trail, checked
+// unless unchanged (it was one already and the request does not say).
+func (s *Service) setOrganization(ctx context.Context, call *awsproto.Call, t *Trail, unchanged bool) error {
 	switch {
 	case !t.Config.IsOrganizationTrail:
 		t.OrgID = ""
-	case !wasOrg || in.IsOrganizationTrail != nil:
+	case !unchanged:
 		org, err := s.checkOrganization(ctx, call.Account())
 		if err != nil {
 			return err

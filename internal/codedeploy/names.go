@@ -60,7 +60,7 @@ func checkDeploymentID(id string) error {
 	case id == "":
 		return errorf(CodeDeploymentIDRequired, "Deployment id is required.")
 	case !deploymentIDPattern.MatchString(id):
-		return errorf(CodeInvalidDeploymentID, "Specified deployment id %s is not valid.", id)
+		return errorf(CodeInvalidDeploymentID, "Specified DeploymentId is not in the valid format: %s", id)
 	}
 	return nil
 }

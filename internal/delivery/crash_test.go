@@ -91,7 +91,7 @@ func TestDeliver_ExactlyOnceAcrossCrash(t *testing.T) {
 			first := e.deliverer()
 			first.MaxFileBytes = 1000
 			if tt.lostAck {
-				first = delivery.New(crashingStore{store.Delivery{DB: e.db}}, faulty)
+				first = delivery.New(crashingStore{store.Delivery{DB: e.db}}, faulty, e.policies)
 				first.MaxFileBytes, first.Now = 1000, func() time.Time { return e.now }
 			}
 			if err := first.Deliver(context.Background()); !errors.Is(err, errCrash) {

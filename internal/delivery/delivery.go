@@ -22,9 +22,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
+	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
@@ -42,8 +44,9 @@ const (
 // Deliverer delivers every trail's events. Run owns its goroutine; the
 // fields are read when Run (or Deliver) starts and must not change after.
 type Deliverer struct {
-	store   Store
-	buckets objstore.Provider
+	store    Store
+	buckets  objstore.Provider
+	policies cloudtrail.BucketPolicies
 
 	// Interval is how often pending events are delivered: a file never
 	// spans two intervals.
@@ -82,9 +85,12 @@ type retry struct {
 	next     time.Time
 }
 
-// New returns a Deliverer of the trails of store to buckets.
-func New(store Store, buckets objstore.Provider) *Deliverer {
-	return &Deliverer{store: store, buckets: buckets, Interval: DefaultInterval, MaxFileBytes: DefaultMaxFileBytes,
+// New returns a Deliverer of the trails of store to buckets. It writes
+// only what policies allow, checked before every write: a bucket policy
+// changed after CreateTrail stops delivery (LatestDeliveryError
+// AccessDenied) until it allows again. Nil policies allow nothing.
+func New(store Store, buckets objstore.Provider, policies cloudtrail.BucketPolicies) *Deliverer {
+	return &Deliverer{store: store, buckets: buckets, policies: policies, Interval: DefaultInterval, MaxFileBytes: DefaultMaxFileBytes,
 		BatchEvents: DefaultBatchEvents, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
 		FlushTimeout: DefaultFlushTimeout, DigestInterval: DefaultDigestInterval, Now: time.Now, Logger: slog.Default(),
 		retries: map[string]retry{}}
@@ -271,6 +277,11 @@ func (d *Deliverer) write(ctx context.Context, in *Intent) error {
 	if err != nil {
 		return err
 	}
+	for _, f := range in.Files {
+		if err := d.checkPut(ctx, in.Bucket, f.Key, in.TrailARN); err != nil {
+			return err
+		}
+	}
 	bucket, err := d.buckets.Bucket(in.Bucket)
 	if err != nil {
 		return err
@@ -337,6 +348,17 @@ func (d *Deliverer) records(ctx context.Context, in *Intent) (map[int64]*Event, 
 	return out, nil
 }
 
+// checkPut asks the bucket's policy whether CloudTrail may put key for the
+// trail whose delivery state is stateKey; without policies, it may not.
+func (d *Deliverer) checkPut(ctx context.Context, bucket, key, stateKey string) error {
+	if d.policies == nil {
+		return fmt.Errorf("%w: no bucket policies to check", objstore.ErrAccessDenied)
+	}
+	// A deleted trail's state key is its ARN plus "#deleted-…".
+	arn, _, _ := strings.Cut(stateKey, "#")
+	return d.policies.CheckPut(ctx, bucket, key, arn)
+}
+
 func (d *Deliverer) backoff(arn string) {
 	r := d.retries[arn]
 	wait := d.MinBackoff << min(r.failures, 20)
@@ -355,6 +377,8 @@ func ErrorCode(err error) string {
 		return "NoSuchBucket"
 	case errors.Is(err, objstore.ErrInvalidBucketName):
 		return "InvalidBucketName"
+	case errors.Is(err, objstore.ErrAccessDenied):
+		return "AccessDenied"
 	case errors.As(err, &coded):
 		return coded.ErrorCode()
 	}

@@ -46,7 +46,11 @@ func (d *Deliverer) writeDigest(ctx context.Context, c *Chain) error {
 	}
 	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Metadata: p.Metadata,
 		Encryption: p.Encryption}
-	if err := bucket.Put(ctx, p.Key, p.Body, opts); err != nil {
+	err = d.checkPut(ctx, p.Bucket, p.Key, c.TrailARN)
+	if err == nil {
+		err = bucket.Put(ctx, p.Key, p.Body, opts)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
@@ -35,11 +36,17 @@ const (
 // env is a store on a temporary SQLite database and a bucket provider
 // with bucket created.
 type env struct {
-	tb      testing.TB
-	db      *store.DB
-	buckets objstore.Provider
-	now     time.Time
+	tb       testing.TB
+	db       *store.DB
+	buckets  objstore.Provider
+	policies *bucketpolicy.Policies
+	now      time.Time
 }
+
+// openPolicy lets CloudTrail write anywhere in bucket, for every account's
+// trails, so that these tests exercise delivery rather than policies.
+const openPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},
+	"Action":["s3:GetBucketAcl","s3:PutObject"],"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
 
 func newEnv(tb testing.TB, buckets objstore.Provider) *env {
 	tb.Helper()
@@ -58,8 +65,13 @@ func newEnv(tb testing.TB, buckets objstore.Provider) *env {
 	if err := b.Create(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
+	// The record names owner and policy, so no account lookups are needed.
+	policies := bucketpolicy.New(store.BucketPolicies{DB: db}, nil)
+	if err := policies.Put(context.Background(), &bucketpolicy.Record{Bucket: bucket, Owner: acct, Policy: openPolicy}); err != nil {
+		tb.Fatal(err)
+	}
 	now, _ := time.Parse(time.RFC3339, testDay)
-	return &env{tb: tb, db: db, buckets: buckets, now: now}
+	return &env{tb: tb, db: db, buckets: buckets, policies: policies, now: now}
 }
 
 // record stores an event and returns its eventID.
@@ -138,7 +150,7 @@ func (e *env) org() {
 
 // deliverer delivers e's trails at e.now, retrying failures at once.
 func (e *env) deliverer() *delivery.Deliverer {
-	d := delivery.New(store.Delivery{DB: e.db}, e.buckets)
+	d := delivery.New(store.Delivery{DB: e.db}, e.buckets, e.policies)
 	d.Now = func() time.Time { return e.now }
 	d.MinBackoff = 0
 	return d

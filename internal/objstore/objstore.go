@@ -30,6 +30,10 @@ var (
 	// ErrInvalidOptions: PutOptions carry metadata S3 cannot transport or
 	// an inconsistent Encryption.
 	ErrInvalidOptions = errors.New("objstore: invalid put options")
+	// ErrAccessDenied: the bucket's policy does not let the writer put the
+	// object (S3 AccessDenied). Backends do not return it; deploytrail's
+	// bucket policies (package bucketpolicy) do.
+	ErrAccessDenied = errors.New("objstore: access denied")
 )
 
 // DefaultListMax is how many objects List returns when max <= 0; it is
