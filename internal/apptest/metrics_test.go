@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -225,5 +226,67 @@ func TestMetricsListen(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
 		t.Errorf("GET /metrics on the API address: 200, want it served on the metrics address only")
+	}
+}
+
+// TestMetricsSNS follows a confirmation request to an endpoint that always
+// fails: it waits in the outbox, each attempt is a failure, and the last
+// one is abandoned.
+func TestMetricsSNS(t *testing.T) {
+	srv := apptest.Start(t)
+	c := srv.SNS(srv.Root)
+	topic := createTopic(t, c, "deploys")
+	noErr(t)(c.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(topic),
+		AttributeName: aws.String("DeliveryPolicy"), AttributeValue: aws.String(fastRetries)}))
+	sub := newSubscriber(t, 1000)
+	noErr(t)(c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String("http"), Endpoint: aws.String(sub.URL)}))
+
+	failing := map[string]string{"abandoned": "false"}
+	abandoned := map[string]string{"abandoned": "true"}
+	sawWaiting := false
+	var families map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		families = scrape(t, srv.URL)
+		if n, _ := metricValue(families, "deploytrail_sns_delivery_failures_total", abandoned); n > 0 {
+			break
+		}
+		if n, _ := metricValue(families, "deploytrail_sns_delivery_failures_total", failing); n > 0 && !sawWaiting {
+			sawWaiting = true
+			wantMetric(t, families, "deploytrail_sns_outbox_depth", nil, 1)
+		}
+	}
+	if !sawWaiting {
+		t.Errorf("never saw a failed attempt waiting for its retry")
+	}
+	sub.mu.Lock()
+	attempts := sub.attempts
+	sub.mu.Unlock()
+	retried, _ := metricValue(families, "deploytrail_sns_delivery_failures_total", failing)
+	wantMetric(t, families, "deploytrail_sns_delivery_failures_total", abandoned, 1)
+	if retried+1 != float64(attempts) {
+		t.Errorf("failures %v retried + 1 abandoned, want the endpoint's %d attempts", retried, attempts)
+	}
+	wantMetric(t, families, "deploytrail_sns_outbox_depth", nil, 0)
+}
+
+// TestMetricsDeliveryErrors counts a trail's failed deliveries by error
+// code.
+func TestMetricsDeliveryErrors(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithDeliveryInterval(time.Second))
+	createBucket(t, srv, trailBucket)
+	ct := srv.CloudTrail(srv.Root)
+	arn := aws.ToString(createTrail(t, ct, "main", false).TrailARN)
+	fatalIf(t, os.RemoveAll(filepath.Join(srv.Data, "buckets", trailBucket)))
+	noErr(t)(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}))
+	labels := map[string]string{"trail": arn, "error_code": "NoSuchBucket"}
+	var n float64
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && n == 0; time.Sleep(100 * time.Millisecond) {
+		n, _ = metricValue(scrape(t, srv.URL), "deploytrail_trail_delivery_errors_total", labels)
+	}
+	if n == 0 {
+		t.Fatalf("deploytrail_trail_delivery_errors_total%v = 0, want the failed delivery counted", labels)
+	}
+	if lines := logLines(t, srv.Logs(), "delivered"); len(lines) != 0 {
+		t.Errorf("delivered lines %v for a failing bucket", lines)
 	}
 }
