@@ -104,13 +104,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // health answers the health check: 200 and "ok" when the server is ready
 // and the Health hook finds nothing wrong, else 503.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	fields := map[string]any{}
+	var fields map[string]any
 	status, healthy := "ok", true
 	if s.Health != nil {
 		fields, healthy = s.Health(r.Context())
 		if !healthy {
 			status = "failing"
 		}
+	}
+	if fields == nil {
+		fields = map[string]any{}
 	}
 	if !s.ready.Load() {
 		status, healthy = "starting", false
