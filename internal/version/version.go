@@ -2,7 +2,10 @@
 // build information the Go toolchain embeds. It imports nothing of ours.
 package version
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync"
+)
 
 // Info is a build's version and the commit it was built from.
 type Info struct {
@@ -15,7 +18,11 @@ type Info struct {
 }
 
 // Get returns the running binary's build information.
-func Get() Info {
+func Get() Info { return get() }
+
+var get = sync.OnceValue(read)
+
+func read() Info {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return Info{Version: "(unknown)"}
