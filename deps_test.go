@@ -29,6 +29,8 @@ var allowedDeps = map[string][]string{
 	"internal/trail":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/sns":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/pagetoken"},
 	"internal/pagetoken":     {},
+	"internal/metrics":       {},
+	"internal/version":       {},
 	"internal/digest":        {},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},

@@ -20,7 +20,7 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 		"DEPLOYTRAIL_ROOT_SECRET_ACCESS_KEY": &c.RootSecretAccessKey,
 		"DEPLOYTRAIL_S3_ENDPOINT":            &c.S3Endpoint, "DEPLOYTRAIL_S3_REGION": &c.S3Region,
 		"DEPLOYTRAIL_S3_ACCESS_KEY_ID": &c.S3AccessKeyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY": &c.S3SecretAccessKey,
-		"DEPLOYTRAIL_PUBLIC_URL": &c.PublicURL,
+		"DEPLOYTRAIL_PUBLIC_URL": &c.PublicURL, "DEPLOYTRAIL_METRICS_LISTEN": &c.MetricsListen,
 	} {
 		if v := getenv(name); v != "" {
 			*field = v
@@ -73,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string) (app.Config, error) 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.String("config", path, "YAML config file (DEPLOYTRAIL_CONFIG)")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to serve the AWS APIs on (DEPLOYTRAIL_LISTEN)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", cfg.MetricsListen, "separate address to serve /metrics on (DEPLOYTRAIL_METRICS_LISTEN; default: the --listen address)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "directory holding all state (DEPLOYTRAIL_DATA)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate file; with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key file")

@@ -378,3 +378,21 @@ func testFollow(t *testing.T, p *process) {
 		t.Fatal("events --follow still running 10s after SIGINT")
 	}
 }
+
+func TestParseConfig_MetricsListen(t *testing.T) {
+	env := func(k string) string {
+		if k == "DEPLOYTRAIL_METRICS_LISTEN" {
+			return "127.0.0.1:9101"
+		}
+		return ""
+	}
+	if cfg, err := parseConfig(nil, env); err != nil || cfg.MetricsListen != "127.0.0.1:9101" {
+		t.Fatalf("from the environment: MetricsListen=%q, %v", cfg.MetricsListen, err)
+	}
+	if cfg, err := parseConfig([]string{"--metrics-listen", "127.0.0.1:9102"}, env); err != nil || cfg.MetricsListen != "127.0.0.1:9102" {
+		t.Fatalf("--metrics-listen: MetricsListen=%q, %v", cfg.MetricsListen, err)
+	}
+	if cfg, err := parseConfig(nil, func(string) string { return "" }); err != nil || cfg.MetricsListen != "" {
+		t.Fatalf("default: MetricsListen=%q, %v, want none (/metrics on --listen)", cfg.MetricsListen, err)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/lifecycle"
+	"github.com/deploytrail/deploytrail/internal/metrics"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 	"github.com/deploytrail/deploytrail/internal/objstore/fs"
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
@@ -64,6 +65,16 @@ type App struct {
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
 	TLSCert, TLSKey string
+	// Metrics are served at /metrics: on MetricsListener when the
+	// configuration names a metrics address, else on the main listener.
+	Metrics         *metrics.Metrics
+	MetricsListener net.Listener
+
+	started      time.Time
+	storeHealth  *storeHealth
+	healthMu     sync.Mutex // guards healthTrails, read at healthAt
+	healthAt     time.Time
+	healthTrails []trailHealth
 }
 
 // Open opens the data directory and wires the services.
@@ -122,10 +133,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
-		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	a.observe()
+	if cfg.MetricsListen != "" {
+		if a.MetricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("metrics listener: %w", err)
+		}
+	}
+	return a, nil
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
@@ -183,9 +202,12 @@ func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
 	return hex.DecodeString(v)
 }
 
-// Close releases the store and the buckets.
+// Close releases the store, the buckets and the metrics listener.
 func (a *App) Close() error {
 	var err error
+	if a.MetricsListener != nil {
+		a.MetricsListener.Close() // Serve may have closed it already
+	}
 	if c, ok := a.Buckets.(io.Closer); ok {
 		err = c.Close()
 	}
@@ -242,6 +264,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.Handle(sns.CertPathPrefix, a.signer)
 	mux.Handle("/", a.Server)
+	if a.MetricsListener == nil {
+		mux.Handle(metrics.Path, a.Metrics.Handler())
+	} else {
+		stopMetrics := a.serveMetrics()
+		defer stopMetrics()
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	var wg sync.WaitGroup

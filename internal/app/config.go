@@ -25,6 +25,9 @@ type Config struct {
 	LogFormat      string   `yaml:"log-format"` // text, json, or "" (text on a terminal)
 	LogLevel       string   `yaml:"log-level"`
 	MaxBodyBytes   int64    `yaml:"max-body-bytes"`
+	// MetricsListen is a separate address for /metrics; "" serves it on
+	// Listen.
+	MetricsListen string `yaml:"metrics-listen"`
 	// PublicURL is where SNS subscribers reach the server (SubscribeURL,
 	// UnsubscribeURL, SigningCertURL); "" means the listening address.
 	PublicURL string `yaml:"public-url"`

@@ -95,6 +95,11 @@ func WithDeliveryInterval(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.DeliveryInterval = d }
 }
 
+// WithMetricsListen serves /metrics on a separate address.
+func WithMetricsListen(addr string) Option {
+	return func(cfg *app.Config) { cfg.MetricsListen = addr }
+}
+
 // WithDigestInterval sets how often digest files are written.
 func WithDigestInterval(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.DigestInterval = d }

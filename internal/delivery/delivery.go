@@ -70,6 +70,10 @@ type Deliverer struct {
 	Signer Signer
 	// DigestInterval is how often each digest chain gets a digest.
 	DigestInterval time.Duration
+	// OnDelivery and OnDigest, when set, are told about every delivery
+	// with files and every digest written, and about their failures.
+	OnDelivery func(DeliveryReport)
+	OnDigest   func(DigestReport)
 
 	retries map[string]retry // by trail ARN; owned by the delivering goroutine
 }
@@ -249,11 +253,13 @@ func nextSkip(tg *Target, cursor int64) *Range {
 // cursor moves so that a crash between them repeats it (SNS is
 // at-least-once) rather than losing it.
 func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error {
-	if err := d.write(ctx, in); err != nil {
+	rep, err := d.write(ctx, in)
+	if err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
 		d.backoff(in.TrailARN)
+		d.reportDelivery(DeliveryReport{Trail: in.TrailARN, ErrorCode: ErrorCode(err)})
 		return errors.Join(err, d.store.FailDelivery(ctx, in.TrailARN, ErrorCode(err), d.Now().UTC()))
 	}
 	if err := d.notify(ctx, tg, in); err != nil {
@@ -263,29 +269,31 @@ func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error 
 		return fmt.Errorf("finish delivery: %w", err)
 	}
 	if len(in.Files) > 0 {
-		d.Logger.Debug("delivered", "trail", in.TrailARN, "files", len(in.Files), "to_seq", in.To)
+		d.reportDelivery(rep)
 	}
 	return nil
 }
 
-// write puts every file of in.
-func (d *Deliverer) write(ctx context.Context, in *Intent) error {
+// write puts every file of in and reports what it wrote.
+func (d *Deliverer) write(ctx context.Context, in *Intent) (DeliveryReport, error) {
+	rep := DeliveryReport{Trail: in.TrailARN, Files: len(in.Files)}
 	if len(in.Files) == 0 {
-		return nil
+		return rep, nil
 	}
 	records, err := d.records(ctx, in)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	for _, f := range in.Files {
 		if err := d.checkPut(ctx, in.Bucket, f.Key, in.TrailARN); err != nil {
-			return err
+			return rep, err
 		}
 	}
 	bucket, err := d.buckets.Bucket(in.Bucket)
 	if err != nil {
-		return err
+		return rep, err
 	}
+	var oldestEvent time.Time
 	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Encryption: in.Encryption}
 	for i := range in.Files {
 		f := &in.Files[i]
@@ -299,14 +307,19 @@ func (d *Deliverer) write(ctx context.Context, in *Intent) error {
 		}
 		b, hash, err := body(recs)
 		if err != nil {
-			return err
+			return rep, err
 		}
 		if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
-			return fmt.Errorf("put %s: %w", f.Key, err)
+			return rep, fmt.Errorf("put %s: %w", f.Key, err)
 		}
 		written.HashValue, f.Written = hash, written
+		rep.Events, rep.Bytes = rep.Events+len(recs), rep.Bytes+int64(len(b))
+		oldestEvent = oldest(oldestEvent, written.OldestEventTime)
 	}
-	return nil
+	if !oldestEvent.IsZero() {
+		rep.Lag = max(d.Now().Sub(oldestEvent), 0)
+	}
+	return rep, nil
 }
 
 func newest(a, b time.Time) time.Time {

@@ -54,11 +54,13 @@ func (d *Deliverer) writeDigest(ctx context.Context, c *Chain) error {
 		if ctx.Err() != nil {
 			return err
 		}
+		d.reportDigest(DigestReport{Trail: c.TrailARN, Key: p.Key, ErrorCode: ErrorCode(err)})
 		return errors.Join(fmt.Errorf("put digest %s: %w", p.Key, err), d.store.NoteDigest(ctx, c.TrailARN, ErrorCode(err), d.Now().UTC()))
 	}
 	if err := d.store.DigestWritten(ctx, c); err != nil {
 		return err
 	}
+	d.reportDigest(DigestReport{Trail: c.TrailARN, Key: p.Key})
 	return d.store.NoteDigest(ctx, c.TrailARN, "", d.Now().UTC())
 }
 

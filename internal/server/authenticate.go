@@ -110,9 +110,11 @@ func credentialError(err error) error {
 
 // refuse answers a request that failed authentication and counts it; the
 // log gets a summary per code at most every authLogInterval, with the
-// last refused peer (never the credentials).
+// last refused peer (never the credentials). Stray requests (see
+// isAPICall) are refused but not counted.
 func (s *Server) refuse(req *request, err error) {
-	if code, pub := req.wireError(err); pub.Code != awserr.CodeInternalFailure {
+	if code, pub := req.wireError(err); pub.Code != awserr.CodeInternalFailure && req.isAPICall() {
+		req.authFailure = code
 		if counts := s.authFailures.note(code, s.now()); counts != nil {
 			s.Logger.Warn("requests failed authentication", "by_code", counts, "total", s.authFailures.Total(),
 				"last_source_ip", s.sourceIP(req.r))

@@ -156,4 +156,5 @@ func (s *Server) logRequest(req *request) {
 		attrs = append(attrs, "error_code", req.errCode)
 	}
 	s.Logger.Info("request", attrs...)
+	s.observe(req)
 }

@@ -34,6 +34,10 @@ type request struct {
 
 	status  int
 	errCode string
+	// authFailure is the code of a counted failed authentication.
+	authFailure string
+	// recorded is set once the call's event is committed.
+	recorded bool
 }
 
 func (s *Server) maxBody() int64 {

@@ -12,6 +12,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -52,6 +53,10 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Observe, when set, is told about every answered request (metrics).
+	Observe func(RequestReport)
+	// Health, when set, adds to the health check and may fail it.
+	Health HealthFunc
 
 	authFailures authFailures
 	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
@@ -86,7 +91,7 @@ func (s *Server) now() time.Time {
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == HealthPath {
-		s.health(w)
+		s.health(w, r)
 		return
 	}
 	start := s.now()
@@ -96,14 +101,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.logRequest(req)
 }
 
-func (s *Server) health(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	status := "ok"
+// health answers the health check: 200 and "ok" when the server is ready
+// and the Health hook finds nothing wrong, else 503.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	var fields map[string]any
+	status, healthy := "ok", true
+	if s.Health != nil {
+		fields, healthy = s.Health(r.Context())
+		if !healthy {
+			status = "failing"
+		}
+	}
+	if fields == nil {
+		fields = map[string]any{}
+	}
 	if !s.ready.Load() {
-		status = "starting"
+		status, healthy = "starting", false
+	}
+	fields["status"], fields["auth_failures"] = status, s.authFailures.Total()
+	body, _ := json.Marshal(fields)
+	w.Header().Set("Content-Type", "application/json")
+	if !healthy {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	fmt.Fprintf(w, `{"status":%q,"auth_failures":%d}`, status, s.authFailures.Total())
+	w.Write(body)
 }
 
 // serve runs the request path; each step answers its own failures.
@@ -140,6 +161,7 @@ func (s *Server) audited(ctx context.Context, req *request) (map[string]any, err
 			return nil, fmt.Errorf("commit %s with its event: %w", req.opName, err)
 		}
 		if opErr == nil {
+			req.recorded = true
 			return tree, nil
 		}
 	}
@@ -147,6 +169,7 @@ func (s *Server) audited(ctx context.Context, req *request) (map[string]any, err
 	if err := s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.Ledger.Record(ctx, ev) }); err != nil {
 		return nil, fmt.Errorf("record %s: %w", req.opName, err)
 	}
+	req.recorded = true
 	return tree, opErr
 }
 

@@ -34,6 +34,10 @@ type Dispatcher struct {
 	Batch        int
 	Workers      int
 	Logger       *slog.Logger
+	// OnAttempt, when set, is told the outcome of every attempt: err
+	// nil for a delivery; abandoned when a failure was the last try.
+	// It may be called from several goroutines at once.
+	OnAttempt func(err error, abandoned bool)
 }
 
 // NewDispatcher returns the dispatcher of s's outbox.
@@ -89,6 +93,9 @@ func (d *Dispatcher) deliver(ctx context.Context, env *Envelope) {
 		return // shutting down: the envelope stays due
 	}
 	env.Attempts++
+	if d.OnAttempt != nil {
+		d.OnAttempt(err, err != nil && env.Attempts >= env.MaxAttempts)
+	}
 	switch {
 	case err == nil:
 		err = d.sns.store.Sent(ctx, env.ID)

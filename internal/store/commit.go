@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 )
 
 // maxBatch bounds how many units one commit carries, so that a unit waits
@@ -30,6 +32,17 @@ type committer struct {
 	units chan *unit
 	quit  chan struct{}
 	done  chan struct{}
+	// observer, when set, is told about every commit.
+	observer atomic.Pointer[func(CommitReport)]
+}
+
+// CommitReport describes one group commit.
+type CommitReport struct {
+	// Units is the number of transactions that shared the commit.
+	Units    int
+	Duration time.Duration
+	// Err is set when the commit failed: none of its units is durable.
+	Err error
 }
 
 func newCommitter(db *sql.DB) *committer {
@@ -86,6 +99,7 @@ func (c *committer) gather(first *unit) []*unit {
 
 // commit runs a batch in one transaction and tells every unit its outcome.
 func (c *committer) commit(batch []*unit) {
+	start := time.Now()
 	results := make([]error, len(batch))
 	tx, err := c.db.BeginTx(context.Background(), nil)
 	if err == nil {
@@ -93,6 +107,9 @@ func (c *committer) commit(batch []*unit) {
 			results[i] = runUnit(tx, u)
 		}
 		err = tx.Commit()
+	}
+	if observe := c.observer.Load(); observe != nil {
+		(*observe)(CommitReport{Units: len(batch), Duration: time.Since(start), Err: err})
 	}
 	for i, u := range batch {
 		if results[i] == nil && err != nil {
@@ -123,4 +140,18 @@ func runUnit(tx *sql.Tx, u *unit) (err error) {
 		}
 	}()
 	return u.fn(context.WithValue(context.WithoutCancel(u.ctx), txKey{}, tx))
+}
+
+// ObserveCommits makes the store report every group commit to fn (for
+// metrics and health); fn runs on the committer and must not block.
+func (db *DB) ObserveCommits(fn func(CommitReport)) { db.commits.observer.Store(&fn) }
+
+// Probe commits a one-row write, to learn whether the store can commit
+// at all: the same path (group commit, fsync) as the calls' events.
+func (db *DB) Probe(ctx context.Context) error {
+	return db.Tx(ctx, func(ctx context.Context) error {
+		_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('store_probe', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano))
+		return err
+	})
 }

@@ -81,3 +81,22 @@ func TestTxAfterClose(t *testing.T) {
 		t.Fatalf("Tx after Close=%v, want ErrClosed", err)
 	}
 }
+
+// TestObserveCommits: every group commit is reported with its size, and
+// Probe commits through the same path.
+func TestObserveCommits(t *testing.T) {
+	db := openTest(t)
+	reports := make(chan CommitReport, 10)
+	db.ObserveCommits(func(r CommitReport) { reports <- r })
+	if err := db.Probe(context.Background()); err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	r := <-reports
+	if r.Units != 1 || r.Err != nil || r.Duration <= 0 {
+		t.Fatalf("report %+v, want one unit committed", r)
+	}
+	var v string
+	if err := db.read.QueryRow(`SELECT value FROM settings WHERE key = 'store_probe'`).Scan(&v); err != nil || v == "" {
+		t.Fatalf("probe row %q, %v: want it committed", v, err)
+	}
+}

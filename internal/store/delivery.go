@@ -21,7 +21,7 @@ var _ delivery.Store = Delivery{}
 
 func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
 	return collect(ctx, s.q(ctx), scanTarget, `SELECT d.arn, COALESCE(d.trail, t.data), d.cursor, COALESCE(d.until_seq, 0),
-		COALESCE(d.intent, ''), COALESCE(d.skips, '')
+		COALESCE(d.intent, ''), COALESCE(d.skips, ''), d.latest_delivery, d.latest_digest
 		FROM trail_delivery d LEFT JOIN trails t ON t.arn = d.arn
 		WHERE (d.trail IS NOT NULL OR t.arn IS NOT NULL)
 		AND (d.intent IS NOT NULL OR d.until_seq IS NULL OR d.cursor < d.until_seq) ORDER BY d.arn`)
@@ -29,13 +29,15 @@ func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
 
 func scanTarget(rows rowScanner) (*delivery.Target, error) {
 	var data, intent, skips string
+	var delivered, digested int64
 	tg := &delivery.Target{Trail: &cloudtrail.Trail{}}
-	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips); err != nil {
+	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips, &delivered, &digested); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(data), tg.Trail); err != nil {
 		return nil, fmt.Errorf("decode trail: %w", err)
 	}
+	tg.Trail.Status.Delivery.LatestDelivery, tg.Trail.Status.Delivery.LatestDigest = fromNanos(delivered), fromNanos(digested)
 	var err error
 	if tg.Skips, err = decodeSkips(skips); err != nil {
 		return nil, err

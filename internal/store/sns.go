@@ -143,3 +143,10 @@ func (s SNS) put(ctx context.Context, query string, v any, args ...any) error {
 		return snsErr(err)
 	})
 }
+
+// OutboxDepth returns the number of envelopes waiting to be sent.
+func (s SNS) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM sns_outbox`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,119 @@
+package apptest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+
+	"github.com/deploytrail/deploytrail/internal/apptest"
+)
+
+// health GETs the health check: its status code and fields.
+func health(tb testing.TB, srv *apptest.Server) (int, map[string]any) {
+	tb.Helper()
+	resp, err := http.Get(srv.URL + "/_deploytrail/health")
+	fatalIf(tb, err)
+	defer resp.Body.Close()
+	var body map[string]any
+	fatalIf(tb, json.NewDecoder(resp.Body).Decode(&body))
+	return resp.StatusCode, body
+}
+
+func TestHealthFields(t *testing.T) {
+	t.Parallel()
+	srv := apptest.Start(t, apptest.WithDeliveryInterval(time.Second))
+	createBucket(t, srv, trailBucket)
+	ct := srv.CloudTrail(srv.Root)
+	arn := aws.ToString(createTrail(t, ct, "main", false).TrailARN)
+	createTrail(t, ct, "stopped", false)
+	noErr(t)(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}))
+
+	status, body := health(t, srv)
+	if status != http.StatusOK || body["status"] != "ok" || body["store"] != "ok" {
+		t.Fatalf("health %d %v, want 200, status and store ok", status, body)
+	}
+	if v, _ := body["version"].(string); v == "" {
+		t.Errorf("health version=%v, want the build's version", body["version"])
+	}
+	if up, ok := body["uptime_seconds"].(float64); !ok || up < 0 {
+		t.Errorf("health uptime_seconds=%v, want a number of seconds", body["uptime_seconds"])
+	}
+	trails, _ := body["trails"].([]any)
+	if len(trails) != 1 {
+		t.Fatalf("health trails=%v, want the logging trail only", body["trails"])
+	}
+	tr := trails[0].(map[string]any)
+	if lag, ok := tr["delivery_lag_seconds"].(float64); tr["trail"] != arn || !ok || lag < 0 || lag > 60 {
+		t.Errorf("health trail %v, want %s with its delivery lag", tr, arn)
+	}
+}
+
+// TestHealthStoreCannotCommit makes the database's writes fail as on a
+// full disk: the file size limit (RLIMIT_FSIZE) makes every write past
+// the first byte of any file fail with EFBIG, the same failed write(2)
+// that ENOSPC is to SQLite. It changes a limit of the whole test process,
+// so it is not parallel (parallel tests wait until it ends).
+func TestHealthStoreCannotCommit(t *testing.T) {
+	srv := apptest.Start(t)
+	cd := srv.CodeDeploy(srv.Root)
+	noErr(t)(cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("before")}))
+	if status, body := health(t, srv); status != http.StatusOK {
+		t.Fatalf("health before %d %v, want 200", status, body)
+	}
+
+	var limit syscall.Rlimit
+	fatalIf(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit))
+	full := limit
+	full.Cur = 1
+	fatalIf(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full))
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			fatalIf(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit))
+		}
+	}
+	defer restore()
+
+	for _, name := range []string{"during1", "during2", "during3"} {
+		_, err := cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String(name)})
+		wantCode(t, err, "InternalFailure")
+	}
+	for range 2 {
+		status, body := health(t, srv)
+		if status != http.StatusServiceUnavailable || body["status"] != "failing" || body["store"] != "cannot commit" {
+			t.Errorf("health on a full disk %d %v, want 503, failing, store cannot commit", status, body)
+		}
+		time.Sleep(1100 * time.Millisecond) // past the health answer's reuse
+	}
+	restore()
+
+	if n := len(logLines(t, srv.Logs(), "the store cannot commit: every call fails with InternalFailure until it can")); n != 1 {
+		t.Errorf("%d log lines saying the store cannot commit, want 1", n)
+	}
+	var status int
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if status, _ = health(t, srv); status == http.StatusOK {
+			break
+		}
+	}
+	if status != http.StatusOK {
+		t.Fatalf("health after the disk has room again: %d, want 200", status)
+	}
+	if !strings.Contains(srv.Logs(), `"msg":"the store commits again"`) {
+		t.Errorf("no log line saying the store commits again")
+	}
+	noErr(t)(cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("after")}))
+	list, err := cd.ListApplications(ctx, &codedeploy.ListApplicationsInput{})
+	fatalIf(t, err)
+	if got := strings.Join(list.Applications, ","); got != "after,before" {
+		t.Errorf("applications %s, want after,before: the failed calls changed nothing", got)
+	}
+}
