@@ -100,7 +100,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	topics := sns.New(store.SNS{DB: db}, signer, key)
-	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
+	deploy := codedeploy.New(cfg.codeDeployStore(store.CodeDeploy{DB: db}), key)
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
 	keys := signing.New(store.SigningKeys{DB: db})

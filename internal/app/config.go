@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // Config is every setting of the server. Precedence: defaults, then the
@@ -54,6 +56,18 @@ type Config struct {
 	AccountID           string `yaml:"account-id"`
 	RootAccessKeyID     string `yaml:"root-access-key-id"`
 	RootSecretAccessKey string `yaml:"root-secret-access-key"`
+
+	// WrapCodeDeployStore, when set, wraps the CodeDeploy service's store:
+	// tests inject store failures through it. It is not a setting.
+	WrapCodeDeployStore func(codedeploy.Store) codedeploy.Store `yaml:"-"`
+}
+
+// codeDeployStore is the store the CodeDeploy service uses.
+func (c *Config) codeDeployStore(s codedeploy.Store) codedeploy.Store {
+	if c.WrapCodeDeployStore != nil {
+		return c.WrapCodeDeployStore(s)
+	}
+	return s
 }
 
 // MinDeliveryInterval is the shortest DeliveryInterval.

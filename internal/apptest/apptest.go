@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/app"
+	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // Region is the region clients sign for.
@@ -103,6 +104,12 @@ func WithDigestInterval(d time.Duration) Option {
 // WithSigningKeyRotation sets how long a digest signing key signs.
 func WithSigningKeyRotation(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.SigningKeyRotation = d }
+}
+
+// WithCodeDeployStore wraps the CodeDeploy service's store, to inject
+// store failures.
+func WithCodeDeployStore(wrap func(cd.Store) cd.Store) Option {
+	return func(cfg *app.Config) { cfg.WrapCodeDeployStore = wrap }
 }
 
 // Stop shuts the server down gracefully; it is safe to call twice.

@@ -112,36 +112,39 @@ var resources = map[string]awsproto.ResourceFunc{
 	"TagResource":               param("ResourceArn"),
 	"UntagResource":             param("ResourceArn"),
 	"ListTagsForResource":       param("ResourceArn"),
-	"CreateTopic": func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
+	"CreateTopic": func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 		name, _ := p["Name"].(string)
-		return TopicARN(c.Region, c.Account(), name)
+		return TopicARN(c.Region, c.Account(), name), nil
 	},
 }
 
+// The resources are the ARNs the request names; none is looked up, so
+// none fails.
+
 func param(name string) awsproto.ResourceFunc {
-	return func(_ context.Context, _ *awsproto.Call, p awsproto.Params) string {
+	return func(_ context.Context, _ *awsproto.Call, p awsproto.Params) (string, error) {
 		if v, _ := p[name].(string); v != "" {
-			return v
+			return v, nil
 		}
-		return "*"
+		return "*", nil
 	}
 }
 
-func publishTarget(ctx context.Context, c *awsproto.Call, p awsproto.Params) string {
+func publishTarget(ctx context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 	if v, _ := p["TargetArn"].(string); v != "" {
-		return v
+		return v, nil
 	}
 	return param("TopicArn")(ctx, c, p)
 }
 
 // subscriptionTopic authorizes subscription operations on the topic, as
 // AWS does.
-func subscriptionTopic(_ context.Context, _ *awsproto.Call, p awsproto.Params) string {
+func subscriptionTopic(_ context.Context, _ *awsproto.Call, p awsproto.Params) (string, error) {
 	arn, _ := p["SubscriptionArn"].(string)
 	if a, ok := parseSubscriptionARN(arn); ok {
-		return a.topicARN()
+		return a.topicARN(), nil
 	}
-	return "*"
+	return "*", nil
 }
 
 // scopeOf names the account and region of an anonymous call by the ARN
