@@ -61,6 +61,7 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	cfg := app.DefaultConfig()
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:0"
+	cfg.SNSAllowedNetworks = TestSubscriberNetworks
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -82,6 +83,17 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// TestSubscriberNetworks are where tests' SNS subscribers listen (httptest
+// servers on loopback), which a server refuses by default; Start allows
+// them unless WithSNSAllowedNetworks says otherwise.
+var TestSubscriberNetworks = []string{"127.0.0.0/8", "::1"}
+
+// WithSNSAllowedNetworks sets the networks and hosts SNS may deliver to
+// although refused by default; none restores the default refusal.
+func WithSNSAllowedNetworks(allowed ...string) Option {
+	return func(cfg *app.Config) { cfg.SNSAllowedNetworks = allowed }
 }
 
 // WithRoot fixes the management account and its root key.

@@ -7,7 +7,9 @@
 //
 // A publish is durable: the envelopes to send are stored in an outbox in
 // the same transaction as the call (and its audit event), and the
-// Dispatcher sends them afterwards, across restarts.
+// Dispatcher sends them afterwards, across restarts. Where it may send is
+// guarded by Egress (no loopback, link-local, private or own addresses
+// unless the operator allows them).
 //
 // It imports awserr, awsproto, pagetoken and IAM's policy language; the
 // store implements Store.
@@ -59,6 +61,9 @@ type Service struct {
 	// publicURL is where subscribers reach this server: the base of
 	// SubscribeURL, UnsubscribeURL and SigningCertURL.
 	publicURL atomic.Pointer[string]
+	// Egress decides which endpoint addresses may be subscribed and sent
+	// to; set its allowances before serving.
+	Egress *Egress
 
 	API *awsproto.Service
 }
@@ -67,7 +72,7 @@ type Service struct {
 // signer and sealing NextTokens with key.
 func New(store Store, signer *Signer, key []byte) *Service {
 	s := &Service{store: store, signer: signer, tokens: pagetoken.Sealer{Key: key}, Now: time.Now,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), Egress: &Egress{}}
 	s.SetPublicURL("http://127.0.0.1:4590")
 	s.API = &awsproto.Service{
 		Name: "sns", EventSource: "sns.amazonaws.com", Protocol: awsproto.Query,
