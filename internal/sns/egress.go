@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,10 +40,10 @@ type Egress struct {
 	own atomic.Pointer[ownAddrs]
 }
 
-// ownAddrs are the server's listening addresses and, for a listener on an
+// ownAddrs are the server's listening address and, for a listener on an
 // unspecified address, the machine's own addresses it then answers on.
 type ownAddrs struct {
-	listen []netip.AddrPort
+	listen netip.AddrPort
 	local  []netip.Addr
 }
 
@@ -65,7 +66,11 @@ func (e *RefusedError) Error() string {
 	if e.Kind == kindOwn {
 		return fmt.Sprintf("%s is the server's own address; deploytrail never sends SNS messages to itself", e.Addr)
 	}
-	return fmt.Sprintf("%s is a %s address; deploytrail sends SNS messages there only if the operator allows its network", e.Addr.Addr(), e.Kind)
+	article := "a"
+	if e.Kind == "unspecified" {
+		article = "an"
+	}
+	return fmt.Sprintf("%s is %s %s address; deploytrail sends SNS messages there only if the operator allows its network", e.Addr.Addr(), article, e.Kind)
 }
 
 const kindOwn = "the server's own"
@@ -77,7 +82,7 @@ func (e *Egress) SetOwnAddress(addr net.Addr) {
 		return // not a TCP listener: no address a subscriber could name
 	}
 	ap = netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port())
-	own := &ownAddrs{listen: []netip.AddrPort{ap}}
+	own := &ownAddrs{listen: ap}
 	if ap.Addr().IsUnspecified() {
 		own.local = interfaceAddrs()
 	}
@@ -116,31 +121,15 @@ func (e *Egress) check(ap netip.AddrPort) error {
 
 func (e *Egress) isOwn(ap netip.AddrPort) bool {
 	own := e.own.Load()
-	if own == nil {
+	if own == nil || own.listen.Port() != ap.Port() {
 		return false
 	}
-	for _, l := range own.listen {
-		if l.Port() != ap.Port() {
-			continue
-		}
-		if l.Addr() == ap.Addr() {
-			return true
-		}
-		// A listener on 0.0.0.0 or :: answers on every local address.
-		if l.Addr().IsUnspecified() && (ap.Addr().IsLoopback() || ap.Addr().IsUnspecified() || contains(own.local, ap.Addr())) {
-			return true
-		}
+	if own.listen.Addr() == ap.Addr() {
+		return true
 	}
-	return false
-}
-
-func contains(addrs []netip.Addr, a netip.Addr) bool {
-	for _, x := range addrs {
-		if x == a {
-			return true
-		}
-	}
-	return false
+	// A listener on 0.0.0.0 or :: answers on every local address.
+	ip := ap.Addr()
+	return own.listen.Addr().IsUnspecified() && (ip.IsLoopback() || ip.IsUnspecified() || slices.Contains(own.local, ip))
 }
 
 // refusedKind names why ip is refused by default, or "" when it is not.

@@ -139,3 +139,27 @@ func TestEgress_RedirectIsChecked(t *testing.T) {
 		t.Fatalf("POST redirected to %s: err=%v, want refused", internal.URL, err)
 	}
 }
+
+// A server listening on every address is itself at each of the machine's
+// addresses (on its port), even where every network is allowed.
+func TestEgress_OwnAddressOfUnspecifiedListener(t *testing.T) {
+	e := &sns.Egress{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}}
+	e.SetOwnAddress(&net.TCPAddr{IP: net.IPv6unspecified, Port: 4590})
+	addrs, err := net.InterfaceAddrs()
+	if err != nil || len(addrs) == 0 {
+		t.Skipf("no interface addresses: %v", err)
+	}
+	for _, a := range addrs {
+		ip := netip.MustParsePrefix(a.String()).Addr()
+		if ip.Zone() != "" || ip.IsLinkLocalUnicast() {
+			continue // a URL cannot name these without a zone
+		}
+		host := netip.AddrPortFrom(ip, 4590).String()
+		if err := e.CheckEndpoint("http://" + host + "/"); err == nil || !strings.Contains(err.Error(), "own address") {
+			t.Errorf("CheckEndpoint(%s)=%v, want the server's own address", host, err)
+		}
+		if other := netip.AddrPortFrom(ip, 4591).String(); e.CheckEndpoint("http://"+other+"/") != nil {
+			t.Errorf("CheckEndpoint(%s) refused another port of an allowed address", other)
+		}
+	}
+}
