@@ -142,7 +142,10 @@ aws sns set-topic-attributes --topic-arn "$topic" --attribute-name DisplayName -
 [ "$(aws sns get-topic-attributes --topic-arn "$topic" --query Attributes.DisplayName --output text)" = Deploys ] || fail "display name"
 aws sns get-topic-attributes --topic-arn "$topic" --query Attributes.Policy --output text | jq -e '.Statement[0].Principal.AWS == "*"' >/dev/null \
 	|| fail "default topic policy"
-[ "$(aws sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint http://127.0.0.1:9/hook \
+# By default the server refuses to send to itself, loopback, link-local and private addresses (SSRF).
+expect_error InvalidParameter aws sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint 'http://127.0.0.1:9/internal-admin?x=1'
+expect_error InvalidParameter aws sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint http://169.254.169.254/latest/meta-data/
+[ "$(aws sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint http://192.0.2.1:9/hook \
 	--query SubscriptionArn --output text)" = "pending confirmation" ] || fail "subscribe"
 [ "$(aws sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[0].SubscriptionArn' --output text)" = PendingConfirmation ] \
 	|| fail "pending subscription listed"

@@ -29,6 +29,9 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 	if v := getenv("DEPLOYTRAIL_TRUSTED_PROXIES"); v != "" {
 		c.TrustedProxies = strings.Split(v, ",")
 	}
+	if v := getenv("DEPLOYTRAIL_SNS_ALLOWED_NETWORKS"); v != "" {
+		c.SNSAllowedNetworks = splitList(v)
+	}
 	return applyDeliveryEnv(c, getenv)
 }
 

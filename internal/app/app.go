@@ -114,7 +114,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	topics := sns.New(store.SNS{DB: db}, signer, key)
-	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
+	if topics.Egress.AllowedNetworks, topics.Egress.AllowedHosts, err = cfg.snsAllowed(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	deploy := codedeploy.New(cfg.codeDeployStore(store.CodeDeploy{DB: db}), key)
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
 	policies := newBucketPolicies(db)
@@ -261,6 +265,7 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 // (for up to ShutdownGrace) and stops its background work.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.SNS.SetPublicURL(a.baseURL(ln))
+	a.SNS.Egress.SetOwnAddress(ln.Addr())
 	mux := http.NewServeMux()
 	mux.Handle(sns.CertPathPrefix, a.signer)
 	mux.Handle("/", a.Server)

@@ -6,10 +6,13 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // Config is every setting of the server. Precedence: defaults, then the
@@ -31,6 +34,10 @@ type Config struct {
 	// PublicURL is where SNS subscribers reach the server (SubscribeURL,
 	// UnsubscribeURL, SigningCertURL); "" means the listening address.
 	PublicURL string `yaml:"public-url"`
+	// SNSAllowedNetworks are CIDRs, addresses and host names SNS may
+	// deliver to although they are loopback, link-local, private or
+	// unspecified (refused by default, against SSRF).
+	SNSAllowedNetworks []string `yaml:"sns-allowed-networks"`
 
 	// DeliveryInterval is how often trails' log files are written (at
 	// least MinDeliveryInterval; 0 is the default, 30s).
@@ -57,6 +64,18 @@ type Config struct {
 	AccountID           string `yaml:"account-id"`
 	RootAccessKeyID     string `yaml:"root-access-key-id"`
 	RootSecretAccessKey string `yaml:"root-secret-access-key"`
+
+	// WrapCodeDeployStore, when set, wraps the CodeDeploy service's store:
+	// tests inject store failures through it. It is not a setting.
+	WrapCodeDeployStore func(codedeploy.Store) codedeploy.Store `yaml:"-"`
+}
+
+// codeDeployStore is the store the CodeDeploy service uses.
+func (c *Config) codeDeployStore(s codedeploy.Store) codedeploy.Store {
+	if c.WrapCodeDeployStore != nil {
+		return c.WrapCodeDeployStore(s)
+	}
+	return s
 }
 
 // MinDeliveryInterval is the shortest DeliveryInterval.
@@ -90,6 +109,9 @@ func (c *Config) Validate() error {
 	if _, err := c.proxies(); err != nil {
 		return err
 	}
+	if _, _, err := c.snsAllowed(); err != nil {
+		return err
+	}
 	if c.DeliveryInterval != 0 && c.DeliveryInterval < MinDeliveryInterval {
 		return fmt.Errorf("delivery interval %v: want at least %v", c.DeliveryInterval, MinDeliveryInterval)
 	}
@@ -108,19 +130,43 @@ func (c *Config) Validate() error {
 func (c *Config) proxies() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, p := range c.TrustedProxies {
-		if !strings.Contains(p, "/") {
-			addr, err := netip.ParseAddr(p)
-			if err != nil {
-				return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
-			}
-			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
-			continue
-		}
-		prefix, err := netip.ParsePrefix(p)
+		prefix, err := parsePrefix(p)
 		if err != nil {
 			return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
 		}
 		out = append(out, prefix)
 	}
 	return out, nil
+}
+
+// parsePrefix parses a CIDR or a bare address (a one-address prefix).
+func parsePrefix(p string) (netip.Prefix, error) {
+	if !strings.Contains(p, "/") {
+		addr, err := netip.ParseAddr(p)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return netip.PrefixFrom(addr, addr.BitLen()), nil
+	}
+	prefix, err := netip.ParsePrefix(p)
+	return prefix.Masked(), err
+}
+
+// hostName matches a DNS host name whose last label is not a number.
+var hostName = regexp.MustCompile(`^(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.?$`)
+
+// snsAllowed splits SNSAllowedNetworks into networks (CIDRs, addresses)
+// and host names.
+func (c *Config) snsAllowed() (nets []netip.Prefix, hosts []string, err error) {
+	for _, v := range c.SNSAllowedNetworks {
+		v = strings.TrimSpace(v)
+		if prefix, err := parsePrefix(v); err == nil {
+			nets = append(nets, prefix)
+		} else if hostName.MatchString(v) && len(v) <= 253 {
+			hosts = append(hosts, v)
+		} else {
+			return nil, nil, fmt.Errorf("SNS allowed network %q: want a CIDR, an IP address or a host name", v)
+		}
+	}
+	return nets, hosts, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/app"
+	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // Region is the region clients sign for.
@@ -60,6 +61,7 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	cfg := app.DefaultConfig()
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:0"
+	cfg.SNSAllowedNetworks = TestSubscriberNetworks
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -81,6 +83,17 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// TestSubscriberNetworks are where tests' SNS subscribers listen (httptest
+// servers on loopback), which a server refuses by default; Start allows
+// them unless WithSNSAllowedNetworks says otherwise.
+var TestSubscriberNetworks = []string{"127.0.0.0/8", "::1"}
+
+// WithSNSAllowedNetworks sets the networks and hosts SNS may deliver to
+// although refused by default; none restores the default refusal.
+func WithSNSAllowedNetworks(allowed ...string) Option {
+	return func(cfg *app.Config) { cfg.SNSAllowedNetworks = allowed }
 }
 
 // WithRoot fixes the management account and its root key.
@@ -108,6 +121,12 @@ func WithDigestInterval(d time.Duration) Option {
 // WithSigningKeyRotation sets how long a digest signing key signs.
 func WithSigningKeyRotation(d time.Duration) Option {
 	return func(cfg *app.Config) { cfg.SigningKeyRotation = d }
+}
+
+// WithCodeDeployStore wraps the CodeDeploy service's store, to inject
+// store failures.
+func WithCodeDeployStore(wrap func(cd.Store) cd.Store) Option {
+	return func(cfg *app.Config) { cfg.WrapCodeDeployStore = wrap }
 }
 
 // Stop shuts the server down gracefully; it is safe to call twice.

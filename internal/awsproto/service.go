@@ -54,6 +54,7 @@ type Op struct {
 	// itself (sts:AssumeRole, which also checks the role's trust policy).
 	Action string
 	// Resource returns the ARN the action is authorized on; nil means "*".
+	// An error fails the call: authorization never falls back to "*".
 	Resource ResourceFunc
 	// Anonymous is set for operations AWS also serves without a
 	// signature (SNS's ConfirmSubscription and Unsubscribe links, which
@@ -66,8 +67,12 @@ type Op struct {
 
 // ResourceFunc names the resource ARN an operation acts on. It may look
 // the resource up (a deployment's group, by deployment id); ctx carries
-// the call.
-type ResourceFunc func(ctx context.Context, call *Call, p Params) string
+// the call. A lookup that fails returns the error, and the call fails
+// with it (InternalFailure) rather than being authorized on "*", which
+// would skip a Deny on the resource's ARN. A resource that does not exist
+// is not an error: the function names the ARN it would have (or "*"), and
+// the operation answers its NotFound error once authorized.
+type ResourceFunc func(ctx context.Context, call *Call, p Params) (string, error)
 
 // Handle registers fn as the operation name of s. The input is bound from
 // the validated params; the output is encoded by the model.

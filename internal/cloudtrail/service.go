@@ -142,15 +142,16 @@ func (s *Service) registerTrails() {
 // resources names the trail ARN each trail operation is authorized on:
 // the ARN given, or the one a name stands for in the caller's account and
 // region. DescribeTrails, ListTrails and ListTags (many trails) are
-// authorized on "*".
+// authorized on "*". Nothing is looked up, so nothing fails; a malformed
+// name is authorized on "*" and the operation answers its error.
 func resources() map[string]awsproto.ResourceFunc {
 	arn := func(member string) awsproto.ResourceFunc {
-		return func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
+		return func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 			v, _ := p[member].(string)
 			if r, err := parseRef(c, v); err == nil {
-				return r.arn
+				return r.arn, nil
 			}
-			return "*"
+			return "*", nil
 		}
 	}
 	table := map[string]awsproto.ResourceFunc{}

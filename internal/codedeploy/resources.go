@@ -2,6 +2,8 @@ package codedeploy
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
@@ -12,28 +14,30 @@ import (
 // deployment config, the on-premises instance, or the tagged ARN.
 // Operations over many resources or none are authorized on "*".
 func (s *Service) resources() map[string]awsproto.ResourceFunc {
-	app := func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-		return callScope(c).ApplicationARN(str(p, "applicationName"))
+	app := func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+		return callScope(c).ApplicationARN(str(p, "applicationName")), nil
 	}
 	group := func(member string) awsproto.ResourceFunc {
-		return func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-			return callScope(c).GroupARN(str(p, "applicationName"), str(p, member))
+		return func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+			return callScope(c).GroupARN(str(p, "applicationName"), str(p, member)), nil
 		}
 	}
-	config := func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-		return callScope(c).ConfigARN(str(p, "deploymentConfigName"))
+	config := func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+		return callScope(c).ConfigARN(str(p, "deploymentConfigName")), nil
 	}
-	instance := func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-		return callScope(c).arnPrefix() + "instance:" + str(p, "instanceName")
+	instance := func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+		return callScope(c).arnPrefix() + "instance:" + str(p, "instanceName"), nil
 	}
-	tagged := func(_ context.Context, _ *awsproto.Call, p awsproto.Params) string { return str(p, "ResourceArn") }
+	tagged := func(_ context.Context, _ *awsproto.Call, p awsproto.Params) (string, error) {
+		return str(p, "ResourceArn"), nil
+	}
 	table := map[string]awsproto.ResourceFunc{
 		"CreateDeploymentGroup": group("deploymentGroupName"), "GetDeploymentGroup": group("deploymentGroupName"),
 		"DeleteDeploymentGroup": group("deploymentGroupName"), "UpdateDeploymentGroup": group("currentDeploymentGroupName"),
 		"CreateDeployment": group("deploymentGroupName"),
-		"ListDeployments": func(ctx context.Context, c *awsproto.Call, p awsproto.Params) string {
+		"ListDeployments": func(ctx context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 			if str(p, "applicationName") == "" || str(p, "deploymentGroupName") == "" {
-				return "*"
+				return "*", nil
 			}
 			return group("deploymentGroupName")(ctx, c, p)
 		},
@@ -55,14 +59,19 @@ func (s *Service) resources() map[string]awsproto.ResourceFunc {
 }
 
 // deploymentGroupARN authorizes an operation on a deployment by the ARN of
-// the group the deployment belongs to; an unknown id is authorized on "*"
-// (the operation then answers DeploymentDoesNotExistException).
-func (s *Service) deploymentGroupARN(ctx context.Context, c *awsproto.Call, p awsproto.Params) string {
+// the group the deployment belongs to. An id unknown in the caller's scope
+// is authorized on "*" (the operation then answers
+// DeploymentDoesNotExistException); a failed lookup fails the call, since
+// "*" would skip a Deny on the group's ARN.
+func (s *Service) deploymentGroupARN(ctx context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 	d, err := s.store.Deployment(ctx, str(p, "deploymentId"))
-	if err != nil || d.Scope != callScope(c) {
-		return "*"
+	if errors.Is(err, ErrNotFound) || (err == nil && d.Scope != callScope(c)) {
+		return "*", nil
 	}
-	return d.GroupARN(d.Info.ApplicationName, d.Info.DeploymentGroupName)
+	if err != nil {
+		return "", fmt.Errorf("look up deployment %q: %w", str(p, "deploymentId"), err)
+	}
+	return d.GroupARN(d.Info.ApplicationName, d.Info.DeploymentGroupName), nil
 }
 
 func callScope(c *awsproto.Call) Scope { return Scope{Account: c.Account(), Region: c.Region} }

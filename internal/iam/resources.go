@@ -35,27 +35,32 @@ func init() {
 			iamResources[op] = entityResource(member, kinds[member])
 		}
 	}
-	iamResources["CreatePolicy"] = func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-		return "arn:aws:iam::" + c.Account() + ":policy" + pathOr(p, "Path") + str(p, "PolicyName")
+	iamResources["CreatePolicy"] = func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+		return "arn:aws:iam::" + c.Account() + ":policy" + pathOr(p, "Path") + str(p, "PolicyName"), nil
 	}
 }
 
-// entityResource builds the ARN of the entity a request names. Calls that
-// may omit UserName act on the caller itself.
+// entityResource builds the ARN of the entity a request names, without a
+// lookup (so it cannot fail). Calls that may omit UserName act on the
+// caller itself.
 func entityResource(member string, kind Kind) awsproto.ResourceFunc {
-	return func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-		if member == "PolicyArn" {
-			return str(p, member)
-		}
-		name := str(p, member)
-		if name == "" && kind == KindUser && c.Principal.Type == awsproto.PrincipalIAMUser {
-			return c.Principal.ARN
-		}
-		if name == "" {
-			return "*"
-		}
-		return "arn:aws:iam::" + c.Account() + ":" + string(kind) + pathOr(p, "Path") + name
+	return func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+		return entityARN(c, p, member, kind), nil
 	}
+}
+
+func entityARN(c *awsproto.Call, p awsproto.Params, member string, kind Kind) string {
+	if member == "PolicyArn" {
+		return str(p, member)
+	}
+	name := str(p, member)
+	if name == "" && kind == KindUser && c.Principal.Type == awsproto.PrincipalIAMUser {
+		return c.Principal.ARN
+	}
+	if name == "" {
+		return "*"
+	}
+	return "arn:aws:iam::" + c.Account() + ":" + string(kind) + pathOr(p, "Path") + name
 }
 
 func pathOr(p awsproto.Params, member string) string {

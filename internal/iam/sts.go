@@ -66,8 +66,8 @@ func (s *Service) registerSTS() {
 	s.STS.SelfAuthorized("GetCallerIdentity", "GetSessionToken", "AssumeRole")
 	s.STS.Mutating("GetSessionToken", "GetFederationToken")
 	s.STS.Authorize(map[string]awsproto.ResourceFunc{
-		"GetFederationToken": func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
-			return "arn:aws:sts::" + c.Account() + ":federated-user/" + str(p, "Name")
+		"GetFederationToken": func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
+			return "arn:aws:sts::" + c.Account() + ":federated-user/" + str(p, "Name"), nil
 		},
 	})
 }

@@ -191,7 +191,9 @@ func (s *Server) prepare(ctx context.Context, req *request) (map[string]any, err
 	}
 	resource := "*"
 	if req.op.Resource != nil {
-		resource = req.op.Resource(ctx, req.call, params)
+		if resource, err = req.op.Resource(ctx, req.call, params); err != nil {
+			return nil, fmt.Errorf("authorize %s: look up its resource: %w", req.opName, err)
+		}
 	}
 	return nil, s.IAM.Authorize(ctx, req.call, req.op.Action, resource)
 }

@@ -40,9 +40,12 @@ type Dispatcher struct {
 	OnAttempt func(err error, abandoned bool)
 }
 
-// NewDispatcher returns the dispatcher of s's outbox.
+// NewDispatcher returns the dispatcher of s's outbox. Its client connects
+// only where s.Egress allows; a refused address fails the attempt like an
+// unreachable endpoint (retried, then dropped and logged).
 func NewDispatcher(s *Service) *Dispatcher {
-	return &Dispatcher{sns: s, Client: &http.Client{Timeout: DefaultHTTPTimeout}, PollInterval: DefaultPollInterval,
+	client := &http.Client{Timeout: DefaultHTTPTimeout, Transport: s.Egress.Transport()}
+	return &Dispatcher{sns: s, Client: client, PollInterval: DefaultPollInterval,
 		Batch: DefaultBatch, Workers: DefaultWorkers, Logger: slog.Default()}
 }
 

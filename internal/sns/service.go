@@ -7,7 +7,9 @@
 //
 // A publish is durable: the envelopes to send are stored in an outbox in
 // the same transaction as the call (and its audit event), and the
-// Dispatcher sends them afterwards, across restarts.
+// Dispatcher sends them afterwards, across restarts. Where it may send is
+// guarded by Egress (no loopback, link-local, private or own addresses
+// unless the operator allows them).
 //
 // It imports awserr, awsproto, pagetoken and IAM's policy language; the
 // store implements Store.
@@ -59,6 +61,9 @@ type Service struct {
 	// publicURL is where subscribers reach this server: the base of
 	// SubscribeURL, UnsubscribeURL and SigningCertURL.
 	publicURL atomic.Pointer[string]
+	// Egress decides which endpoint addresses may be subscribed and sent
+	// to; set its allowances before serving.
+	Egress *Egress
 
 	API *awsproto.Service
 }
@@ -67,7 +72,7 @@ type Service struct {
 // signer and sealing NextTokens with key.
 func New(store Store, signer *Signer, key []byte) *Service {
 	s := &Service{store: store, signer: signer, tokens: pagetoken.Sealer{Key: key}, Now: time.Now,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), Egress: &Egress{}}
 	s.SetPublicURL("http://127.0.0.1:4590")
 	s.API = &awsproto.Service{
 		Name: "sns", EventSource: "sns.amazonaws.com", Protocol: awsproto.Query,
@@ -112,36 +117,39 @@ var resources = map[string]awsproto.ResourceFunc{
 	"TagResource":               param("ResourceArn"),
 	"UntagResource":             param("ResourceArn"),
 	"ListTagsForResource":       param("ResourceArn"),
-	"CreateTopic": func(_ context.Context, c *awsproto.Call, p awsproto.Params) string {
+	"CreateTopic": func(_ context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 		name, _ := p["Name"].(string)
-		return TopicARN(c.Region, c.Account(), name)
+		return TopicARN(c.Region, c.Account(), name), nil
 	},
 }
 
+// The resources are the ARNs the request names; none is looked up, so
+// none fails.
+
 func param(name string) awsproto.ResourceFunc {
-	return func(_ context.Context, _ *awsproto.Call, p awsproto.Params) string {
+	return func(_ context.Context, _ *awsproto.Call, p awsproto.Params) (string, error) {
 		if v, _ := p[name].(string); v != "" {
-			return v
+			return v, nil
 		}
-		return "*"
+		return "*", nil
 	}
 }
 
-func publishTarget(ctx context.Context, c *awsproto.Call, p awsproto.Params) string {
+func publishTarget(ctx context.Context, c *awsproto.Call, p awsproto.Params) (string, error) {
 	if v, _ := p["TargetArn"].(string); v != "" {
-		return v
+		return v, nil
 	}
 	return param("TopicArn")(ctx, c, p)
 }
 
 // subscriptionTopic authorizes subscription operations on the topic, as
 // AWS does.
-func subscriptionTopic(_ context.Context, _ *awsproto.Call, p awsproto.Params) string {
+func subscriptionTopic(_ context.Context, _ *awsproto.Call, p awsproto.Params) (string, error) {
 	arn, _ := p["SubscriptionArn"].(string)
 	if a, ok := parseSubscriptionARN(arn); ok {
-		return a.topicARN()
+		return a.topicARN(), nil
 	}
-	return "*"
+	return "*", nil
 }
 
 // scopeOf names the account and region of an anonymous call by the ARN

@@ -87,7 +87,8 @@ func checkSubscriptionAttribute(name, value string) error {
 // the endpoint confirms. Subscribing an endpoint again returns the
 // existing subscription (and resends a pending one's confirmation).
 //
-// Errors: InvalidParameter (protocol, endpoint, attributes), NotFound.
+// Errors: InvalidParameter (protocol, endpoint, attributes; an endpoint
+// address the Egress refuses), NotFound.
 func (s *Service) Subscribe(ctx context.Context, in *SubscribeInput) (*SubscriptionArnOutput, error) {
 	protocol := strings.ToLower(in.Protocol)
 	if protocol != "http" && protocol != "https" {
@@ -95,6 +96,9 @@ func (s *Service) Subscribe(ctx context.Context, in *SubscribeInput) (*Subscript
 	}
 	if !strings.HasPrefix(strings.ToLower(in.Endpoint), protocol+"://") || len(in.Endpoint) <= len(protocol)+3 {
 		return nil, invalidParameter("Endpoint must match the specified protocol")
+	}
+	if err := s.Egress.CheckEndpoint(in.Endpoint); err != nil {
+		return nil, err
 	}
 	for k, v := range in.Attributes {
 		if err := checkSubscriptionAttribute(k, v); err != nil {
