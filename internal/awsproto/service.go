@@ -55,6 +55,9 @@ type Op struct {
 	Action string
 	// Resource returns the ARN the action is authorized on; nil means "*".
 	Resource ResourceFunc
+	// EventResources lists the resources the call's CloudTrail record
+	// names; nil means none (see Service.RecordResources).
+	EventResources EventResourcesFunc
 	// Anonymous is set for operations AWS also serves without a
 	// signature (SNS's ConfirmSubscription and Unsubscribe links, which
 	// subscribers open with a plain GET). It names the account and region
