@@ -2,6 +2,7 @@ package apptest_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -133,5 +134,62 @@ func TestRecords_SameAccountAssumeRole(t *testing.T) {
 	}
 	if diff := cmp.Diff(roleResources(roleARN, acct), rec["resources"]); diff != "" {
 		t.Errorf("resources (-want +got):\n%s", diff)
+	}
+}
+
+// tlsDetailsOf returns the tlsDetails of the newest event named name in
+// the account c signs for, nil when it has none.
+func tlsDetailsOf(tb testing.TB, c *cloudtrail.Client, name string) map[string]any {
+	tb.Helper()
+	evs := lookup(tb, c, &cloudtrail.LookupEventsInput{LookupAttributes: attrs("EventName", name)})
+	if len(evs) == 0 {
+		tb.Fatalf("no %s event", name)
+	}
+	d, _ := record(tb, evs[0])["tlsDetails"].(map[string]any)
+	return d
+}
+
+// TestRecords_TLSDetails: a call over TLS 1.3 and one over TLS 1.2, made
+// by the SDK trusting the server's self-signed certificate, carry
+// tlsDetails: version, the cipher suite by its OpenSSL name, the Host
+// header the client sent and the key exchange (spec §2.2).
+func TestRecords_TLSDetails(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithTLS(t))
+	host := strings.TrimPrefix(srv.URL, "https://")
+	ct := srv.CloudTrail(srv.Root)
+
+	noErr(t)(srv.IAM(srv.Root).ListUsers(ctx, &awsiam.ListUsersInput{}))
+	got := tlsDetailsOf(t, ct, "ListUsers")
+	want := map[string]any{"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+		"clientProvidedHostHeader": host, "keyExchange": "X25519MLKEM768"}
+	if diff := cmp.Diff(want, got, tls13Suites); diff != "" {
+		t.Errorf("tlsDetails over TLS 1.3 (-want +got):\n%s", diff)
+	}
+
+	noErr(t)(awsiam.NewFromConfig(srv.ConfigTLS12(srv.Root)).ListRoles(ctx, &awsiam.ListRolesInput{}))
+	got = tlsDetailsOf(t, ct, "ListRoles")
+	if got["tlsVersion"] != "TLSv1.2" || got["clientProvidedHostHeader"] != host || got["keyExchange"] != "x25519" ||
+		!slices.Contains([]any{"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"}, got["cipherSuite"]) {
+		t.Errorf("tlsDetails over TLS 1.2=%v, want TLSv1.2, an OpenSSL ECDHE-RSA suite name, host %s, x25519", got, host)
+	}
+}
+
+// tls13Suites accepts any TLS 1.3 suite Go may pick (AES-GCM with AES
+// hardware, ChaCha20 without): their OpenSSL and IANA names agree.
+var tls13Suites = cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == `["cipherSuite"]` },
+	cmp.Comparer(func(a, b any) bool {
+		ok := func(v any) bool {
+			return slices.Contains([]any{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, v)
+		}
+		return ok(a) && ok(b)
+	}))
+
+// TestRecords_PlainHTTPHasNoTLSDetails: over plain HTTP a record has no
+// tlsDetails at all.
+func TestRecords_PlainHTTPHasNoTLSDetails(t *testing.T) {
+	srv := apptest.Start(t)
+	noErr(t)(srv.IAM(srv.Root).ListUsers(ctx, &awsiam.ListUsersInput{}))
+	if got := tlsDetailsOf(t, srv.CloudTrail(srv.Root), "ListUsers"); got != nil {
+		t.Errorf("tlsDetails=%v over plain HTTP, want none", got)
 	}
 }

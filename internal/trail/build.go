@@ -131,7 +131,9 @@ func setSource(e *Event, call *awsproto.Call) {
 	e.SourceIPAddress = call.SourceIP
 	e.UserAgent = truncate(call.UserAgent, maxField)
 	if t := call.TLS; t != nil {
-		e.TLSDetails = &TLSDetails{TLSVersion: t.Version, CipherSuite: t.CipherSuite, ClientProvidedHostHeader: t.Host}
+		// The Host header is the client's to choose: bounded like userAgent.
+		e.TLSDetails = &TLSDetails{TLSVersion: t.Version, CipherSuite: t.CipherSuite,
+			ClientProvidedHostHeader: truncate(t.Host, maxField), KeyExchange: t.KeyExchange}
 	}
 }
 
