@@ -44,8 +44,10 @@ func roleResources(roleARN, owner string) []any {
 // TestRecords_CrossAccountAssumeRole: an admin of the management account
 // opens a session into a member account. Each account has the event
 // (spec §10.4): its own eventID and recipientAccountId, the same
-// sharedEventID and requestID, and the role with its owner as resource.
-// A denied attempt reaches the member account as well.
+// sharedEventID and requestID, and the role with its owner as resource;
+// the member's copy shows the caller as another account (AWSAccount), not
+// its ARN or access key. A denied attempt reaches the member account as
+// well.
 func TestRecords_CrossAccountAssumeRole(t *testing.T) {
 	srv := apptest.Start(t)
 	mgmt := srv.Account()
@@ -77,6 +79,14 @@ func TestRecords_CrossAccountAssumeRole(t *testing.T) {
 		if diff := cmp.Diff(roleResources(roleARN, member), rec["resources"]); diff != "" {
 			t.Errorf("resources of the copy for %v (-want +got):\n%s", rec["recipientAccountId"], diff)
 		}
+	}
+	adminID := caller["userIdentity"].(map[string]any)["principalId"]
+	wantOwnerView := map[string]any{"type": "AWSAccount", "principalId": adminID, "accountId": mgmt}
+	if diff := cmp.Diff(wantOwnerView, owner["userIdentity"]); diff != "" {
+		t.Errorf("the member's copy shows the caller as (-want +got):\n%s", diff)
+	}
+	if strings.Contains(aws.ToString(inOwner[0].CloudTrailEvent), admin.AccessKeyID) || aws.ToString(inOwner[0].AccessKeyId) != "" {
+		t.Errorf("the member's copy reveals the caller's access key: %s", aws.ToString(inOwner[0].CloudTrailEvent))
 	}
 	for _, e := range []cttypes.Event{inMgmt[0], inOwner[0]} {
 		if !slices.ContainsFunc(e.Resources, func(r cttypes.Resource) bool {

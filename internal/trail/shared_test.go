@@ -61,7 +61,9 @@ func TestShare_OneAccount(t *testing.T) {
 
 // TestShare_CrossAccount: a call on another account's role is one record
 // per account, each with its own eventID and recipientAccountId, both
-// with the same sharedEventID and otherwise identical.
+// with the same sharedEventID; the owner's shows the caller as
+// AWSAccount (spec §3.2), without its ARN or access key; otherwise they
+// are identical.
 func TestShare_CrossAccount(t *testing.T) {
 	evs := trail.Share(trail.Build(assumeMemberRole(t)), sharedID, map[string]string{"444455556666": copyID})
 	if len(evs) != 2 {
@@ -77,10 +79,17 @@ func TestShare_CrossAccount(t *testing.T) {
 	if caller.SharedEventID != sharedID || owner.SharedEventID != sharedID {
 		t.Errorf("sharedEventIDs=%q,%q, want both %s", caller.SharedEventID, owner.SharedEventID, sharedID)
 	}
+	wantID := &trail.UserIdentity{Type: "AWSAccount", PrincipalID: alice.PrincipalID, AccountID: "111122223333"}
+	if diff := cmp.Diff(wantID, owner.UserIdentity); diff != "" {
+		t.Errorf("the owner's copy shows the caller as (-want +got):\n%s", diff)
+	}
+	if caller.UserIdentity.ARN != alice.ARN || caller.UserIdentity.AccessKeyID != alice.AccessKeyID {
+		t.Errorf("the caller's copy shows %+v, want alice in full", caller.UserIdentity)
+	}
 	same := *owner
-	same.EventID, same.RecipientAccountID = caller.EventID, caller.RecipientAccountID
+	same.EventID, same.RecipientAccountID, same.UserIdentity = caller.EventID, caller.RecipientAccountID, caller.UserIdentity
 	if diff := cmp.Diff(decoded(t, caller), decoded(t, &same)); diff != "" {
-		t.Errorf("copies differ beyond eventID and recipientAccountId:\n%s", diff)
+		t.Errorf("copies differ beyond eventID, recipientAccountId and userIdentity:\n%s", diff)
 	}
 
 	var got []byte
