@@ -6,9 +6,9 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -37,10 +37,11 @@ type Server struct {
 	// Root signs as the management account's root.
 	Root Creds
 
-	tb     testing.TB
-	cancel context.CancelFunc
-	done   chan error
-	logs   *syncBuffer
+	tb       testing.TB
+	certFile string // the certificate served over HTTPS (WithTLS)
+	cancel   context.CancelFunc
+	done     chan error
+	logs     *syncBuffer
 }
 
 // Creds are AWS credentials.
@@ -77,6 +78,9 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
+	if cfg.TLSCert != "" {
+		s.URL, s.certFile = "https://"+ln.Addr().String(), cfg.TLSCert
+	}
 	if a.Root.Created {
 		s.Root = Creds{AccessKeyID: a.Root.AccessKeyID, SecretAccessKey: a.Root.SecretAccessKey}
 	}
@@ -158,8 +162,15 @@ func (s *Server) Config(c Creds) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
 		RetryMaxAttempts: 1,
 		BaseEndpoint:     aws.String(s.URL),
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       s.httpClient(0),
 	}
+}
+
+// ConfigTLS12 is Config over TLS 1.2 at most (WithTLS servers only).
+func (s *Server) ConfigTLS12(c Creds) aws.Config {
+	cfg := s.Config(c)
+	cfg.HTTPClient = s.httpClient(tls.VersionTLS12)
+	return cfg
 }
 
 // IAM returns an IAM client signing with c.

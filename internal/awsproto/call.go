@@ -60,6 +60,7 @@ type TLSDetails struct {
 	Version     string // TLSv1.2, TLSv1.3
 	CipherSuite string
 	Host        string // the Host header the client sent
+	KeyExchange string // x25519, X25519MLKEM768, secp256r1…; "" when unknown
 }
 
 // Call is one API request's facts, carried in its context.

@@ -56,6 +56,9 @@ type Op struct {
 	// Resource returns the ARN the action is authorized on; nil means "*".
 	// An error fails the call: authorization never falls back to "*".
 	Resource ResourceFunc
+	// EventResources lists the resources the call's CloudTrail record
+	// names; nil means none (see Service.RecordResources).
+	EventResources EventResourcesFunc
 	// Anonymous is set for operations AWS also serves without a
 	// signature (SNS's ConfirmSubscription and Unsubscribe links, which
 	// subscribers open with a plain GET). It names the account and region

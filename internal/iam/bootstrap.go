@@ -88,3 +88,12 @@ func newRoot(want Root) (*Root, error) {
 func (s *Service) ManagementAccount(ctx context.Context) (string, error) {
 	return s.store.Setting(ctx, settingManagementAccount)
 }
+
+// AccountExists reports whether id is an account of this server.
+func (s *Service) AccountExists(ctx context.Context, id string) (bool, error) {
+	_, err := s.store.Account(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -70,6 +70,19 @@ func (s *Service) registerSTS() {
 			return "arn:aws:sts::" + c.Account() + ":federated-user/" + str(p, "Name"), nil
 		},
 	})
+	s.STS.RecordResources(map[string]awsproto.EventResourcesFunc{"AssumeRole": assumedRole})
+}
+
+// assumedRole is the resource AssumeRole's record lists: the role, in its
+// owner's account, which thus receives a copy when it is another account.
+// A RoleArn that is no role ARN names nothing.
+func assumedRole(_ *awsproto.Call, p awsproto.Params) []awsproto.Resource {
+	arn := str(p, "RoleArn")
+	acct, _, ok := splitRoleARN(arn)
+	if !ok {
+		return nil
+	}
+	return []awsproto.Resource{{ARN: arn, AccountID: acct, Type: "AWS::IAM::Role"}}
 }
 
 // GetCallerIdentity tells who signed the request.

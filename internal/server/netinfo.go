@@ -57,6 +57,13 @@ var openSSLNames = map[string]string{
 	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-ECDSA-CHACHA20-POLY1305",
 }
 
+// keyExchanges names key exchanges as CloudTrail's tlsDetails.keyExchange
+// does; one missing here is left out of the record.
+var keyExchanges = map[tls.CurveID]string{
+	tls.X25519: "x25519", tls.X25519MLKEM768: "X25519MLKEM768",
+	tls.CurveP256: "secp256r1", tls.CurveP384: "secp384r1", tls.CurveP521: "secp521r1",
+}
+
 // tlsDetails describes the connection for CloudTrail; nil over plain HTTP.
 func tlsDetails(r *http.Request) *awsproto.TLSDetails {
 	if r.TLS == nil {
@@ -67,7 +74,7 @@ func tlsDetails(r *http.Request) *awsproto.TLSDetails {
 		suite = name
 	}
 	version := map[uint16]string{tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3", tls.VersionTLS11: "TLSv1.1", tls.VersionTLS10: "TLSv1"}[r.TLS.Version]
-	return &awsproto.TLSDetails{Version: version, CipherSuite: suite, Host: r.Host}
+	return &awsproto.TLSDetails{Version: version, CipherSuite: suite, Host: r.Host, KeyExchange: keyExchanges[r.TLS.CurveID]}
 }
 
 // newRequestID returns a random (version 4) UUID.

@@ -143,11 +143,16 @@ func (s *Server) serve(ctx context.Context, req *request) {
 // audited runs an authenticated call so that it is never answered without
 // its durable event: a call that changes state commits its changes and its
 // event in one transaction; a read records after it ran; a failure rolls
-// its changes back and records its error. If the event cannot be stored,
-// the call fails with InternalFailure and nothing has changed.
+// its changes back and records its error. A call on another account's
+// resource records a copy for that account too, in the same transaction
+// (audience.go). If the event cannot be stored, the call fails with
+// InternalFailure and nothing has changed.
 func (s *Server) audited(ctx context.Context, req *request) (map[string]any, error) {
-	eventID := trail.NewEventID()
 	tree, opErr := s.prepare(ctx, req)
+	aud, err := s.audience(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("audience of %s: %w", req.opName, err)
+	}
 	if opErr == nil && !req.op.Mutates {
 		tree, opErr = s.invoke(ctx, req)
 	} else if opErr == nil {
@@ -155,7 +160,7 @@ func (s *Server) audited(ctx context.Context, req *request) (map[string]any, err
 			if tree, opErr = s.invoke(ctx, req); opErr != nil {
 				return opErr // roll the call's changes back
 			}
-			return s.Ledger.Record(ctx, s.event(req, tree, nil, eventID))
+			return s.record(ctx, s.records(req, tree, nil, aud))
 		})
 		if opErr == nil && err != nil {
 			return nil, fmt.Errorf("commit %s with its event: %w", req.opName, err)
@@ -165,8 +170,8 @@ func (s *Server) audited(ctx context.Context, req *request) (map[string]any, err
 			return tree, nil
 		}
 	}
-	ev := s.event(req, tree, opErr, eventID)
-	if err := s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.Ledger.Record(ctx, ev) }); err != nil {
+	evs := s.records(req, tree, opErr, aud)
+	if err := s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.record(ctx, evs) }); err != nil {
 		return nil, fmt.Errorf("record %s: %w", req.opName, err)
 	}
 	req.recorded = true
@@ -205,13 +210,4 @@ func (s *Server) invoke(ctx context.Context, req *request) (map[string]any, erro
 		return nil, err
 	}
 	return awsproto.ToTree(out)
-}
-
-// event builds the call's CloudTrail record.
-func (s *Server) event(req *request, tree map[string]any, err error, eventID string) *trail.Event {
-	in := trail.Input{Call: req.call, Op: req.op, Params: req.params, Output: tree, Err: err, Done: s.now(), EventID: eventID}
-	if err != nil {
-		in.ErrCode, _ = req.wireError(err)
-	}
-	return trail.Build(in)
 }
