@@ -27,6 +27,7 @@ func TestRecords_DeliveredCopies(t *testing.T) {
 	createBucket(t, srv, trailBucket)
 	mgmt := srv.Account()
 	member, roleARN := orgMember(t, srv)
+	putBucketPolicy(t, srv, trailBucket, multiAccountPolicy(trailBucket, mgmt, member))
 	admin := newUser(t, srv, "admin", adminPolicy)
 	assume := func(session string) *sts.AssumeRoleOutput {
 		out, err := srv.STS(admin).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)})
