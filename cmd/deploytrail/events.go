@@ -152,15 +152,12 @@ func parseTime(name, v string) (*time.Time, error) {
 // profile's (or the environment's) credentials.
 func (o *eventsOptions) client(ctx context.Context) (*cloudtrail.Client, error) {
 	opts := []func(*config.LoadOptions) error{config.WithDefaultRegion("us-east-1")}
-	if o.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.profile))
-	}
 	if o.region != "" {
 		opts = append(opts, config.WithRegion(o.region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, "events", o.profile, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("events: load AWS configuration: %w", err)
+		return nil, err
 	}
 	endpoint := o.endpoint
 	if endpoint == "" {
