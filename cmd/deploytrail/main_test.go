@@ -132,7 +132,8 @@ func TestAWSCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "../../scripts/e2e-cli.sh")
-	cmd.Env = append(os.Environ(), p.env...)
+	// The README's commands run deploytrail from PATH, as after go install.
+	cmd.Env = append(append(os.Environ(), p.env...), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
