@@ -34,6 +34,15 @@ const (
 	reconnects = 5
 )
 
+// streamClient opens streams: no overall timeout (a stream lasts), but a
+// server that does not answer within 30 s is given up on; after that the
+// watchdog in stream watches for silence.
+var streamClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return &http.Client{Transport: t}
+}()
+
 // followEvents prints the newest o.max events oldest first, then every
 // event as it commits, until ctx ends. It is one long-lived call (one
 // event in the history, not one per poll); if the connection breaks, it
@@ -82,7 +91,7 @@ func (f *follower) stream(ctx context.Context) (opened bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := streamClient.Do(req)
 	if err != nil {
 		return false, fmt.Errorf("events: open the event stream: %w", err)
 	}
