@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,13 +40,13 @@ type streamLine struct {
 	EventTime                                     time.Time
 }
 
-// openStream opens EventStreamPath signed with cfg's credentials and
+// openStream opens EventStreamPath on the server at base, signed with cfg's credentials and
 // region; query is "backlog=N" or "after=ID", body LookupEvents' input.
-func openStream(tb testing.TB, srv *apptest.Server, cfg aws.Config, query, body string) *eventStream {
+func openStream(tb testing.TB, base string, cfg aws.Config, query, body string) *eventStream {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+server.EventStreamPath+"?"+query, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+server.EventStreamPath+"?"+query, strings.NewReader(body))
 	fatalIf(tb, err)
 	if cfg.Credentials != nil {
 		creds, err := cfg.Credentials.Retrieve(ctx)
@@ -128,7 +129,7 @@ func TestEventStream(t *testing.T) {
 	for _, name := range []string{"u1", "u2", "u3"} {
 		noErr(t)(iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(name)}))
 	}
-	s := openStream(t, srv, srv.Config(srv.Root), "backlog=2", `{"LookupAttributes":[{"AttributeKey":"ReadOnly","AttributeValue":"false"}]}`)
+	s := openStream(t, srv.URL, srv.Config(srv.Root), "backlog=2", `{"LookupAttributes":[{"AttributeKey":"ReadOnly","AttributeValue":"false"}]}`)
 	var got []streamLine
 	for range 2 {
 		got = append(got, s.next(t))
@@ -162,14 +163,14 @@ func TestEventStream_Resume(t *testing.T) {
 	srv := apptest.Start(t)
 	iamc := srv.IAM(srv.Root)
 	noErr(t)(iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u1")}))
-	first := openStream(t, srv, srv.Config(srv.Root), "backlog=1", `{}`)
+	first := openStream(t, srv.URL, srv.Config(srv.Root), "backlog=1", `{}`)
 	u1 := first.next(t)
 	if own := first.next(t); own.EventName != "LookupEvents" || !strings.Contains(own.CloudTrailEvent, `"follow":true`) {
 		t.Fatalf("first new event=%+v, want the stream's own LookupEvents", own)
 	}
 	first.cancel()
 	noErr(t)(iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u2")}))
-	resumed := openStream(t, srv, srv.Config(srv.Root), "after="+u1.EventID, `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
+	resumed := openStream(t, srv.URL, srv.Config(srv.Root), "after="+u1.EventID, `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
 	if l := resumed.next(t); !strings.Contains(l.CloudTrailEvent, `"userName":"u2"`) {
 		t.Fatalf("resumed with %+v, want CreateUser u2", l)
 	}
@@ -183,35 +184,35 @@ func TestEventStream_Resume(t *testing.T) {
 // validated, and capped per account.
 func TestEventStream_Refusals(t *testing.T) {
 	srv := apptest.Start(t)
-	if status, code := openStream(t, srv, aws.Config{}, "backlog=1", `{}`).refused(t); status != 403 || code != "MissingAuthenticationTokenException" {
+	if status, code := openStream(t, srv.URL, aws.Config{}, "backlog=1", `{}`).refused(t); status != 403 || code != "MissingAuthenticationTokenException" {
 		t.Errorf("unsigned: %d %s", status, code)
 	}
 	nobody := newUser(t, srv, "nobody", "")
-	if _, code := openStream(t, srv, srv.Config(nobody), "backlog=1", `{}`).refused(t); code != "AccessDeniedException" {
+	if _, code := openStream(t, srv.URL, srv.Config(nobody), "backlog=1", `{}`).refused(t); code != "AccessDeniedException" {
 		t.Errorf("without cloudtrail:LookupEvents: %s, want AccessDeniedException", code)
 	}
 	root := srv.Config(srv.Root)
 	for query, want := range map[string]string{"after=no-such-event": "InvalidLookupAttributesException",
 		"backlog=1001": "InvalidMaxResultsException", "backlog=x": "ValidationException"} {
-		if _, code := openStream(t, srv, root, query, `{}`).refused(t); code != want {
+		if _, code := openStream(t, srv.URL, root, query, `{}`).refused(t); code != want {
 			t.Errorf("%s: %s, want %s", query, code, want)
 		}
 	}
-	if _, code := openStream(t, srv, root, "backlog=0", `{"EndTime":1}`).refused(t); code != "InvalidTimeRangeException" {
+	if _, code := openStream(t, srv.URL, root, "backlog=0", `{"EndTime":1}`).refused(t); code != "InvalidTimeRangeException" {
 		t.Errorf("EndTime: %s, want InvalidTimeRangeException", code)
 	}
 	var open []*eventStream
 	for range server.DefaultMaxStreamsPerAccount {
-		open = append(open, openStream(t, srv, root, "backlog=0", `{}`))
+		open = append(open, openStream(t, srv.URL, root, "backlog=0", `{}`))
 		if open[len(open)-1].resp.StatusCode != 200 {
 			t.Fatalf("stream %d refused", len(open))
 		}
 	}
-	if _, code := openStream(t, srv, root, "backlog=0", `{}`).refused(t); code != "ThrottlingException" {
+	if _, code := openStream(t, srv.URL, root, "backlog=0", `{}`).refused(t); code != "ThrottlingException" {
 		t.Fatalf("one stream over the cap: %s, want ThrottlingException", code)
 	}
 	open[0].cancel()
-	waitUntil(t, func() bool { return openStream(t, srv, root, "backlog=0", `{}`).resp.StatusCode == 200 })
+	waitUntil(t, func() bool { return openStream(t, srv.URL, root, "backlog=0", `{}`).resp.StatusCode == 200 })
 	recs := followRecords(t, srv.CloudTrail(srv.Root))
 	codes := map[string]int{}
 	for _, r := range recs {
@@ -253,7 +254,7 @@ func TestEventStream_AccountsAreIsolated(t *testing.T) {
 		RoleSessionName: aws.String("ops")})
 	fatalIf(t, err)
 	inMember := fromSTS(out)
-	s := openStream(t, srv, srv.Config(inMember), "backlog=100", `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
+	s := openStream(t, srv.URL, srv.Config(inMember), "backlog=100", `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
 	noErr(t)(srv.IAM(srv.Root).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("management-only")}))
 	noErr(t)(srv.IAM(inMember).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("member-only")}))
 	if l := s.next(t); !strings.Contains(l.CloudTrailEvent, `"userName":"member-only"`) || !strings.Contains(l.CloudTrailEvent, `"recipientAccountId":"`+member+`"`) {
@@ -265,7 +266,7 @@ func TestEventStream_AccountsAreIsolated(t *testing.T) {
 // rather than holding the graceful shutdown for its 30 s.
 func TestEventStream_Shutdown(t *testing.T) {
 	srv := apptest.Start(t)
-	s := openStream(t, srv, srv.Config(srv.Root), "backlog=0", `{}`)
+	s := openStream(t, srv.URL, srv.Config(srv.Root), "backlog=0", `{}`)
 	s.next(t) // its own opening
 	began := time.Now()
 	srv.Stop()
@@ -279,5 +280,23 @@ func TestEventStream_Shutdown(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream is still open after shutdown")
+	}
+}
+
+// TestEventStream_OutlivesServerTimeouts serves the same handler from an
+// http.Server with one-second read and write timeouts: a stream extends
+// its deadlines per batch, so it still delivers after them.
+func TestEventStream_OutlivesServerTimeouts(t *testing.T) {
+	srv := apptest.Start(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fatalIf(t, err)
+	hs := &http.Server{Handler: srv.App.Server, ReadTimeout: time.Second, WriteTimeout: time.Second}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	s := openStream(t, "http://"+ln.Addr().String(), srv.Config(srv.Root), "backlog=0", `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
+	time.Sleep(2500 * time.Millisecond)
+	noErr(t)(srv.IAM(srv.Root).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("late")}))
+	if l := s.next(t); !strings.Contains(l.CloudTrailEvent, `"userName":"late"`) {
+		t.Fatalf("got %+v, want CreateUser late", l)
 	}
 }
