@@ -7,12 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
 
-// MaxBacklog bounds the history a follow stream sends before new events.
-const MaxBacklog = 1000
+const (
+	// MaxBacklog bounds the history a follow stream sends before new events.
+	MaxBacklog = 1000
+	// followSettle is how long a new event is held back: records carry
+	// whole seconds and are stamped before they commit (a read records
+	// after it ran), so once its second has passed, plus time to commit,
+	// every event of that second is in and they go out in time order.
+	followSettle = 1500 * time.Millisecond
+	// maxHeld bounds the events a stream holds back; beyond it the
+	// oldest go out at once, so memory stays bounded under any load.
+	maxHeld = 250
+)
 
 // ErrNoEvent is FeedStore.EventSeq's answer for an unknown event id.
 var ErrNoEvent = errors.New("no such event")
@@ -57,7 +68,7 @@ func (s *Service) OpenFeed(ctx context.Context, p awsproto.Params, backlog int, 
 	if err != nil {
 		return nil, err
 	}
-	f := &feed{store: s.store, query: q.query, insight: q.insight}
+	f := &feed{store: s.store, query: q.query, insight: q.insight, now: s.Now}
 	if after != "" {
 		return f.next, f.resume(ctx, after)
 	}
@@ -79,13 +90,16 @@ func (s *Service) parseFollow(call *awsproto.Call, in *LookupEventsInput, backlo
 }
 
 // feed is a follow stream's position: every event up to cursor has been
-// considered; pending holds the backlog not yet returned.
+// read; pending holds the backlog not yet returned, held the new events
+// not yet settled, in time order.
 type feed struct {
 	store   Store
 	query   Query
 	insight bool // deploytrail makes no Insights events: nothing ever follows
+	now     func() time.Time
 	cursor  int64
 	pending []*Record
+	held    []*Record
 }
 
 // resume continues after the caller's event id.
@@ -126,7 +140,7 @@ func (f *feed) start(ctx context.Context, backlog int) error {
 }
 
 // next returns at most max events: the backlog first, then the events
-// committed since the last call, each batch in time order (ties by Seq).
+// committed since, each once it has settled, in time order (ties by Seq).
 func (f *feed) next(ctx context.Context, max int) ([][]byte, error) {
 	if len(f.pending) > 0 {
 		n := min(max, len(f.pending))
@@ -137,24 +151,48 @@ func (f *feed) next(ctx context.Context, max int) ([][]byte, error) {
 	if f.insight {
 		return nil, nil
 	}
+	if len(f.held) < maxHeld {
+		if err := f.fetch(ctx, maxHeld-len(f.held)); err != nil {
+			return nil, err
+		}
+	}
+	return encodeRecords(f.release(max))
+}
+
+// fetch reads up to limit events committed after the cursor into held.
+func (f *feed) fetch(ctx context.Context, limit int) error {
 	upTo, err := f.store.LastSeq(ctx)
 	if err != nil || upTo <= f.cursor {
-		return nil, err
+		return err
 	}
 	q := f.query
-	q.Limit = max
+	q.Limit = limit
 	recs, err := f.store.FollowEvents(ctx, &q, f.cursor, upTo)
 	if err != nil {
-		return nil, fmt.Errorf("follow events: %w", err)
+		return fmt.Errorf("follow events: %w", err)
 	}
 	f.cursor = upTo // every row up to it was considered, matching or not
-	if len(recs) == max {
+	if len(recs) == limit {
 		f.cursor = recs[len(recs)-1].Seq // more may match: continue after the last
 	}
-	slices.SortStableFunc(recs, func(a, b *Record) int {
+	f.held = append(f.held, recs...)
+	slices.SortStableFunc(f.held, func(a, b *Record) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Seq, b.Seq))
 	})
-	return encodeRecords(recs)
+	return nil
+}
+
+// release takes up to max held events that have settled (all of them
+// from the front when the hold is full).
+func (f *feed) release(max int) []*Record {
+	settled := f.now().Add(-followSettle)
+	n := 0
+	for n < len(f.held) && n < max && (len(f.held) >= maxHeld || !f.held[n].Time.After(settled)) {
+		n++
+	}
+	out := f.held[:n:n]
+	f.held = f.held[n:]
+	return out
 }
 
 // encodeRecords renders records as the stream's JSON lines.
