@@ -139,7 +139,7 @@ func (e *env) startDeploytrail(ctx context.Context, dir string, extraEnv ...stri
 
 // startDeploytrailIn is startDeploytrail with the trail bucket named.
 func (e *env) startDeploytrailIn(ctx context.Context, dir, bucket string, extraEnv ...string) (*child, error) {
-	create := exec.CommandContext(ctx, e.binary, "buckets", "create", "--data", dir, bucket)
+	create := exec.CommandContext(ctx, e.binary, "buckets", "create", "--init", "--data", dir, bucket)
 	create.Env = append(os.Environ(), deploytrailEnv(extraEnv)...)
 	if out, err := create.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("buckets create: %v: %s", err, out)

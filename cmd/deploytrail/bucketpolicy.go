@@ -41,6 +41,9 @@ func bucketsPolicy(ctx context.Context, args []string, stdout, stderr io.Writer)
 	} else {
 		release()
 	}
+	if err := checkDataDir(l.config.Data, false); err != nil { // policies live in its database
+		return err
+	}
 	policies, db, err := app.OpenBucketPolicies(ctx, l.config)
 	if err != nil {
 		return err

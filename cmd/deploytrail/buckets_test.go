@@ -21,7 +21,7 @@ func runBinary(t *testing.T, args ...string) string {
 
 func TestBucketsCommand(t *testing.T) {
 	dir := t.TempDir()
-	if out := runBinary(t, "buckets", "create", "--data", dir, "trail-logs"); out != "created bucket trail-logs for the management account\n" {
+	if out := runBinary(t, "buckets", "create", "--init", "--data", dir, "trail-logs"); out != "created bucket trail-logs for the management account\n" {
 		t.Fatalf("create: %q", out)
 	}
 	st, err := os.Stat(filepath.Join(dir, "buckets", "trail-logs"))
@@ -31,8 +31,10 @@ func TestBucketsCommand(t *testing.T) {
 	if out := runBinary(t, "buckets", "list", "--data", dir); out != "trail-logs\n" {
 		t.Fatalf("list: %q", out)
 	}
-	if out := runBinary(t, "buckets", "list", "--data", dir, "other-bucket"); out != "other-bucket\tdoes not exist\n" {
-		t.Fatalf("list other-bucket: %q", out)
+	missing := exec.Command(binary, "buckets", "list", "--data", dir, "trail-logs", "other-bucket")
+	out, err := missing.Output()
+	if code := exitCode(err); code != 1 || string(out) != "trail-logs\nother-bucket\tdoes not exist\n" {
+		t.Fatalf("list trail-logs other-bucket: exit %d, output %q; want exit 1 and other-bucket reported missing", code, out)
 	}
 	if err := exec.Command(binary, "buckets", "create", "--data", dir, "Bad_Name").Run(); err == nil {
 		t.Fatal("an invalid bucket name was created")
@@ -56,7 +58,7 @@ func TestParseConfigS3(t *testing.T) {
 func TestTrailCLI(t *testing.T) {
 	requireAWSCLI(t)
 	dir := t.TempDir()
-	runBinary(t, "buckets", "create", "--data", dir, "trail-logs")
+	runBinary(t, "buckets", "create", "--init", "--data", dir, "trail-logs")
 	p := startBinary(t, dir)
 	out := p.aws(t, "cloudtrail", "create-trail", "--name", "main", "--s3-bucket-name", "trail-logs", "--is-multi-region-trail", "--output", "json")
 	var created struct {

@@ -41,7 +41,7 @@ import (
 // and every application it acknowledged creating must still exist.
 func TestCrashLosesNoEvent(t *testing.T) {
 	dir := t.TempDir()
-	runClean(t, "buckets", "create", "--data", dir, "crash-logs")
+	runClean(t, "buckets", "create", "--init", "--data", dir, "crash-logs")
 	bucketDir := filepath.Join(dir, "buckets", "crash-logs")
 	p, account := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s")
 	rec := newRecorder(t)

@@ -17,16 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 )
 
-const (
-	// defaultEndpoint is where `deploytrail serve` listens by default.
-	defaultEndpoint = "http://127.0.0.1:4590"
-	// pollInterval is how often --follow asks for new events.
-	pollInterval = time.Second
-	// followOverlap is how far back each --follow poll looks again: an
-	// event is stamped when its call completes but becomes visible when
-	// it commits, so one may appear after a later-stamped one was shown.
-	followOverlap = 5 * time.Second
-)
+// defaultEndpoint is where `deploytrail serve` listens by default.
+const defaultEndpoint = "http://127.0.0.1:4590"
 
 // eventFilters maps the filter flags on LookupEvents' attribute keys.
 var eventFilters = []struct{ flag, key, usage string }{
@@ -59,14 +51,15 @@ func events(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	client, err := o.client(ctx)
+	cfg, endpoint, err := o.awsConfig(ctx)
 	if err != nil {
 		return err
 	}
 	p := newEventPrinter(o.output, stdout)
 	if o.follow {
-		return followEvents(ctx, client, &o.in, o.max, p)
+		return followEvents(ctx, cfg, endpoint, o, p)
 	}
+	client := cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.BaseEndpoint = aws.String(endpoint) })
 	evs, err := lookupEvents(ctx, client, &o.in, o.max)
 	if err != nil {
 		return err
@@ -94,9 +87,9 @@ func parseEventsFlags(args []string, stderr io.Writer) (*eventsOptions, error) {
 	}
 	start := fs.String("start", "", "only events at or after this time (RFC 3339)")
 	end := fs.String("end", "", "only events at or before this time (RFC 3339)")
-	fs.IntVar(&o.max, "max", 50, "print at most this many events (with --follow: before following)")
+	fs.IntVar(&o.max, "max", 50, "print at most this many events (with --follow: before following, at most 1000)")
 	fs.StringVar(&o.output, "output", "table", "table, or json: one CloudTrail record per line")
-	fs.BoolVar(&o.follow, "follow", false, "keep polling and print new events until interrupted")
+	fs.BoolVar(&o.follow, "follow", false, "then print new events as they are recorded, until interrupted (one stream: one event)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -128,6 +121,8 @@ func (o *eventsOptions) validate(start, end string) error {
 		return fmt.Errorf("events: --max must be at least 1")
 	case o.follow && o.in.EndTime != nil:
 		return errors.New("events: --follow and --end exclude each other")
+	case o.follow && o.max > maxFollowBacklog:
+		return fmt.Errorf("events: with --follow, --max must be at most %d", maxFollowBacklog)
 	}
 	for _, a := range o.in.LookupAttributes {
 		if v := aws.ToString(a.AttributeValue); a.AttributeKey == types.LookupAttributeKeyReadOnly && v != "true" && v != "false" {
@@ -148,19 +143,16 @@ func parseTime(name, v string) (*time.Time, error) {
 	return &t, nil
 }
 
-// client returns a CloudTrail client for the server, signing with the
-// profile's (or the environment's) credentials.
-func (o *eventsOptions) client(ctx context.Context) (*cloudtrail.Client, error) {
+// awsConfig returns the SDK configuration that signs for the server (the
+// profile's or the environment's credentials) and the server's endpoint.
+func (o *eventsOptions) awsConfig(ctx context.Context) (aws.Config, string, error) {
 	opts := []func(*config.LoadOptions) error{config.WithDefaultRegion("us-east-1")}
-	if o.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.profile))
-	}
 	if o.region != "" {
 		opts = append(opts, config.WithRegion(o.region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, "events", o.profile, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("events: load AWS configuration: %w", err)
+		return cfg, "", err
 	}
 	endpoint := o.endpoint
 	if endpoint == "" {
@@ -169,7 +161,7 @@ func (o *eventsOptions) client(ctx context.Context) (*cloudtrail.Client, error) 
 	if endpoint == "" {
 		endpoint = defaultEndpoint
 	}
-	return cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.BaseEndpoint = aws.String(endpoint) }), nil
+	return cfg, endpoint, nil
 }
 
 // lookupEvents returns up to limit events of in, newest first; limit < 0
@@ -193,69 +185,6 @@ func lookupEvents(ctx context.Context, c *cloudtrail.Client, in *cloudtrail.Look
 		q.NextToken = page.NextToken
 	}
 	return out, nil
-}
-
-// followEvents prints the newest limit events oldest first, then every
-// second the events that have appeared since, until ctx ends.
-func followEvents(ctx context.Context, c *cloudtrail.Client, in *cloudtrail.LookupEventsInput, limit int, p *eventPrinter) error {
-	evs, err := lookupEvents(ctx, c, in, limit)
-	if err != nil {
-		return err
-	}
-	f := &follower{seen: map[string]time.Time{}, latest: time.Now().Add(-followOverlap)}
-	f.emit(evs, p)
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		if err := p.flush(); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil // interrupted: the normal way to stop
-		case <-tick.C:
-		}
-		q := *in
-		since := f.latest.Add(-followOverlap)
-		if q.StartTime == nil || q.StartTime.Before(since) {
-			q.StartTime = &since
-		}
-		evs, err := lookupEvents(ctx, c, &q, -1)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		f.emit(evs, p)
-	}
-}
-
-// follower remembers what --follow has printed.
-type follower struct {
-	seen   map[string]time.Time // event id → event time, within the overlap
-	latest time.Time
-}
-
-// emit prints the events of a newest-first page not printed yet, oldest
-// first, and forgets those that no poll will return again.
-func (f *follower) emit(evs []types.Event, p *eventPrinter) {
-	for i := len(evs) - 1; i >= 0; i-- {
-		id, at := aws.ToString(evs[i].EventId), aws.ToTime(evs[i].EventTime)
-		if _, ok := f.seen[id]; ok {
-			continue
-		}
-		p.print(evs[i])
-		f.seen[id] = at
-		if at.After(f.latest) {
-			f.latest = at
-		}
-	}
-	for id, at := range f.seen {
-		if at.Before(f.latest.Add(-2 * followOverlap)) {
-			delete(f.seen, id)
-		}
-	}
 }
 
 // eventPrinter writes events as a table or as JSON lines.

@@ -40,6 +40,11 @@ func bucketsLifecycle(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	if l.config.S3Endpoint == "" {
+		if err := checkDataDir(l.config.Data, false); err != nil { // rules of a bucket that cannot be here
+			return err
+		}
+	}
 	run, ok := map[string]func(context.Context, *lifecycleCmd, io.Writer) error{
 		"put": putLifecycle, "get": getLifecycle, "delete": deleteLifecycle, "apply": applyLifecycle,
 	}[sub]
@@ -135,7 +140,7 @@ func describeError(err error) string {
 // openBucket returns the bucket after checking that it exists, as S3 does
 // for lifecycle calls.
 func openBucket(ctx context.Context, cfg app.Config, name string) (objstore.Bucket, func(), error) {
-	p, err := app.OpenBuckets(cfg)
+	p, err := openBuckets(cfg, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,7 +250,7 @@ func applyLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) erro
 	if _, err := store.Get(l.bucket); err != nil {
 		return err
 	}
-	p, err := app.OpenBuckets(l.config)
+	p, err := openBuckets(l.config, false)
 	if err != nil {
 		return err
 	}

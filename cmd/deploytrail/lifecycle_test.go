@@ -50,7 +50,7 @@ const cliRules = `{"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"
 
 func TestBucketsLifecycle(t *testing.T) {
 	dir := t.TempDir()
-	mustRunInProcess(t, "buckets", "create", "--data", dir, "trail-logs")
+	mustRunInProcess(t, "buckets", "create", "--init", "--data", dir, "trail-logs")
 	rules := writeRules(t, cliRules)
 	if out := mustRunInProcess(t, "buckets", "lifecycle", "put", "--data", dir, "trail-logs", "--file", rules); out != "put 1 lifecycle rules on bucket trail-logs\n" {
 		t.Fatalf("put: %q", out)
@@ -95,7 +95,7 @@ func TestBucketsLifecycle(t *testing.T) {
 
 func TestBucketsLifecycle_Errors(t *testing.T) {
 	dir := t.TempDir()
-	mustRunInProcess(t, "buckets", "create", "--data", dir, "trail-logs")
+	mustRunInProcess(t, "buckets", "create", "--init", "--data", dir, "trail-logs")
 	tests := []struct {
 		name string
 		args []string
@@ -194,7 +194,7 @@ func TestBucketsLifecycle_S3(t *testing.T) {
 // bucket's rules when it starts (and then hourly).
 func TestServeEnforcesLifecycle(t *testing.T) {
 	dir := t.TempDir()
-	mustRunInProcess(t, "buckets", "create", "--data", dir, "trail-logs")
+	mustRunInProcess(t, "buckets", "create", "--init", "--data", dir, "trail-logs")
 	mustRunInProcess(t, "buckets", "lifecycle", "put", "--data", dir, "trail-logs", "--file", writeRules(t, cliRules))
 	putAged(t, dir, "AWSLogs/old.json.gz", 40)
 	putAged(t, dir, "AWSLogs/mid.json.gz", 15)

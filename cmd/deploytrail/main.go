@@ -14,6 +14,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,13 +23,17 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, when set at build time with -ldflags "-X main.version=…",
+// overrides the module version of the build info.
+var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h or --help: the usage was asked for and printed
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "deploytrail:", err)
 		os.Exit(exitStatus(err))
@@ -48,8 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return buckets(ctx, args[1:], stdout, stderr)
 	case "validate-logs":
 		return validateLogs(ctx, args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "deploytrail", version)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionLine())
 		return nil
 	case "help", "-h", "--help":
 		usage(stdout)
@@ -67,6 +73,6 @@ Commands:
   events    print the event history: who called what, when (deploytrail events -h)
   buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
   validate-logs  check a trail's digest and log files (deploytrail validate-logs -h)
-  version   print the version
+  version   print the version and commit (also --version)
 `)
 }

@@ -9,12 +9,17 @@ import (
 	"github.com/deploytrail/deploytrail/internal/app"
 )
 
-// serve runs the server until ctx ends.
+// serve runs the server until ctx ends, holding the data directory's lock.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, os.Getenv)
 	if err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(cfg.Data) // before Open, which migrates and bootstraps
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	a, err := app.Open(ctx, cfg, app.NewLogger(cfg, stderr))
 	if err != nil {
 		return err

@@ -74,6 +74,11 @@ func validateLogs(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return &exitError{2, err}
 	}
+	if o.config.S3Endpoint == "" {
+		if err := checkDataDir(o.config.Data, false); err != nil { // before asking the server anything
+			return err
+		}
+	}
 	began := time.Now()
 	cfg, done, err := o.runConfig(ctx)
 	if err != nil {
@@ -216,7 +221,7 @@ func (o *validateOptions) runConfig(ctx context.Context) (validate.Config, func(
 	if cfg.PublicKey, err = publicKeys(ctx, ct, o.start, o.end.Add(publicKeyMargin)); err != nil {
 		return cfg, nil, err
 	}
-	p, err := app.OpenBuckets(o.config)
+	p, err := openBuckets(o.config, false)
 	if err != nil {
 		return cfg, nil, err
 	}
@@ -244,13 +249,9 @@ func (o *validateOptions) expiredByPolicy(ctx context.Context, b objstore.Bucket
 // awsConfig is the SDK configuration for the server, found as `events`
 // finds it, in the region to check.
 func (o *validateOptions) awsConfig(ctx context.Context) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(o.region)}
-	if o.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, "validate-logs", o.profile, config.WithRegion(o.region))
 	if err != nil {
-		return cfg, fmt.Errorf("validate-logs: load AWS configuration: %w", err)
+		return cfg, err
 	}
 	if o.endpoint != "" {
 		cfg.BaseEndpoint = aws.String(o.endpoint)

@@ -27,7 +27,7 @@ import (
 func TestValidateLogs(t *testing.T) {
 	dir := t.TempDir()
 	const bucket = "vlogs"
-	runClean(t, "buckets", "create", "--data", dir, bucket)
+	runClean(t, "buckets", "create", "--init", "--data", dir, bucket)
 	p, account := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s", "DEPLOYTRAIL_DIGEST_INTERVAL=2s")
 	arn := startValidatedTrail(t, p, bucket)
 	b := testBucket(t, app.Config{Data: dir}, bucket)

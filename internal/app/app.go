@@ -132,6 +132,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
+	srv.Feeds = history // deploytrail events --follow
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
@@ -277,6 +278,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	hs.RegisterOnShutdown(a.Server.EndStreams) // Shutdown waits for handlers; event streams end instead
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)

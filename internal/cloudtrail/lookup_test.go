@@ -19,6 +19,7 @@ var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // keeps the last query.
 type fakeStore struct {
 	cloudtrail.TrailStore // not used by LookupEvents
+	cloudtrail.FeedStore  // nor this
 	recs                  []*cloudtrail.Record
 	last                  *cloudtrail.Query
 }

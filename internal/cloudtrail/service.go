@@ -25,6 +25,7 @@ const DefaultRetention = 90 * 24 * time.Hour
 // Store reads the event history and keeps trails.
 type Store interface {
 	TrailStore
+	FeedStore
 
 	// LookupEvents returns at most q.Limit events of q.Account in q.Region
 	// that match every attribute of q and lie in q's time range, newest

@@ -57,8 +57,14 @@ type Server struct {
 	Observe func(RequestReport)
 	// Health, when set, adds to the health check and may fail it.
 	Health HealthFunc
+	// Feeds serves event streams (EventStreamPath); nil serves none.
+	Feeds EventFeeds
+	// MaxStreamsPerAccount and MaxStreams cap open event streams
+	// (DefaultMaxStreamsPerAccount, DefaultMaxStreams when zero).
+	MaxStreamsPerAccount, MaxStreams int
 
 	authFailures authFailures
+	streams      streamLimits
 	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
 	bySigning    map[string]*awsproto.Service // SigV4 service name → service
 	ready        atomic.Bool
@@ -68,7 +74,7 @@ type Server struct {
 // iamService.
 func New(iamService *iam.Service, ledger Ledger, services ...*awsproto.Service) *Server {
 	s := &Server{IAM: iamService, Ledger: ledger, Logger: slog.Default(), jsonTargets: map[string]*awsproto.Service{},
-		bySigning: map[string]*awsproto.Service{}}
+		bySigning: map[string]*awsproto.Service{}, streams: streamLimits{open: map[string]int{}, closing: make(chan struct{})}}
 	for _, svc := range services {
 		s.bySigning[svc.Name] = svc
 		for _, p := range svc.TargetPrefixes() {
@@ -92,6 +98,10 @@ func (s *Server) now() time.Time {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == HealthPath {
 		s.health(w, r)
+		return
+	}
+	if r.URL.Path == EventStreamPath {
+		s.serveStream(w, r)
 		return
 	}
 	start := s.now()

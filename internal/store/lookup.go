@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 )
@@ -26,13 +25,7 @@ var eventColumns = map[string]string{
 // as it returns. A second query fetches the page's resources.
 func (s Events) LookupEvents(ctx context.Context, q *cloudtrail.Query) ([]*cloudtrail.Record, error) {
 	query, args := lookupSQL(q)
-	recs, err := collect(ctx, s.q(ctx), func(row rowScanner) (*cloudtrail.Record, error) {
-		r := &cloudtrail.Record{}
-		var at int64
-		err := row.Scan(&r.Seq, &at, &r.EventID, &r.EventName, &r.EventSource, &r.ReadOnly, &r.Username, &r.AccessKeyID, &r.JSON)
-		r.Time = time.Unix(0, at).UTC()
-		return r, err
-	}, query, args...)
+	recs, err := collect(ctx, s.q(ctx), scanRecord, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +61,23 @@ func lookupSQL(q *cloudtrail.Query) (string, []any) {
 		// before showed of the cursor's own instant.
 		and("("+walk+".time < ? OR "+walk+".seq < ?)", q.After.Time.UnixNano(), q.After.Seq)
 	}
-	for i := first; i < pairs; i++ {
+	attributeConds(q.Attributes, first, and)
+	query := `SELECT e.seq, e.time, e.event_id, e.name, e.source, e.read_only, e.username, e.access_key, e.record
+		FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + group +
+		` ORDER BY ` + walk + `.time DESC, ` + walk + `.seq DESC LIMIT ?`
+	return query, append(args, q.Limit)
+}
+
+// attributeConds adds the conditions of attrs on the events row e: the
+// resource pairs from the first up (the ones before it are the walk's own)
+// as EXISTS over event_resources, the other keys on e's columns.
+func attributeConds(attrs []cloudtrail.Attribute, first int, and func(cond string, vals ...any)) {
+	types, names := resourceAttributes(attrs)
+	for i := first; i < max(len(types), len(names)); i++ {
 		cond, vals := resourceCond("x", types, names, i)
 		and("EXISTS (SELECT 1 FROM event_resources x WHERE x.seq = e.seq AND "+cond+")", vals...)
 	}
-	for _, a := range q.Attributes {
+	for _, a := range attrs {
 		switch a.Key {
 		case cloudtrail.AttrResourceType, cloudtrail.AttrResourceName:
 		case cloudtrail.AttrReadOnly:
@@ -81,10 +86,6 @@ func lookupSQL(q *cloudtrail.Query) (string, []any) {
 			and("e."+eventColumns[a.Key]+" = ?", a.Value)
 		}
 	}
-	query := `SELECT e.seq, e.time, e.event_id, e.name, e.source, e.read_only, e.username, e.access_key, e.record
-		FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + group +
-		` ORDER BY ` + walk + `.time DESC, ` + walk + `.seq DESC LIMIT ?`
-	return query, append(args, q.Limit)
 }
 
 // timeBounds are q's inclusive bounds in Unix nanoseconds, the cursor's
