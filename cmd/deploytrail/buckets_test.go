@@ -86,7 +86,7 @@ func TestBucketPolicyCLI(t *testing.T) {
 	requireAWSCLI(t)
 	dir := t.TempDir()
 	other := "111122223333"
-	if out := runBinary(t, "buckets", "create", "--data", dir, "--account", other, "b-logs"); out != "created bucket b-logs for account "+other+"\n" {
+	if out := runBinary(t, "buckets", "create", "--init", "--data", dir, "--account", other, "b-logs"); out != "created bucket b-logs for account "+other+"\n" {
 		t.Fatalf("create: %q", out)
 	}
 	if err := exec.Command(binary, "buckets", "create", "--data", dir, "--account", "12", "x-logs").Run(); err == nil {

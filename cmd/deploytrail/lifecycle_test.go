@@ -155,7 +155,7 @@ func TestBucketsLifecycle_S3(t *testing.T) {
 	dir := t.TempDir()
 	bucket := "dt-lifecycle-" + strings.ToLower(time.Now().Format("150405.000000"))
 	bucket = strings.ReplaceAll(bucket, ".", "-")
-	mustRunInProcess(t, "buckets", "create", "--data", dir, bucket)
+	mustRunInProcess(t, "buckets", "create", "--init", "--data", dir, bucket)
 	t.Cleanup(func() {
 		c := awss3.New(awss3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
