@@ -178,7 +178,7 @@ func setElements(e *Event, in Input, svc *awsproto.Service) {
 	}
 	r := renderer{lower: svc == nil || !recordsModelNames(svc.EventSource)}
 	e.RequestParameters = r.tree(in.Op.Model.InputShape(), in.Params)
-	if e.ErrorCode == "" && (in.Op.Mutates || !*e.ReadOnly) {
+	if e.ErrorCode == "" && in.Op.Mutates {
 		e.ResponseElements = r.tree(in.Op.Model.OutputShape(), in.Output)
 	}
 }
