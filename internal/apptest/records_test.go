@@ -203,3 +203,27 @@ func TestRecords_PlainHTTPHasNoTLSDetails(t *testing.T) {
 		t.Errorf("tlsDetails=%v over plain HTTP, want none", got)
 	}
 }
+
+// TestRecords_OrganizationsNames: Organizations' records name members as
+// AWS's do, in lowerCamel (CreateAccount's createAccountStatus), with the
+// e-mail address and account name hidden.
+func TestRecords_OrganizationsNames(t *testing.T) {
+	srv := apptest.Start(t)
+	member, _ := orgMember(t, srv)
+	evs := lookup(t, srv.CloudTrail(srv.Root), &cloudtrail.LookupEventsInput{LookupAttributes: attrs("EventName", "CreateAccount")})
+	if len(evs) != 1 {
+		t.Fatalf("CreateAccount events=%d, want 1", len(evs))
+	}
+	r := rec(record(t, evs[0]))
+	const hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
+	if r.str("requestParameters.email") != hidden || r.str("requestParameters.accountName") != hidden {
+		t.Errorf("requestParameters=%v, want email and accountName hidden", r["requestParameters"])
+	}
+	if r.str("responseElements.createAccountStatus.accountId") != member || r.str("responseElements.createAccountStatus.state") != "SUCCEEDED" ||
+		!r.has("responseElements.createAccountStatus.requestedTimestamp") {
+		t.Errorf("responseElements=%v, want createAccountStatus of account %s", r["responseElements"], member)
+	}
+	if strings.Contains(aws.ToString(evs[0].CloudTrailEvent), "ops@example.com") {
+		t.Errorf("record shows the e-mail address: %s", aws.ToString(evs[0].CloudTrailEvent))
+	}
+}

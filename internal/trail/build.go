@@ -168,14 +168,17 @@ func setError(e *Event, in Input) {
 }
 
 // setElements renders requestParameters always and responseElements only
-// for successful mutating calls (spec §2.2).
+// for successful calls that change state (spec §2.2). That includes STS's
+// GetSessionToken and GetFederationToken, read-only by name: AWS records
+// the credentials they issued (without their secrets), so that a
+// temporary key can be traced back to the call that made it.
 func setElements(e *Event, in Input, svc *awsproto.Service) {
 	if in.Op == nil || in.Op.Model == nil {
 		return // no shapes to render by: record nothing rather than guess
 	}
-	r := renderer{lower: svc != nil && svc.Protocol == awsproto.Query}
+	r := renderer{lower: svc == nil || !recordsModelNames(svc.EventSource)}
 	e.RequestParameters = r.tree(in.Op.Model.InputShape(), in.Params)
-	if e.ErrorCode == "" && !*e.ReadOnly {
+	if e.ErrorCode == "" && in.Op.Mutates {
 		e.ResponseElements = r.tree(in.Op.Model.OutputShape(), in.Output)
 	}
 }

@@ -37,8 +37,9 @@ var secretMembers = map[string]bool{
 
 // renderer turns a params or output tree into requestParameters or
 // responseElements: only members the model knows, secrets hidden,
-// timestamps as AWS writes them, and for Query services (IAM, STS)
-// lowerCamel member names at every level, as AWS records them.
+// timestamps as AWS writes them, and member names as AWS records them
+// (names.go): lowerCamel at every level unless the service keeps its
+// model's names.
 type renderer struct {
 	lower bool
 }
@@ -139,15 +140,6 @@ func asObject(v any) (map[string]any, bool) {
 		return t, true
 	}
 	return nil, false
-}
-
-// lowerFirst is the name AWS's Java services record a member under:
-// UserName → userName, SAMLMetadataDocument → sAMLMetadataDocument.
-func lowerFirst(name string) string {
-	if name == "" || name[0] < 'A' || name[0] > 'Z' {
-		return name
-	}
-	return string(name[0]+'a'-'A') + name[1:]
 }
 
 // timestamp writes a time.Time, an ISO 8601 string (output trees) or epoch

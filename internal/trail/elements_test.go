@@ -16,8 +16,9 @@ import (
 )
 
 // TestBuild_Elements checks how requestParameters and responseElements
-// render: lowerCamel for Query services, the model's names for JSON
-// services, Java-style dates, secrets hidden.
+// render: lowerCamel names for every service but CodeDeploy, which keeps
+// its model's (names.go), Java-style dates, secrets hidden, and the
+// credentials STS's Get*Token calls issued.
 func TestBuild_Elements(t *testing.T) {
 	for _, tt := range []struct {
 		name, op, body, output string
@@ -57,8 +58,38 @@ func TestBuild_Elements(t *testing.T) {
 		{name: "OrganizationsCreateAccount", svc: orgsSvc, op: "CreateAccount",
 			body:       `{"Email": "a@example.com", "AccountName": "acct", "RoleName": "R", "Tags": [{"Key": "k", "Value": "v"}]}`,
 			output:     `{"CreateAccountStatus": {"Id": "car-1", "AccountName": "acct", "State": "IN_PROGRESS", "RequestedTimestamp": "2023-10-05T13:22:33Z"}}`,
-			wantParams: `{"Email":"HIDDEN_DUE_TO_SECURITY_REASONS","AccountName":"HIDDEN_DUE_TO_SECURITY_REASONS","RoleName":"R","Tags":[{"Key":"k","Value":"v"}]}`,
-			wantResp:   `{"CreateAccountStatus":{"Id":"car-1","AccountName":"HIDDEN_DUE_TO_SECURITY_REASONS","State":"IN_PROGRESS","RequestedTimestamp":"Oct 5, 2023, 1:22:33 PM"}}`},
+			wantParams: `{"email":"HIDDEN_DUE_TO_SECURITY_REASONS","accountName":"HIDDEN_DUE_TO_SECURITY_REASONS","roleName":"R","tags":[{"key":"k","value":"v"}]}`,
+			wantResp:   `{"createAccountStatus":{"id":"car-1","accountName":"HIDDEN_DUE_TO_SECURITY_REASONS","state":"IN_PROGRESS","requestedTimestamp":"Oct 5, 2023, 1:22:33 PM"}}`},
+		{name: "CloudTrailStopLogging", svc: cloudtrailSvc, op: "StopLogging",
+			body: `{"Name": "main"}`, output: `{}`, wantParams: `{"name":"main"}`, wantResp: `null`},
+		{name: "CloudTrailCreateTrail", svc: cloudtrailSvc, op: "CreateTrail",
+			body: `{"Name": "main", "S3BucketName": "logs", "S3KeyPrefix": "p", "SnsTopicName": "t", "IsMultiRegionTrail": true,
+				"IncludeGlobalServiceEvents": true, "EnableLogFileValidation": true, "KmsKeyId": "k", "IsOrganizationTrail": false,
+				"CloudWatchLogsLogGroupArn": "arn:aws:logs:us-east-1:111122223333:log-group:g:*", "TagsList": [{"Key": "team", "Value": "sec"}]}`,
+			output: `{"Name": "main", "S3BucketName": "logs", "S3KeyPrefix": "p", "SnsTopicName": "t", "SnsTopicARN": "arn:aws:sns:us-east-1:111122223333:t",
+				"IncludeGlobalServiceEvents": true, "IsMultiRegionTrail": true, "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
+				"LogFileValidationEnabled": true, "KmsKeyId": "k", "IsOrganizationTrail": false}`,
+			wantParams: `{"name":"main","s3BucketName":"logs","s3KeyPrefix":"p","snsTopicName":"t","isMultiRegionTrail":true,
+				"includeGlobalServiceEvents":true,"enableLogFileValidation":true,"kmsKeyId":"k","isOrganizationTrail":false,
+				"cloudWatchLogsLogGroupArn":"arn:aws:logs:us-east-1:111122223333:log-group:g:*","tagsList":[{"key":"team","value":"sec"}]}`,
+			wantResp: `{"name":"main","s3BucketName":"logs","s3KeyPrefix":"p","snsTopicName":"t","snsTopicARN":"arn:aws:sns:us-east-1:111122223333:t",
+				"includeGlobalServiceEvents":true,"isMultiRegionTrail":true,"trailARN":"arn:aws:cloudtrail:us-east-1:111122223333:trail/main",
+				"logFileValidationEnabled":true,"kmsKeyId":"k","isOrganizationTrail":false}`},
+		{name: "CloudTrailLookupEvents", svc: cloudtrailSvc, op: "LookupEvents",
+			body:       `{"MaxResults": 5, "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "StopLogging"}], "StartTime": 1696512153}`,
+			output:     `{"Events": []}`,
+			wantParams: `{"maxResults":5,"lookupAttributes":[{"attributeKey":"EventName","attributeValue":"StopLogging"}],"startTime":"Oct 5, 2023, 1:22:33 PM"}`,
+			wantResp:   `null`}, // readOnly
+		{name: "STSGetSessionToken", svc: stsSvc, op: "GetSessionToken", body: "DurationSeconds=900",
+			output:     `{"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "wJalr", "SessionToken": "FwoG", "Expiration": "2023-06-13T20:25:13Z"}}`,
+			wantParams: `{"durationSeconds":900}`,
+			wantResp:   `{"credentials":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS","sessionToken":"HIDDEN_DUE_TO_SECURITY_REASONS","expiration":"Jun 13, 2023, 8:25:13 PM"}}`},
+		{name: "STSGetFederationToken", svc: stsSvc, op: "GetFederationToken", body: "Name=bob&Policy=%7B%7D",
+			output: `{"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "wJalr", "SessionToken": "FwoG", "Expiration": "2023-06-13T20:25:13Z"},
+				"FederatedUser": {"FederatedUserId": "111122223333:bob", "Arn": "arn:aws:sts::111122223333:federated-user/bob"}, "PackedPolicySize": 1}`,
+			wantParams: `{"name":"bob","policy":"{}"}`,
+			wantResp: `{"credentials":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS","sessionToken":"HIDDEN_DUE_TO_SECURITY_REASONS","expiration":"Jun 13, 2023, 8:25:13 PM"},` +
+				`"federatedUser":{"federatedUserId":"111122223333:bob","arn":"arn:aws:sts::111122223333:federated-user/bob"},"packedPolicySize":1}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			svc := tt.svc

@@ -19,6 +19,8 @@ var (
 		Protocol: awsproto.Query, Model: awsproto.MustLoadModel("iam"), GlobalRegion: "us-east-1"}
 	stsSvc = &awsproto.Service{Name: "sts", EventSource: "sts.amazonaws.com",
 		Protocol: awsproto.Query, Model: awsproto.MustLoadModel("sts"), GlobalRegion: "us-east-1"}
+	cloudtrailSvc = &awsproto.Service{Name: "cloudtrail", EventSource: "cloudtrail.amazonaws.com",
+		Protocol: awsproto.JSON, Model: awsproto.MustLoadModel("cloudtrail")}
 	orgsSvc = &awsproto.Service{Name: "organizations", EventSource: "organizations.amazonaws.com",
 		Protocol: awsproto.JSON, Model: awsproto.MustLoadModel("organizations"), GlobalRegion: "us-east-1"}
 )
@@ -35,15 +37,20 @@ var alice = &awsproto.Principal{
 
 var done = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// op returns the served operation name of svc, as awsproto.Handle makes it.
+// op returns the served operation name of svc, as awsproto.Handle makes it
+// (STS's GetSessionToken and GetFederationToken are also Mutating).
 func op(tb testing.TB, svc *awsproto.Service, name string) *awsproto.Op {
 	tb.Helper()
 	m, ok := svc.Model.Operations[name]
 	if !ok {
 		tb.Fatalf("%s has no operation %s", svc.Name, name)
 	}
-	return &awsproto.Op{Name: name, Model: m, ReadOnly: awsproto.IsReadOnly(name)}
+	readOnly := awsproto.IsReadOnly(name)
+	return &awsproto.Op{Name: name, Model: m, ReadOnly: readOnly, Mutates: !readOnly || stsMutating[name]}
 }
+
+// stsMutating are the operations internal/iam marks Mutating.
+var stsMutating = map[string]bool{"GetSessionToken": true, "GetFederationToken": true}
 
 // input is a successful call of operation name by alice, with the request
 // body decoded as the server decodes it (JSON body or Query form).
