@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The host command queue: how lifecycle events reach agents (spec §9.4–9.5).
@@ -185,6 +187,62 @@ func (s *Service) startCommand(ctx context.Context, c *HostCommand, noop bool) e
 	return s.store.UpdateHostCommand(ctx, c)
 }
 
+// Bounds on what an agent reports (spec §6.3, §9.2).
+const (
+	maxLogTail        = 4 << 10
+	maxDiagnosticText = 8 << 10
+)
+
+// boundedDiagnostics keeps what an agent reports within bounds: the end of
+// its log, the start of its texts, each cut on a rune boundary.
+func boundedDiagnostics(d *Diagnostics) *Diagnostics {
+	if d == nil {
+		return nil
+	}
+	b := *d
+	b.ErrorCode, b.ScriptName, b.Message = cutEnd(b.ErrorCode, 64), cutEnd(b.ScriptName, maxDiagnosticText), cutEnd(b.Message, maxDiagnosticText)
+	if len(b.LogTail) > maxLogTail {
+		tail := b.LogTail[len(b.LogTail)-maxLogTail:]
+		for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+			tail = tail[1:]
+		}
+		b.LogTail = tail
+	}
+	return &b
+}
+
+// cutEnd cuts s to at most n bytes on a rune boundary.
+func cutEnd(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// DeploymentSpecification returns the deployment specification of an
+// execution (GetDeploymentSpecification) for a host that has a command in
+// it; ErrNotFound otherwise, so that hosts learn nothing of deployments
+// that are not theirs.
+func (s *Service) DeploymentSpecification(ctx context.Context, sc Scope, executionID, host string) (*DeploymentSpec, error) {
+	i := strings.LastIndexByte(executionID, '/')
+	if i < 0 {
+		return nil, ErrNotFound
+	}
+	commands, err := s.store.HostCommands(ctx, executionID[i+1:])
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range slices.Backward(commands) {
+		if c.Scope == sc && c.HostIdentifier == host && c.ExecutionID == executionID {
+			return c.Spec, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
 // CompleteHostCommand records the agent's outcome of a command (status
 // Succeeded or Failed) with its diagnostics, and moves its event on in the
 // same transaction. A command completed before it was acknowledged is
@@ -194,6 +252,7 @@ func (s *Service) CompleteHostCommand(ctx context.Context, id, status string, di
 	if status != CommandSucceeded && status != CommandFailed {
 		return fmt.Errorf("complete host command %s: status %q is not Succeeded or Failed", id, status)
 	}
+	diag = boundedDiagnostics(diag)
 	err := s.store.Tx(ctx, func(ctx context.Context) error {
 		c, err := s.store.HostCommand(ctx, id)
 		if err != nil {

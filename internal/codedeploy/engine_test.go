@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -515,4 +517,104 @@ func newEngineFixtureAt(t *testing.T, path string, hosts ...string) *engineFixtu
 	f.svc.Now = f.clock.now
 	f.engine = newEngine(f.svc, "engine-a")
 	return f
+}
+
+func TestEngine_DeploymentSpecification(t *testing.T) {
+	f := newEngineFixture(t, "web-1")
+	id := f.create(t, nil)
+	f.must(t, f.engine.Pass(f.ctx))
+	c, err := f.svc.PollHostCommand(f.ctx, scope, hostARN("web-1"))
+	f.must(t, err)
+	spec, err := f.svc.DeploymentSpecification(f.ctx, scope, c.ExecutionID, hostARN("web-1"))
+	f.must(t, err)
+	if spec.DeploymentID != id || spec.ApplicationName != "app" || spec.DeploymentGroupName != "dg" || spec.DeploymentCreator != "user" {
+		t.Fatalf("spec=%+v, want deployment %s of app/dg by user", spec, id)
+	}
+	// A host that is not a target of the deployment learns nothing.
+	if _, err := f.svc.DeploymentSpecification(f.ctx, scope, c.ExecutionID, hostARN("dev-box")); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("another host's spec err=%v, want ErrNotFound", err)
+	}
+}
+
+func TestEngine_DiagnosticsBounded(t *testing.T) {
+	f := newEngineFixture(t, "web-1")
+	id := f.create(t, nil)
+	f.must(t, f.engine.Pass(f.ctx))
+	c := f.pollAck(t, "web-1")
+	log := strings.Repeat("x", 10000) + "the end"
+	f.must(t, f.svc.CompleteHostCommand(f.ctx, c.ID, codedeploy.CommandFailed, &codedeploy.Diagnostics{ErrorCode: "ScriptFailed", LogTail: log}))
+	d := f.target(t, id, "web-1").LifecycleEvents[0].Diagnostics
+	if len(d.LogTail) != 4096 || !strings.HasSuffix(d.LogTail, "the end") {
+		t.Fatalf("logTail of %d bytes, want the last 4096", len(d.LogTail))
+	}
+	// The first completion wins.
+	err := f.svc.CompleteHostCommand(f.ctx, c.ID, codedeploy.CommandSucceeded, nil)
+	if !errors.Is(err, codedeploy.ErrCommandEnded) {
+		t.Fatalf("second completion err=%v, want ErrCommandEnded", err)
+	}
+	if st := f.target(t, id, "web-1").LifecycleEvents[0].Status; st != codedeploy.StatusFailed {
+		t.Fatalf("ApplicationStop=%s after a second completion, want Failed", st)
+	}
+}
+
+// TestEngine_TwoEnginesOneDatabase runs two engines, each with its own
+// connection to one database as two server processes would, and agents
+// that poll either: the deployment succeeds and no command is handed out
+// twice.
+func TestEngine_TwoEnginesOneDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	hosts := []string{"h1", "h2", "h3", "h4", "h5", "h6"}
+	f := newEngineFixtureAt(t, path, hosts...)
+	f.svc.Now = time.Now
+	db2, err := store.Open(context.Background(), path)
+	f.must(t, err)
+	t.Cleanup(func() { db2.Close() })
+	services := []*codedeploy.Service{f.svc, codedeploy.New(store.CodeDeploy{DB: db2}, []byte("k"))}
+	ctx, cancel := context.WithCancel(f.ctx)
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	for i, svc := range services {
+		e := newEngine(svc, fmt.Sprintf("engine-%d", i))
+		e.Interval = 20 * time.Millisecond
+		wg.Go(func() { e.Run(ctx) })
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	for i, h := range hosts {
+		for j := range 2 { // two pollers per host, on different servers
+			svc := services[(i+j)%2]
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					c, err := svc.PollHostCommand(ctx, scope, hostARN(h))
+					if err != nil || c == nil {
+						time.Sleep(5 * time.Millisecond)
+						continue
+					}
+					mu.Lock()
+					dup := seen[c.ID]
+					seen[c.ID] = true
+					mu.Unlock()
+					if dup {
+						t.Errorf("command %s handed out twice", c.ID)
+					}
+					if _, err := svc.AcknowledgeHostCommand(ctx, c.ID, false); err == nil {
+						svc.CompleteHostCommand(ctx, c.ID, codedeploy.CommandSucceeded, nil)
+					}
+				}
+			})
+		}
+	}
+	id := f.create(t, &codedeploy.CreateDeploymentInput{DeploymentConfigName: "CodeDeployDefault.AllAtOnce"})
+	deadline := time.Now().Add(30 * time.Second)
+	for f.deployment(t, id).Info.Status != codedeploy.StatusSucceeded {
+		if time.Now().After(deadline) {
+			t.Fatalf("deployment=%+v, want Succeeded", f.deployment(t, id).Info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != len(hosts)*len(inPlace) {
+		t.Fatalf("commands handed out=%d, want %d", len(seen), len(hosts)*len(inPlace))
+	}
 }

@@ -14,7 +14,19 @@ func (s CodeDeploy) ActiveDeployments(ctx context.Context, limit int) ([]string,
 		ORDER BY created, id LIMIT ?`, limit)
 }
 
+// ClaimDeployment writes only when the lease changes hands or is past
+// half its time: a holder stepping often does not write every step.
 func (s CodeDeploy) ClaimDeployment(ctx context.Context, id, owner string, now, until time.Time) (bool, error) {
+	var holder string
+	var expires int64
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT lease_owner, lease_expires FROM cd_deployments WHERE id = ?`, id).Scan(&holder, &expires)
+	if err != nil {
+		return false, cdErr(err)
+	}
+	renewAt := nanos(now) + (nanos(until)-nanos(now))/2
+	if holder == owner && expires > renewAt {
+		return true, nil
+	}
 	res, err := s.w(ctx).ExecContext(ctx, `UPDATE cd_deployments SET lease_owner = ?, lease_expires = ?
 		WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_expires < ?)`, owner, nanos(until), id, owner, nanos(now))
 	if err != nil {
