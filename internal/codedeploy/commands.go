@@ -277,6 +277,25 @@ func (s *Service) CompleteHostCommand(ctx context.Context, id, status string, di
 	return err
 }
 
+// cancelCommands cancels a deployment's commands that no agent has
+// acknowledged — and, when the deployment ends, the acknowledged ones
+// too, whose events it abandoned — so that agents are told Failed and
+// their completions change nothing.
+func (s *Service) cancelCommands(ctx context.Context, deploymentID string, acknowledged bool) error {
+	commands, err := s.store.HostCommands(ctx, deploymentID)
+	if err != nil {
+		return err
+	}
+	for _, c := range commands {
+		if c.State == CommandPending || c.State == CommandDispatched || (acknowledged && c.State == CommandInProgress) {
+			if err := s.endCommand(ctx, c, CommandCancelled, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // endCommand stores a command's end.
 func (s *Service) endCommand(ctx context.Context, c *HostCommand, state string, diag *Diagnostics) error {
 	c.State, c.Completed, c.Diagnostics = state, s.now(), diag

@@ -16,6 +16,8 @@ var serviceEvents = []string{"BlockTraffic", "AllowTraffic"}
 var (
 	pickupTimedOut = &Diagnostics{ErrorCode: "UnknownError",
 		Message: "CodeDeploy agent was not able to receive the lifecycle event. Check the CodeDeploy agent logs on your host and make sure the agent is running and can connect to the CodeDeploy server."}
+	deploymentTimedOut = &Diagnostics{ErrorCode: "UnknownError",
+		Message: "The deployment timed out while this lifecycle event was running."}
 	notRegistered = &Diagnostics{ErrorCode: "UnknownError",
 		Message: "The instance is no longer registered with CodeDeploy, so the lifecycle event could not be sent to it."}
 )
@@ -35,8 +37,14 @@ func (s *Service) advance(ctx context.Context, id string) error {
 		return err
 	}
 	d, err := s.loadDeployment(ctx, id)
-	if err != nil || d.Info.Status != StatusInProgress || d.Stop != nil {
-		return err // a stopping deployment waits for its running events
+	if err != nil || d.Info.Status != StatusInProgress {
+		return err
+	}
+	if s.now().Sub(d.Info.StartTime) >= MaxDeploymentDuration {
+		return s.timeOutDeployment(ctx, d)
+	}
+	if d.Stop != nil {
+		return nil // a stopping deployment waits for its running events
 	}
 	r, err := s.loadRun(ctx, d)
 	if err != nil {
@@ -50,6 +58,31 @@ func (s *Service) advance(ctx context.Context, id string) error {
 		}
 	}
 	return s.dispatch(ctx, id)
+}
+
+// MaxDeploymentDuration bounds an in-place deployment (spec §6.4).
+const MaxDeploymentDuration = 8 * time.Hour
+
+// timeOutDeployment ends a deployment that has run too long: its running
+// events fail, then the deployment fails with TIMEOUT (unless failing
+// them ended a stopping deployment).
+func (s *Service) timeOutDeployment(ctx context.Context, d *Deployment) error {
+	commands, err := s.store.HostCommands(ctx, d.Info.DeploymentID)
+	if err != nil {
+		return err
+	}
+	for _, c := range commands {
+		if c.State == CommandInProgress {
+			if err := s.timeOut(ctx, c, deploymentTimedOut); err != nil {
+				return err
+			}
+		}
+	}
+	if d, err = s.loadDeployment(ctx, d.Info.DeploymentID); err != nil || d.Info.Status != StatusInProgress {
+		return err
+	}
+	return s.CompleteDeployment(ctx, d.Info.DeploymentID, StatusFailed, &ErrorInformation{Code: "TIMEOUT",
+		Message: "The deployment did not complete within the maximum time allowed (8 hours)."})
 }
 
 // run is a deployment's state as one engine step sees it.

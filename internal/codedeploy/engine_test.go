@@ -389,6 +389,31 @@ func TestEngine_EventTimeout(t *testing.T) {
 	})
 }
 
+func TestEngine_DeploymentTimeout(t *testing.T) {
+	f := newEngineFixture(t, "web-1")
+	id := f.create(t, nil)
+	// ApplicationStop may take 10 hours by the AppSpec; the deployment
+	// may not take more than 8.
+	d := f.deployment(t, id)
+	d.Info.Revision = &codedeploy.RevisionLocation{RevisionType: "AppSpecContent", AppSpecContent: &codedeploy.RawString{
+		Content: "version: 0.0\nos: linux\nhooks:\n  ApplicationStop:\n    - location: a.sh\n      timeout: 36000\n"}}
+	f.must(t, f.st.UpdateDeployment(f.ctx, d))
+	f.must(t, f.engine.Pass(f.ctx))
+	c := f.pollAck(t, "web-1")
+	f.clock.add(codedeploy.MaxDeploymentDuration - time.Minute)
+	f.must(t, f.engine.Pass(f.ctx))
+	f.wantStatus(t, id, codedeploy.StatusInProgress, "")
+	f.clock.add(time.Minute)
+	f.must(t, f.engine.Pass(f.ctx))
+	f.wantStatus(t, id, codedeploy.StatusFailed, "TIMEOUT")
+	if e := f.target(t, id, "web-1").LifecycleEvents[0]; e.Status != codedeploy.StatusFailed {
+		t.Fatalf("ApplicationStop=%s, want Failed", e.Status)
+	}
+	if got, _ := f.svc.HostCommand(f.ctx, c.ID); got.State != codedeploy.CommandTimedOut {
+		t.Fatalf("command=%s, want TimedOut", got.State)
+	}
+}
+
 func (f *engineFixture) pollAck(t *testing.T, host string) *codedeploy.HostCommand {
 	t.Helper()
 	c, err := f.svc.PollHostCommand(f.ctx, scope, hostARN(host))
@@ -413,6 +438,9 @@ func TestEngine_Stop(t *testing.T) {
 		t.Fatalf("StopDeployment=%+v, want Pending: a is running", out)
 	}
 	// b's command is cancelled: its agent is told Failed and skips it.
+	if c, err := f.svc.HostCommand(f.ctx, waiting.ID); err != nil || c.State != codedeploy.CommandCancelled {
+		t.Fatalf("b's command=%+v, %v, want Cancelled", c, err)
+	}
 	if st, err := f.svc.AcknowledgeHostCommand(f.ctx, waiting.ID, false); err != nil || st != codedeploy.CommandFailed {
 		t.Fatalf("ack of a stopped command=%s, %v, want Failed", st, err)
 	}

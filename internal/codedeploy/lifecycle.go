@@ -308,6 +308,9 @@ func (s *Service) stop(ctx context.Context, d *Deployment, rollback bool) (waiti
 	if err := s.putTargets(ctx, d, ended); err != nil {
 		return false, err
 	}
+	if err := s.cancelCommands(ctx, d.Info.DeploymentID, false); err != nil {
+		return false, err
+	}
 	if !anyInFlight(targets) {
 		return false, s.finish(ctx, d, targets, StatusStopped, manualStop(), rollback)
 	}
@@ -330,6 +333,9 @@ func (s *Service) finish(ctx context.Context, d *Deployment, targets []*Instance
 		}
 	}
 	if err := s.putTargets(ctx, d, ended); err != nil {
+		return err
+	}
+	if err := s.cancelCommands(ctx, d.Info.DeploymentID, true); err != nil {
 		return err
 	}
 	d.Info.Status, d.Info.CompleteTime, d.Info.ErrorInformation = status, now, info
