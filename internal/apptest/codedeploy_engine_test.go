@@ -82,7 +82,7 @@ func TestEngine_DeploysAndRollsBack(t *testing.T) {
 	if d.DeploymentOverview.Succeeded != 3 || d.StartTime.Sub(*d.CreateTime) > time.Second {
 		t.Fatalf("overview=%+v, started %v after creation; want 3 Succeeded, started within a second", d.DeploymentOverview, d.StartTime.Sub(*d.CreateTime))
 	}
-	checkTargets(t, c, good, types.TargetStatusSucceeded)
+	checkTargets(t, c, good, 3, types.TargetStatusSucceeded)
 
 	bad := depInput()
 	bad.Revision = s3Revision("bucket", "bad.zip")
@@ -110,12 +110,12 @@ func TestEngine_DeploysAndRollsBack(t *testing.T) {
 
 // checkTargets checks that every target ended with status, each of its
 // lifecycle events Succeeded.
-func checkTargets(t *testing.T, c *codedeploy.Client, id string, status types.TargetStatus) {
+func checkTargets(t *testing.T, c *codedeploy.Client, id string, n int, status types.TargetStatus) {
 	t.Helper()
 	list, err := c.ListDeploymentTargets(ctx, &codedeploy.ListDeploymentTargetsInput{DeploymentId: aws.String(id)})
 	fatalIf(t, err)
-	if len(list.TargetIds) != 3 {
-		t.Fatalf("targets=%v, want 3", list.TargetIds)
+	if len(list.TargetIds) != n {
+		t.Fatalf("targets=%v, want %d", list.TargetIds, n)
 	}
 	for _, tid := range list.TargetIds {
 		out, err := c.GetDeploymentTarget(ctx, &codedeploy.GetDeploymentTargetInput{DeploymentId: aws.String(id), TargetId: aws.String(tid)})
@@ -171,4 +171,51 @@ func checkRollbackEvent(t *testing.T, srv *apptest.Server, rollback string) {
 		return
 	}
 	t.Fatalf("no CreateDeployment event for the rollback %s among %d", rollback, len(evs))
+}
+
+// TestEngine_ResumesAfterRestart stops the server in the middle of a
+// deployment; the next server on the same data directory finishes it.
+func TestEngine_ResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := apptest.StartIn(t, dir)
+	root := srv.Root
+	c := srv.CodeDeploy(root)
+	newApp(t, c, "app", "")
+	newProdGroup(t, c, "dg")
+	registerTagged(t, c, testTags("env", "prod"), "web-1", "web-2")
+	id := createDep(t, c, depInput())
+	completeCommands(t, srv, "web-1", 3)
+	srv.Stop()
+
+	srv = apptest.StartIn(t, dir)
+	srv.Root = root
+	c = srv.CodeDeploy(root)
+	if d := getDep(t, c, id); d.Status != types.DeploymentStatusInProgress {
+		t.Fatalf("Status after the restart=%s, want InProgress", d.Status)
+	}
+	simulatedHosts(t, srv, "web-1", "web-2")
+	fatalIf(t, waitSucceeded(c, id))
+	checkTargets(t, c, id, 2, types.TargetStatusSucceeded)
+}
+
+// completeCommands runs n commands for a host, successfully.
+func completeCommands(t *testing.T, srv *apptest.Server, host string, n int) {
+	t.Helper()
+	svc, sc := srv.App.CodeDeploy, cd.Scope{Account: srv.Account(), Region: apptest.Region}
+	deadline := time.Now().Add(10 * time.Second)
+	for n > 0 && time.Now().Before(deadline) {
+		c, err := svc.PollHostCommand(ctx, sc, "arn:aws:iam::123456789012:user/"+host)
+		fatalIf(t, err)
+		if c == nil {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		_, err = svc.AcknowledgeHostCommand(ctx, c.ID, false)
+		fatalIf(t, err)
+		fatalIf(t, svc.CompleteHostCommand(ctx, c.ID, cd.CommandSucceeded, nil))
+		n--
+	}
+	if n > 0 {
+		t.Fatalf("%d commands for %s never came", n, host)
+	}
 }
