@@ -303,24 +303,29 @@ func (s *Service) endCommand(ctx context.Context, c *HostCommand, state string, 
 }
 
 // commandLive reports whether an unacknowledged command's event can still
-// start: its deployment runs with no stop pending and the event is still
-// Pending.
+// start (see eventCanStart).
 func (s *Service) commandLive(ctx context.Context, c *HostCommand) (bool, error) {
 	d, err := s.loadDeployment(ctx, c.DeploymentID)
 	if err != nil {
 		return false, err
 	}
-	if d.Info.Status != StatusInProgress || d.Stop != nil {
-		return false, nil
-	}
 	targets, err := s.store.Targets(ctx, c.DeploymentID)
 	if err != nil {
 		return false, err
 	}
+	return eventCanStart(d, targets, c), nil
+}
+
+// eventCanStart reports whether a command's event can still start: its
+// deployment runs with no stop pending and the event is still Pending.
+func eventCanStart(d *Deployment, targets []*InstanceTarget, c *HostCommand) bool {
+	if d.Info.Status != StatusInProgress || d.Stop != nil {
+		return false
+	}
 	t := findTarget(targets, c.TargetID)
 	if t == nil || (t.Status != StatusPending && t.Status != StatusInProgress) {
-		return false, nil
+		return false
 	}
 	i := slices.IndexFunc(t.LifecycleEvents, func(e LifecycleEvent) bool { return e.LifecycleEventName == c.CommandName })
-	return i >= 0 && t.LifecycleEvents[i].Status == StatusPending, nil
+	return i >= 0 && t.LifecycleEvents[i].Status == StatusPending
 }

@@ -52,7 +52,7 @@ func (s *Service) advance(ctx context.Context, id string) error {
 	}
 	for _, t := range r.targets {
 		if r.inFlight(t) && !r.busy[t.TargetID] {
-			if err := s.nextEvent(ctx, r, t.TargetID); err != nil {
+			if err := s.nextEvent(ctx, r, t); err != nil {
 				return err
 			}
 		}
@@ -165,7 +165,7 @@ func (s *Service) dispatch(ctx context.Context, id string) error {
 		if t == nil || t.Status != StatusPending || r.started[tid] {
 			continue
 		}
-		if err := s.nextEvent(ctx, r, tid); err != nil {
+		if err := s.nextEvent(ctx, r, t); err != nil {
 			return err
 		}
 		n--
@@ -175,34 +175,33 @@ func (s *Service) dispatch(ctx context.Context, id string) error {
 
 // nextEvent starts a target's next lifecycle event: the service's own
 // events run at once, the others are queued for the instance's agent.
-// It stops at the first queued event or when the target ends.
-func (s *Service) nextEvent(ctx context.Context, r *run, targetID string) error {
+// It stops at the first queued event or when the target ends. t is as
+// the step loaded it; it is read again only after the service's events.
+func (s *Service) nextEvent(ctx context.Context, r *run, t *InstanceTarget) error {
 	id := r.d.Info.DeploymentID
-	for {
-		targets, err := s.store.Targets(ctx, id)
-		if err != nil {
-			return err
-		}
-		t := findTarget(targets, targetID)
-		if t.Status != StatusPending && t.Status != StatusInProgress {
-			return nil
-		}
+	for t.Status == StatusPending || t.Status == StatusInProgress {
 		i := slices.IndexFunc(t.LifecycleEvents, func(e LifecycleEvent) bool { return e.Status == StatusPending })
 		if i < 0 {
 			return nil
 		}
 		name := t.LifecycleEvents[i].LifecycleEventName
 		if !slices.Contains(serviceEvents, name) {
-			r.started[targetID] = true
+			r.started[t.TargetID] = true
 			return s.enqueue(ctx, r, t, name)
 		}
-		if err := s.TargetEvent(ctx, id, targetID, name, StatusInProgress, nil); err != nil {
+		if err := s.TargetEvent(ctx, id, t.TargetID, name, StatusInProgress, nil); err != nil {
 			return err
 		}
-		if err := s.TargetEvent(ctx, id, targetID, name, StatusSucceeded, nil); err != nil {
+		if err := s.TargetEvent(ctx, id, t.TargetID, name, StatusSucceeded, nil); err != nil {
 			return err
 		}
+		targets, err := s.store.Targets(ctx, id)
+		if err != nil {
+			return err
+		}
+		t = findTarget(targets, t.TargetID)
 	}
+	return nil
 }
 
 // enqueue queues the host command of one lifecycle event for the agent of
@@ -225,38 +224,57 @@ func (s *Service) enqueue(ctx context.Context, r *run, t *InstanceTarget, event 
 // expireCommands ends a deployment's open commands that are past their
 // time (spec §6.4) — not acknowledged within PickupTimeout, or not
 // completed within their event's timeout — failing their events, and
-// cancels those whose event can no longer start.
+// cancels those whose event can no longer start. The deployment and its
+// targets are read once: an expiry changes only its own target, and a
+// deployment that ends on the way leaves later commands to the next pass.
 func (s *Service) expireCommands(ctx context.Context, id string) error {
 	commands, err := s.store.HostCommands(ctx, id)
 	if err != nil {
 		return err
 	}
+	d, err := s.loadDeployment(ctx, id)
+	if err != nil {
+		return err
+	}
+	targets, err := s.store.Targets(ctx, id)
+	if err != nil {
+		return err
+	}
 	now := s.now()
 	for _, c := range commands {
-		if err := s.expire(ctx, c, now); err != nil {
+		if err := s.expire(ctx, d, targets, c, now); err != nil {
 			return err
+		}
+		if d.Info.Status != StatusInProgress {
+			return nil
 		}
 	}
 	return nil
 }
 
-func (s *Service) expire(ctx context.Context, c *HostCommand, now time.Time) error {
-	switch c.State {
-	case CommandPending, CommandDispatched:
-		live, err := s.commandLive(ctx, c)
-		switch {
-		case err != nil:
-			return err
-		case !live:
-			return s.endCommand(ctx, c, CommandCancelled, nil)
-		case now.Sub(c.Created) >= PickupTimeout:
-			return s.timeOut(ctx, c, pickupTimedOut)
-		}
-	case CommandInProgress:
-		if now.Sub(c.Acknowledged) >= c.Timeout {
-			return s.timeOut(ctx, c, eventTimedOut(c.Timeout))
-		}
+func (s *Service) expire(ctx context.Context, d *Deployment, targets []*InstanceTarget, c *HostCommand, now time.Time) error {
+	var err error
+	switch {
+	case c.State != CommandPending && c.State != CommandDispatched && c.State != CommandInProgress:
+		return nil
+	case c.State != CommandInProgress && !eventCanStart(d, targets, c):
+		return s.endCommand(ctx, c, CommandCancelled, nil)
+	case c.State != CommandInProgress && now.Sub(c.Created) >= PickupTimeout:
+		err = s.timeOut(ctx, c, pickupTimedOut)
+	case c.State == CommandInProgress && now.Sub(c.Acknowledged) >= c.Timeout:
+		err = s.timeOut(ctx, c, eventTimedOut(c.Timeout))
+	default:
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	// The timeout may have ended the deployment (or its stop).
+	fresh, err := s.loadDeployment(ctx, d.Info.DeploymentID)
+	if err != nil {
+		return err
+	}
+	*d = *fresh
 	return nil
 }
 
