@@ -2,6 +2,7 @@ package codedeploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -557,6 +558,15 @@ func TestEngine_DeploymentSpecification(t *testing.T) {
 	f.must(t, err)
 	if spec.DeploymentID != id || spec.ApplicationName != "app" || spec.DeploymentGroupName != "dg" || spec.DeploymentCreator != "user" {
 		t.Fatalf("spec=%+v, want deployment %s of app/dg by user", spec, id)
+	}
+	payload, err := json.Marshal(spec)
+	f.must(t, err)
+	want := `{"DeploymentId":"` + id + `","DeploymentGroupId":"` + f.group + `","DeploymentGroupName":"dg","ApplicationName":"app",` +
+		`"DeploymentCreator":"user","DeploymentType":"IN_PLACE","AppSpecFilename":"appspec.yml",` +
+		`"Revision":{"RevisionType":"S3","S3Revision":{"Bucket":"b","Key":"v1.zip","BundleType":"zip"}},` +
+		`"AgentActionOverrides":{"AgentOverrides":{"FileExistsBehavior":"DISALLOW"}}}`
+	if string(payload) != want {
+		t.Fatalf("payload=%s\nwant     %s", payload, want)
 	}
 	// A host that is not a target of the deployment learns nothing.
 	if _, err := f.svc.DeploymentSpecification(f.ctx, scope, c.ExecutionID, hostARN("dev-box")); !errors.Is(err, codedeploy.ErrNotFound) {

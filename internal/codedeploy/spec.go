@@ -6,11 +6,12 @@ import (
 )
 
 // DeploymentSpec is the deployment specification an agent fetches with
-// GetDeploymentSpecification (spec §9.7): what to deploy and how. The
-// command service wraps it in its envelope.
+// GetDeploymentSpecification (spec §9.7): what to deploy and how. Its JSON
+// is the envelope's payload, with the agents' key names; the command
+// service wraps it in its envelope.
 type DeploymentSpec struct {
-	DeploymentID         string
-	DeploymentGroupID    string
+	DeploymentID         string `json:"DeploymentId"`
+	DeploymentGroupID    string `json:"DeploymentGroupId"`
 	DeploymentGroupName  string
 	ApplicationName      string
 	DeploymentCreator    string
