@@ -45,10 +45,8 @@ type App struct {
 	IAM *iam.Service
 	// CodeDeploy is also the deployment state machine the engine drives.
 	CodeDeploy *codedeploy.Service
-	// Engine runs deployments; Serve runs it.
-	Engine *codedeploy.Engine
-	Server *server.Server
-	Logger *slog.Logger
+	Server     *server.Server
+	Logger     *slog.Logger
 	// Buckets holds the buckets trails deliver to.
 	Buckets objstore.Provider
 	// BucketPolicies holds their owners and policies.
@@ -59,7 +57,9 @@ type App struct {
 	// Serve runs it (an S3 service enforces its own).
 	Lifecycle *lifecycle.Enforcer
 	// SNS is the topic service; Serve runs its dispatcher.
-	SNS        *sns.Service
+	SNS *sns.Service
+	// Engine runs deployments; Serve runs it.
+	Engine     *codedeploy.Engine
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
