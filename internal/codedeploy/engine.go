@@ -104,8 +104,27 @@ func (e *Engine) Pass(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// step claims a deployment and moves it on.
+// step claims a deployment and moves it on. A deployment whose state the
+// engine cannot move on (an illegal transition: a bug, or a record changed
+// by hand) fails with INTERNAL_ERROR rather than staying stuck.
 func (e *Engine) step(ctx context.Context, id string) error {
+	err := e.advance(ctx, id)
+	if !errors.Is(err, ErrIllegalTransition) {
+		return err
+	}
+	failErr := e.svc.store.Tx(ctx, func(ctx context.Context) error {
+		now := e.svc.now()
+		held, err := e.svc.store.ClaimDeployment(ctx, id, e.Owner, now, now.Add(e.LeaseTTL))
+		if err != nil || !held {
+			return err
+		}
+		return e.svc.CompleteDeployment(ctx, id, StatusFailed, &ErrorInformation{Code: "INTERNAL_ERROR",
+			Message: "The deployment failed because of an internal error in the deployment engine."})
+	})
+	return errors.Join(err, failErr)
+}
+
+func (e *Engine) advance(ctx context.Context, id string) error {
 	return e.svc.store.Tx(ctx, func(ctx context.Context) error {
 		now := e.svc.now()
 		held, err := e.svc.store.ClaimDeployment(ctx, id, e.Owner, now, now.Add(e.LeaseTTL))

@@ -148,7 +148,7 @@ func (s *Service) dispatch(ctx context.Context, id string) error {
 		return err
 	}
 	if d.Plan == nil {
-		return fmt.Errorf("deployment %s is InProgress without a plan", id)
+		return illegal("deployment %s is InProgress without a plan", id)
 	}
 	n, outcome := d.Plan.step(r.progress())
 	switch outcome {

@@ -415,6 +415,18 @@ func TestEngine_DeploymentTimeout(t *testing.T) {
 	}
 }
 
+// TestEngine_InternalError checks that a deployment the engine cannot
+// move on fails instead of staying InProgress forever.
+func TestEngine_InternalError(t *testing.T) {
+	f := newEngineFixture(t, "web-1")
+	id := f.create(t, nil)
+	f.must(t, f.svc.StartDeployment(f.ctx, id)) // started without the engine: no plan
+	if err := f.engine.Pass(f.ctx); !errors.Is(err, codedeploy.ErrIllegalTransition) {
+		t.Fatalf("pass err=%v, want the illegal transition reported", err)
+	}
+	f.wantStatus(t, id, codedeploy.StatusFailed, "INTERNAL_ERROR")
+}
+
 func (f *engineFixture) pollAck(t *testing.T, host string) *codedeploy.HostCommand {
 	t.Helper()
 	c, err := f.svc.PollHostCommand(f.ctx, scope, hostARN(host))
