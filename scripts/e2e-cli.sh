@@ -165,15 +165,20 @@ aws deploy add-tags-to-on-premises-instances --instance-names web-01 web-02 --ta
 deployment=$(aws deploy create-deployment --application-name web --deployment-group-name prod --description first \
 	--s3-location bucket=releases,key=web-1.zip,bundleType=zip --query deploymentId --output text)
 echo "$deployment" | grep -Eq '^d-[A-Z0-9]{9}$' || fail "deployment id $deployment"
-info=$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo)
-[ "$(echo "$info" | jq -r .status)" = Created ] && [ "$(echo "$info" | jq -r .creator)" = user ] \
+# The engine starts it within a second; its instances wait for agents (none here).
+for _ in $(seq 20); do
+	info=$(aws deploy get-deployment --deployment-id "$deployment" --query deploymentInfo)
+	[ "$(echo "$info" | jq -r .status)" = InProgress ] && break
+	sleep 0.1
+done
+[ "$(echo "$info" | jq -r .status)" = InProgress ] && [ "$(echo "$info" | jq -r .creator)" = user ] \
 	&& [ "$(echo "$info" | jq .deploymentOverview.Pending)" = 3 ] || fail "deployment: $info"
 expect_error DeploymentLimitExceededException aws deploy create-deployment --application-name web --deployment-group-name prod \
 	--s3-location bucket=releases,key=web-1.zip,bundleType=zip
 aws deploy list-deployments --application-name web --deployment-group-name prod --query deployments --output text | grep -q "$deployment" \
 	|| fail "list-deployments"
 [ "$(aws deploy batch-get-deployments --deployment-ids "$deployment" --query 'length(deploymentsInfo)')" = 1 ] || fail "batch-get"
-expect_error DeploymentNotStartedException aws deploy list-deployment-targets --deployment-id "$deployment"
+[ "$(aws deploy list-deployment-targets --deployment-id "$deployment" --query 'length(targetIds)')" = 3 ] || fail "targets"
 aws deploy tag-resource --resource-arn "arn:aws:codedeploy:us-east-1:$acct:application:web" --tags Key=team,Value=platform
 [ "$(aws deploy list-tags-for-resource --resource-arn "arn:aws:codedeploy:us-east-1:$acct:application:web" \
 	--query 'Tags[0].Value' --output text)" = platform ] || fail "tags"

@@ -57,10 +57,13 @@ type App struct {
 	// Serve runs it (an S3 service enforces its own).
 	Lifecycle *lifecycle.Enforcer
 	// SNS is the topic service; Serve runs its dispatcher.
-	SNS        *sns.Service
+	SNS *sns.Service
+	// Engine runs deployments; Serve runs it.
+	Engine     *codedeploy.Engine
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
+	noEngine   bool
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
@@ -119,6 +122,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	deploy := codedeploy.New(cfg.codeDeployStore(store.CodeDeploy{DB: db}), key)
+	deploy.OnBehalf = recordOnBehalf(deploy, store.Events{DB: db})
+	engine := codedeploy.NewEngine(deploy)
+	engine.Logger = logger.With("component", "engine")
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)
 	history.Topics = trailTopics{topics}
 	policies := newBucketPolicies(db)
@@ -138,10 +144,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
-		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine}
 	a.observe()
 	if cfg.MetricsListen != "" {
 		if a.MetricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
@@ -288,6 +294,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// so that its final flush includes the last requests' events.
 	wg.Go(func() { a.Delivery.Run(bgCtx) })
 	wg.Go(func() { a.dispatcher.Run(bgCtx) })
+	if !a.noEngine {
+		wg.Go(func() { a.Engine.Run(bgCtx) })
+	}
 	if _, ok := a.Buckets.(*fs.Store); ok && a.Lifecycle != nil {
 		wg.Go(func() { a.Lifecycle.Run(bgCtx) })
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	// WrapCodeDeployStore, when set, wraps the CodeDeploy service's store:
 	// tests inject store failures through it. It is not a setting.
 	WrapCodeDeployStore func(codedeploy.Store) codedeploy.Store `yaml:"-"`
+	// NoEngine leaves the deployment engine out: deployments stay Created.
+	// Tests of the API's view of deployments that have not started set
+	// it; it is not a setting.
+	NoEngine bool `yaml:"-"`
 }
 
 // codeDeployStore is the store the CodeDeploy service uses.

@@ -133,6 +133,12 @@ func WithCodeDeployStore(wrap func(cd.Store) cd.Store) Option {
 	return func(cfg *app.Config) { cfg.WrapCodeDeployStore = wrap }
 }
 
+// WithoutEngine runs the server without the deployment engine, so that
+// deployments stay Created for tests of how the API shows them.
+func WithoutEngine() Option {
+	return func(cfg *app.Config) { cfg.NoEngine = true }
+}
+
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cancel == nil {

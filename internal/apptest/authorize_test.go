@@ -37,7 +37,7 @@ func (s *flakyStore) Deployment(ctx context.Context, id string) (*cd.Deployment,
 // explicit Deny on the deployment group's ARN.
 func TestAuthorization_LookupErrorFailsClosed(t *testing.T) {
 	flaky := &flakyStore{}
-	srv := apptest.Start(t, apptest.WithCodeDeployStore(func(s cd.Store) cd.Store {
+	srv := apptest.Start(t, apptest.WithoutEngine(), apptest.WithCodeDeployStore(func(s cd.Store) cd.Store {
 		flaky.Store = s
 		return flaky
 	}))

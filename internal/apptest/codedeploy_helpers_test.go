@@ -34,9 +34,9 @@ func codeDeployStore(srv *apptest.Server) (store.CodeDeploy, cd.Scope) {
 
 // startCodeDeploy starts a server and returns it with a CodeDeploy
 // client signed by its root.
-func startCodeDeploy(tb testing.TB) (*apptest.Server, *codedeploy.Client) {
+func startCodeDeploy(tb testing.TB, opts ...apptest.Option) (*apptest.Server, *codedeploy.Client) {
 	tb.Helper()
-	srv := apptest.Start(tb)
+	srv := apptest.Start(tb, opts...)
 	return srv, srv.CodeDeploy(srv.Root)
 }
 
@@ -132,10 +132,11 @@ func registerS3Revision(tb testing.TB, c *codedeploy.Client, app, bucket, key, d
 
 // deployEnv starts a server with application "app" and group "dg", which
 // selects the on-premises instances tagged env=prod: the prod ones named
-// here, not "dev-box" (env=dev).
+// here, not "dev-box" (env=dev). It runs no deployment engine, so that
+// deployments stay as the API left them.
 func deployEnv(t *testing.T, prod ...string) (*apptest.Server, *codedeploy.Client) {
 	t.Helper()
-	srv, c := startCodeDeploy(t)
+	srv, c := startCodeDeploy(t, apptest.WithoutEngine())
 	newApp(t, c, "app", "")
 	newProdGroup(t, c, "dg")
 	registerTagged(t, c, testTags("env", "prod"), prod...)

@@ -95,6 +95,7 @@ func (s *Service) StopDeployment(ctx context.Context, in *StopDeploymentInput) (
 		waiting, err = s.stop(ctx, d, rollback)
 		return err
 	})
+	s.Wake()
 	switch {
 	case err != nil:
 		return nil, err

@@ -127,6 +127,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 	if err != nil {
 		return nil, err
 	}
+	s.Wake()
 	return &CreateDeploymentOutput{DeploymentID: id}, nil
 }
 

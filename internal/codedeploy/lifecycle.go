@@ -308,6 +308,9 @@ func (s *Service) stop(ctx context.Context, d *Deployment, rollback bool) (waiti
 	if err := s.putTargets(ctx, d, ended); err != nil {
 		return false, err
 	}
+	if err := s.cancelCommands(ctx, d.Info.DeploymentID, false); err != nil {
+		return false, err
+	}
 	if !anyInFlight(targets) {
 		return false, s.finish(ctx, d, targets, StatusStopped, manualStop(), rollback)
 	}
@@ -330,6 +333,9 @@ func (s *Service) finish(ctx context.Context, d *Deployment, targets []*Instance
 		}
 	}
 	if err := s.putTargets(ctx, d, ended); err != nil {
+		return err
+	}
+	if err := s.cancelCommands(ctx, d.Info.DeploymentID, true); err != nil {
 		return err
 	}
 	d.Info.Status, d.Info.CompleteTime, d.Info.ErrorInformation = status, now, info
@@ -541,7 +547,26 @@ func (s *Service) rollback(ctx context.Context, d *Deployment, g *DeploymentGrou
 	r := rollbackDeployment(d, g, s.now())
 	d.Info.RollbackInfo = &RollbackInfo{RollbackDeploymentID: r.Info.DeploymentID,
 		RollbackMessage: "Rolled back by deployment " + r.Info.DeploymentID + ", which redeploys the last successful revision."}
-	return s.insertDeployment(ctx, app, g, r)
+	if err := s.insertDeployment(ctx, app, g, r); err != nil {
+		return err
+	}
+	s.Wake()
+	return s.recordRollback(ctx, r)
+}
+
+// recordRollback records the rollback's CreateDeployment, a call the
+// service makes on the customer's behalf (cloudtrail.md §5.1), in the
+// transaction that creates it.
+func (s *Service) recordRollback(ctx context.Context, r *Deployment) error {
+	if s.OnBehalf == nil {
+		return nil
+	}
+	i := &r.Info
+	in := &CreateDeploymentInput{ApplicationName: i.ApplicationName, DeploymentGroupName: i.DeploymentGroupName,
+		Revision: withoutContent(i.Revision), DeploymentConfigName: i.DeploymentConfigName,
+		IgnoreApplicationStopFailures: i.IgnoreApplicationStopFailures, UpdateOutdatedInstancesOnly: i.UpdateOutdatedInstancesOnly,
+		FileExistsBehavior: i.FileExistsBehavior}
+	return s.OnBehalf(ctx, r.Scope, "CreateDeployment", in, &CreateDeploymentOutput{DeploymentID: i.DeploymentID})
 }
 
 // rollbackDeployment is the rollback of d: d's settings, the group's last

@@ -28,12 +28,18 @@ type fixture struct {
 
 func newFixture(t *testing.T, prod ...string) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return newFixtureOn(t, db, prod...)
+}
+
+// newFixtureOn is newFixture on a given database.
+func newFixtureOn(t *testing.T, db *store.DB, prod ...string) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	f := &fixture{st: store.CodeDeploy{DB: db}, group: "00000000-0000-4000-8000-00000000000g"}
 	f.svc = codedeploy.New(f.st, []byte("k"))
 	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -3,7 +3,8 @@
 // revisions, deployments with their instance targets, on-premises
 // instances, tags and GitHub token names. Resources live per account and
 // region. Deployments are created here in state Created with their targets
-// chosen; the deployment engine drives them on from there.
+// chosen; the deployment engine (Engine, engine*.go) runs them through the
+// host command queue (commands.go) that agents are served from.
 //
 // It imports awserr and awsproto; the store implements Store.
 package codedeploy
@@ -24,12 +25,19 @@ type Service struct {
 	Now func() time.Time
 
 	API *awsproto.Service
+	// OnBehalf records a call the service makes on a customer's behalf
+	// (an automatic rollback's CreateDeployment) as a CloudTrail event, in
+	// the transaction of ctx; app sets it.
+	OnBehalf func(ctx context.Context, sc Scope, op string, in, out any) error
+
+	// wake tells the engines there is work (see Wake).
+	wake chan struct{}
 }
 
 // New returns the CodeDeploy service. tokenKey signs pagination tokens; it
 // must stay the same across restarts for tokens to stay valid.
 func New(store Store, tokenKey []byte) *Service {
-	s := &Service{store: store, tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now}
+	s := &Service{store: store, tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now, wake: make(chan struct{}, 1)}
 	s.API = &awsproto.Service{Name: "codedeploy", EventSource: "codedeploy.amazonaws.com", Protocol: awsproto.JSON,
 		Model: awsproto.MustLoadModel("codedeploy"), ValidationCode: CodeInvalidInput, OwnValidation: true}
 	s.registerApplications()

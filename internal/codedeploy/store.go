@@ -52,6 +52,8 @@ type Deployment struct {
 	// Stop is set while a StopDeployment waits for lifecycle events in
 	// flight (see lifecycle.go).
 	Stop *StopRequest `json:",omitempty"`
+	// Plan is set by the engine when the deployment starts.
+	Plan *Plan `json:",omitempty"`
 }
 
 // Instance is a registered (or deregistered) on-premises instance.
@@ -143,6 +145,25 @@ type Store interface {
 	// RegisteredInstanceByIAMARN finds the registered instance an IAM user
 	// or session ARN belongs to.
 	RegisteredInstanceByIAMARN(ctx context.Context, s Scope, arn string) (*Instance, error)
+
+	// ActiveDeployments lists the ids of deployments that have not ended
+	// (Created, Queued, InProgress), oldest first, at most limit.
+	ActiveDeployments(ctx context.Context, limit int) ([]string, error)
+	// ClaimDeployment takes or renews the engine lease on a deployment for
+	// owner until until, if no other owner holds it past now; it reports
+	// whether owner holds it.
+	ClaimDeployment(ctx context.Context, id, owner string, now, until time.Time) (bool, error)
+	// ReleaseDeployments gives up owner's leases.
+	ReleaseDeployments(ctx context.Context, owner string) error
+
+	InsertHostCommand(ctx context.Context, c *HostCommand) error
+	// UpdateHostCommand stores c (matched by id).
+	UpdateHostCommand(ctx context.Context, c *HostCommand) error
+	HostCommand(ctx context.Context, id string) (*HostCommand, error)
+	// HostCommands lists a deployment's commands, oldest first.
+	HostCommands(ctx context.Context, deploymentID string) ([]*HostCommand, error)
+	// NextHostCommand returns a host's oldest Pending command.
+	NextHostCommand(ctx context.Context, s Scope, host string) (*HostCommand, error)
 
 	GitHubTokenNames(ctx context.Context, s Scope) ([]string, error)
 	PutGitHubToken(ctx context.Context, s Scope, name, token string) error

@@ -1,0 +1,117 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
+	"github.com/deploytrail/deploytrail/internal/store"
+)
+
+func openCodeDeploy(t *testing.T) store.CodeDeploy {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return store.CodeDeploy{DB: db}
+}
+
+func insertTestDeployment(t *testing.T, s store.CodeDeploy, id, status string, created time.Time) {
+	t.Helper()
+	d := &codedeploy.Deployment{Scope: codedeploy.Scope{Account: "111122223333", Region: "us-east-1"}, AppID: "app", GroupID: "group",
+		Info: codedeploy.DeploymentInfo{DeploymentID: id, Status: status, CreateTime: created}}
+	if err := s.InsertDeployment(context.Background(), d); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+}
+
+// TestCodeDeploy_Leases checks the engine's lease contract: one holder at
+// a time, renewed by its holder, free once expired or released.
+func TestCodeDeploy_Leases(t *testing.T) {
+	ctx := context.Background()
+	s := openCodeDeploy(t)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	insertTestDeployment(t, s, "d-AAAAAAAAA", codedeploy.StatusInProgress, t0)
+	ttl := 30 * time.Second
+	claim := func(owner string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.ClaimDeployment(ctx, "d-AAAAAAAAA", owner, at, at.Add(ttl))
+		if err != nil {
+			t.Fatalf("claim: %v", err)
+		}
+		return ok
+	}
+	steps := []struct {
+		owner string
+		at    time.Duration
+		want  bool
+	}{
+		{"a", 0, true},                // free
+		{"b", time.Second, false},     // a holds it
+		{"a", 20 * time.Second, true}, // a renews (past half its time): until 50 s
+		{"b", 40 * time.Second, false},
+		{"b", 51 * time.Second, true}, // expired: b takes over
+		{"a", 52 * time.Second, false},
+	}
+	for _, st := range steps {
+		if got := claim(st.owner, t0.Add(st.at)); got != st.want {
+			t.Fatalf("claim by %s at %v=%v, want %v", st.owner, st.at, got, st.want)
+		}
+	}
+	if err := s.ReleaseDeployments(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if !claim("a", t0.Add(53*time.Second)) {
+		t.Fatal("claim after release=false, want true")
+	}
+	if _, err := s.ClaimDeployment(ctx, "d-BBBBBBBBB", "a", t0, t0.Add(ttl)); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("claim of a missing deployment err=%v, want ErrNotFound", err)
+	}
+}
+
+func TestCodeDeploy_HostCommands(t *testing.T) {
+	ctx := context.Background()
+	s := openCodeDeploy(t)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	insertTestDeployment(t, s, "d-AAAAAAAAA", codedeploy.StatusInProgress, t0)
+	insertTestDeployment(t, s, "d-BBBBBBBBB", codedeploy.StatusSucceeded, t0.Add(time.Second))
+	if ids, err := s.ActiveDeployments(ctx, 10); err != nil || len(ids) != 1 || ids[0] != "d-AAAAAAAAA" {
+		t.Fatalf("ActiveDeployments=%v, %v, want d-AAAAAAAAA", ids, err)
+	}
+	sc := codedeploy.Scope{Account: "111122223333", Region: "us-east-1"}
+	cmd := func(id, host, name string, at time.Duration) *codedeploy.HostCommand {
+		return &codedeploy.HostCommand{ID: id, Scope: sc, HostIdentifier: host, DeploymentID: "d-AAAAAAAAA", TargetID: host,
+			CommandName: name, State: codedeploy.CommandPending, Created: t0.Add(at)}
+	}
+	for _, c := range []*codedeploy.HostCommand{cmd("c2", "h1", "DownloadBundle", 2), cmd("c1", "h1", "ApplicationStop", 1), cmd("c3", "h2", "ApplicationStop", 0)} {
+		if err := s.InsertHostCommand(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InsertHostCommand(ctx, cmd("c4", "h1", "ApplicationStop", 3)); !errors.Is(err, codedeploy.ErrExists) {
+		t.Fatalf("a second command for one event err=%v, want ErrExists", err)
+	}
+	next, err := s.NextHostCommand(ctx, sc, "h1")
+	if err != nil || next.ID != "c1" {
+		t.Fatalf("next for h1=%+v, %v, want the oldest, c1", next, err)
+	}
+	next.State = codedeploy.CommandDispatched
+	if err := s.UpdateHostCommand(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if next, err = s.NextHostCommand(ctx, sc, "h1"); err != nil || next.ID != "c2" {
+		t.Fatalf("next for h1 after dispatch=%+v, %v, want c2", next, err)
+	}
+	if _, err := s.NextHostCommand(ctx, sc, "h3"); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("next for h3 err=%v, want ErrNotFound", err)
+	}
+	all, err := s.HostCommands(ctx, "d-AAAAAAAAA")
+	if err != nil || len(all) != 3 || all[0].ID != "c3" {
+		t.Fatalf("HostCommands=%d, %v, want 3 oldest first", len(all), err)
+	}
+}
