@@ -73,6 +73,15 @@ func New(iamService *iam.Service, ledger Ledger, services ...*awsproto.Service) 
 	return s
 }
 
+// Services returns the services the server serves.
+func (s *Server) Services() []*awsproto.Service {
+	out := make([]*awsproto.Service, 0, len(s.bySigning))
+	for _, svc := range s.bySigning {
+		out = append(out, svc)
+	}
+	return out
+}
+
 // SetReady marks the server ready (or not) for the health check.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
