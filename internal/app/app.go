@@ -61,6 +61,8 @@ type App struct {
 	Root *iam.Root
 	// TLS makes Serve speak HTTPS with these files.
 	TLSCert, TLSKey string
+	// MaxConnections caps the connections Serve keeps open.
+	MaxConnections int
 }
 
 // Open opens the data directory and wires the services.
@@ -111,7 +113,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
-	srv.MaxBodyBytes = cfg.MaxBodyBytes
+	srv.MaxBodyBytes, srv.BodyMemory, srv.BodyTimeout = cfg.MaxBodyBytes, cfg.MaxBodyMemory, cfg.BodyTimeout
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, logger)
@@ -120,7 +122,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	return &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Server: srv, Logger: logger, Root: root, Buckets: buckets,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
-		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, nil
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, MaxConnections: cfg.MaxConnections}, nil
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
@@ -234,6 +236,7 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 // (for up to ShutdownGrace) and stops its background work.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.SNS.SetPublicURL(a.baseURL(ln))
+	ln = a.limit(ln)
 	mux := http.NewServeMux()
 	mux.Handle(sns.CertPathPrefix, a.signer)
 	mux.Handle("/", a.Server)

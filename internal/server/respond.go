@@ -67,7 +67,7 @@ func (s *Server) fail(req *request, err error) {
 		if req.svc != nil {
 			ns = req.svc.Model.Metadata.XMLNamespace
 		}
-		s.write(req, status, awsproto.EncodeQueryError(ns, code, pub.Message, req.id, status < 500))
+		s.write(req, status, awsproto.EncodeQueryError(ns, code, cutMessage(pub.Message), req.id, status < 500))
 		return
 	}
 	req.w.Header().Set("X-Amzn-ErrorType", code)
@@ -75,7 +75,7 @@ func (s *Server) fail(req *request, err error) {
 	if req.svc != nil {
 		model = req.svc.Model
 	}
-	s.write(req, status, awsproto.EncodeJSONError(model, code, pub.Message))
+	s.write(req, status, awsproto.EncodeJSONError(model, code, cutMessage(pub.Message)))
 }
 
 // wireError is what the client sees of err: the code in its protocol's

@@ -24,10 +24,6 @@ import (
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
-// DefaultMaxBodyBytes caps request bodies. The largest legitimate bodies
-// (policy documents, AppSpec content) are far smaller.
-const DefaultMaxBodyBytes = 4 << 20
-
 // HealthPath answers 200 once the server is ready.
 const HealthPath = "/_deploytrail/health"
 
@@ -46,14 +42,22 @@ type Server struct {
 	Ledger Ledger
 	// Logger receives one line per request and one per internal failure.
 	Logger *slog.Logger
-	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when zero).
+	// MaxBodyBytes, when set, lowers every service's body limit
+	// (limits.go).
 	MaxBodyBytes int64
+	// BodyMemory bounds what large in-flight bodies hold together
+	// (DefaultBodyMemory when zero).
+	BodyMemory int64
+	// BodyTimeout is how long a body may take beyond what its size needs
+	// at the slowest accepted rate (DefaultBodyTimeout when zero).
+	BodyTimeout time.Duration
 	// TrustedProxies may set X-Forwarded-For; other peers may not.
 	TrustedProxies []netip.Prefix
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
 	authFailures authFailures
+	budget       bodyBudget
 	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
 	bySigning    map[string]*awsproto.Service // SigV4 service name → service
 	ready        atomic.Bool
@@ -101,6 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	req := &request{w: w, r: r, id: newRequestID(), start: start}
 	defer s.recoverPanic(req)
+	defer req.releaseBody()
 	s.serve(r.Context(), req)
 	s.logRequest(req)
 }

@@ -1,0 +1,69 @@
+package app
+
+import (
+	"net"
+	"sync"
+)
+
+// DefaultMaxConnections caps open client connections, well below the file
+// descriptors a process usually has, so that a flood of connections makes
+// new clients wait for a free slot instead of exhausting descriptors
+// (accept: too many open files) and failing everything else.
+const DefaultMaxConnections = 1024
+
+// limitListener accepts at most max connections at a time: Accept waits
+// for one to close. Stalled connections are freed by the server's
+// timeouts (headers, bodies, idle), so waiting clients get a turn.
+type limitListener struct {
+	net.Listener
+	slots     chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newLimitListener(ln net.Listener, max int) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+// Close stops Accept, also while it waits for a slot.
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitConn gives its slot back when it is closed, once.
+type limitConn struct {
+	net.Conn
+	once sync.Once
+	free func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.free)
+	return err
+}
+
+// limit caps ln's open connections at MaxConnections.
+func (a *App) limit(ln net.Listener) net.Listener {
+	max := a.MaxConnections
+	if max <= 0 {
+		max = DefaultMaxConnections
+	}
+	return newLimitListener(ln, max)
+}
