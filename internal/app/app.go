@@ -240,7 +240,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.Handle(sns.CertPathPrefix, a.signer)
 	mux.Handle("/", a.Server)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	// ReadTimeout is a backstop for handlers that set no body deadline of
+	// their own (server.Server sets one per request).
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	var wg sync.WaitGroup
 	defer wg.Wait()

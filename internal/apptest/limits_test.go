@@ -186,21 +186,26 @@ func sendRaw(t *testing.T, req *http.Request) rawResult {
 }
 
 // TestStalledBodies is issue 10's second attack, bounded: 150 connections
-// send their headers and 10 bytes of body, then nothing. The server holds
-// at most its connection cap open, times the bodies out, and keeps
-// serving another client meanwhile.
+// send their headers and 10 bytes of body, then nothing. Half announce
+// small bodies, half large ones, of which most find the body memory
+// budget spent and are refused unread. The server holds at most its
+// connection cap open, ends every stalled connection, and keeps serving
+// another client meanwhile.
 func TestStalledBodies(t *testing.T) {
 	const maxConns, stalled = 40, 150
-	srv := apptest.Start(t, func(c *app.Config) { c.MaxConnections, c.BodyTimeout = maxConns, 500*time.Millisecond })
+	srv := apptest.Start(t, func(c *app.Config) {
+		c.MaxConnections, c.BodyTimeout, c.MaxBodyMemory = maxConns, 500*time.Millisecond, 200_000
+	})
 	fdsBefore := openFiles(t)
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	var closed atomic.Int64
 	var wg sync.WaitGroup
-	for range stalled {
+	for i := range stalled {
 		conn, err := net.Dial("tcp", addr)
 		fatalIf(t, err)
 		defer conn.Close()
-		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nX-Amz-Target: %s\r\nContent-Length: 1000\r\n\r\n0123456789", addr, createApplication)
+		size := []int{1000, 100_000}[i%2]
+		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nX-Amz-Target: %s\r\nContent-Length: %d\r\n\r\n0123456789", addr, createApplication, size)
 		wg.Go(func() {
 			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 			if _, err := io.Copy(io.Discard, conn); err == nil {

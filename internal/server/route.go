@@ -48,7 +48,7 @@ func (s *Server) readBody(req *request) bool {
 	limit := s.bodyLimit(req.r)
 	n := req.r.ContentLength
 	if n > limit {
-		s.fail(req, tooLarge(limit))
+		s.refuseBody(req, tooLarge(limit))
 		return false
 	}
 	if n < 0 { // chunked: the limit is all we know
@@ -57,7 +57,7 @@ func (s *Server) readBody(req *request) bool {
 	if n > smallBodyBytes {
 		release, ok := s.budget.take(n, s.bodyMemory())
 		if !ok {
-			s.fail(req, throttled)
+			s.refuseBody(req, throttled)
 			return false
 		}
 		req.release = release
@@ -215,4 +215,13 @@ func (req *request) releaseBody() {
 	if req.release != nil {
 		req.release()
 	}
+}
+
+// refuseBody answers a request without reading its body, and ends the
+// connection's reads now: net/http would otherwise wait for up to 256 KiB
+// of the unread body to reuse the connection, for as long as a stalled
+// client likes.
+func (s *Server) refuseBody(req *request, err error) {
+	http.NewResponseController(req.w).SetReadDeadline(time.Now())
+	s.fail(req, err)
 }

@@ -98,6 +98,9 @@ func (s *Server) now() time.Time {
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// No path may wait for a body forever, read or not (net/http reads
+	// what a handler left); readBody sets the exact deadline.
+	http.NewResponseController(w).SetReadDeadline(s.bodyDeadline(unroutedMaxBodyBytes))
 	if r.URL.Path == HealthPath {
 		s.health(w)
 		return
