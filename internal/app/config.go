@@ -33,7 +33,7 @@ type Config struct {
 	// what its size needs at 16 KiB/s (0: server.DefaultBodyTimeout).
 	BodyTimeout time.Duration `yaml:"body-timeout"`
 	// MaxConnections caps open client connections (0:
-	// DefaultMaxConnections).
+	// DefaultMaxConnections, or half the open-file limit if lower).
 	MaxConnections int `yaml:"max-connections"`
 	// PublicURL is where SNS subscribers reach the server (SubscribeURL,
 	// UnsubscribeURL, SigningCertURL); "" means the listening address.

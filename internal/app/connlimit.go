@@ -5,11 +5,22 @@ import (
 	"sync"
 )
 
-// DefaultMaxConnections caps open client connections, well below the file
-// descriptors a process usually has, so that a flood of connections makes
-// new clients wait for a free slot instead of exhausting descriptors
-// (accept: too many open files) and failing everything else.
-const DefaultMaxConnections = 1024
+// DefaultMaxConnections caps open client connections, so that a flood of
+// connections makes new clients wait for a free slot instead of
+// exhausting file descriptors (accept: too many open files) and failing
+// everything else. It is lowered to half the process's descriptor limit
+// where that is smaller (defaultMaxConnections).
+const DefaultMaxConnections = 4096
+
+// defaultMaxConnections is DefaultMaxConnections, or half the descriptor
+// limit if that is less: the other half is for the database, buckets,
+// subscribers and the connections waiting their turn.
+func defaultMaxConnections() int {
+	if n := fileLimit() / 2; n > 0 && n < DefaultMaxConnections {
+		return max(n, 16)
+	}
+	return DefaultMaxConnections
+}
 
 // limitListener accepts at most max connections at a time: Accept waits
 // for one to close. Stalled connections are freed by the server's
@@ -61,9 +72,9 @@ func (c *limitConn) Close() error {
 
 // limit caps ln's open connections at MaxConnections.
 func (a *App) limit(ln net.Listener) net.Listener {
-	max := a.MaxConnections
-	if max <= 0 {
-		max = DefaultMaxConnections
+	n := a.MaxConnections
+	if n <= 0 {
+		n = defaultMaxConnections()
 	}
-	return newLimitListener(ln, max)
+	return newLimitListener(ln, n)
 }

@@ -40,7 +40,7 @@ const (
 	smallBodyBytes = 8 << 10
 	// DefaultBodyMemory bounds the bytes that large in-flight request
 	// bodies may hold together.
-	DefaultBodyMemory = 16 << 20
+	DefaultBodyMemory = 8 << 20
 	// DefaultBodyTimeout is how long a body may take to arrive, on top of
 	// the time its size needs at minBodyRate.
 	DefaultBodyTimeout = 10 * time.Second
