@@ -3,6 +3,7 @@ package app
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // DefaultMaxConnections caps open client connections, so that a flood of
@@ -24,24 +25,31 @@ func defaultMaxConnections() int {
 
 // limitListener accepts at most max connections at a time: Accept waits
 // for one to close. Stalled connections are freed by the server's
-// timeouts (headers, bodies, idle), so waiting clients get a turn.
+// timeouts (headers, bodies, idle) and, while all slots are taken, by
+// shedding bodies that have stalled for stalledAfter, so that a flood of
+// stalled bodies costs a waiting client a few rounds of stalledAfter, not
+// of the body timeout.
 type limitListener struct {
 	net.Listener
-	slots     chan struct{}
-	done      chan struct{}
+	slots chan struct{}
+	done  chan struct{}
+	// full is called every shedInterval while Accept waits for a slot,
+	// to free slots held by stalled clients.
+	full      func()
 	closeOnce sync.Once
 }
 
-func newLimitListener(ln net.Listener, max int) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{})}
+// shedInterval is how often a full listener asks for slots to be freed.
+const shedInterval = 100 * time.Millisecond
+
+func newLimitListener(ln net.Listener, max int, full func()) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{}), full: full}
 }
 
 // Accept waits for a free slot, then for a connection.
 func (l *limitListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
+	if err := l.waitSlot(); err != nil {
+		return nil, err
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
@@ -49,6 +57,27 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+// waitSlot takes a slot, asking for slots to be freed while there is none.
+func (l *limitListener) waitSlot() error {
+	select {
+	case l.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	tick := time.NewTicker(shedInterval)
+	defer tick.Stop()
+	for {
+		l.full()
+		select {
+		case l.slots <- struct{}{}:
+			return nil
+		case <-l.done:
+			return net.ErrClosed
+		case <-tick.C:
+		}
+	}
 }
 
 // Close stops Accept, also while it waits for a slot.
@@ -70,11 +99,15 @@ func (c *limitConn) Close() error {
 	return err
 }
 
+// stalledAfter is how long a body read may last before a full listener
+// sheds it: far longer than a small body takes on any working network.
+const stalledAfter = 500 * time.Millisecond
+
 // limit caps ln's open connections at MaxConnections.
 func (a *App) limit(ln net.Listener) net.Listener {
 	n := a.MaxConnections
 	if n <= 0 {
 		n = defaultMaxConnections()
 	}
-	return newLimitListener(ln, n)
+	return newLimitListener(ln, n, func() { a.Server.ShedStalledBodies(stalledAfter) })
 }

@@ -195,12 +195,14 @@ func sendRaw(t *testing.T, req *http.Request) rawResult {
 // send their headers and 10 bytes of body, then nothing. Half announce
 // small bodies, half large ones, of which most find the body memory
 // budget spent and are refused unread. The server holds at most its
-// connection cap open, ends every stalled connection, and keeps serving
-// another client meanwhile.
+// connection cap open, ends every stalled connection, and serves another
+// client, who waits behind the flood, long before the body timeout
+// would free the slots round by round (stalled bodies are shed while all
+// connections are taken).
 func TestStalledBodies(t *testing.T) {
-	const maxConns, stalled = 40, 150
+	const maxConns, stalled, bodyTimeout = 40, 150, 5 * time.Second
 	srv := apptest.Start(t, func(c *app.Config) {
-		c.MaxConnections, c.BodyTimeout, c.MaxBodyMemory = maxConns, 500*time.Millisecond, 200_000
+		c.MaxConnections, c.BodyTimeout, c.MaxBodyMemory = maxConns, bodyTimeout, 200_000
 	})
 	fdsBefore := openFiles(t)
 	addr := strings.TrimPrefix(srv.URL, "http://")
@@ -227,7 +229,11 @@ func TestStalledBodies(t *testing.T) {
 	start := time.Now()
 	_, err := srv.STS(srv.Root).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	fatalIf(t, err)
-	t.Logf("a normal call took %v under the attack", time.Since(start))
+	took := time.Since(start)
+	t.Logf("a normal call took %v under the attack", took)
+	if took > bodyTimeout/2 {
+		t.Errorf("a normal call took %v, want less than half the body timeout (%v)", took, bodyTimeout)
+	}
 	wg.Wait()
 	if closed.Load() != stalled {
 		t.Fatalf("the server closed %d of %d stalled connections, want all", closed.Load(), stalled)

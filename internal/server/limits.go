@@ -139,3 +139,40 @@ func (s *Server) bodyMemory() int64 {
 func cutMessage(msg string) string {
 	return awserr.Cut(msg, maxMessageBytes)
 }
+
+// bodyReads are the bodies being read, with when each began, so that they
+// can be shed when connections run out.
+type bodyReads struct {
+	mu    sync.Mutex
+	start map[*http.ResponseController]time.Time
+}
+
+func (b *bodyReads) begin(rc *http.ResponseController) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.start == nil {
+		b.start = map[*http.ResponseController]time.Time{}
+	}
+	b.start[rc] = time.Now()
+}
+
+func (b *bodyReads) end(rc *http.ResponseController) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.start, rc)
+}
+
+// ShedStalledBodies ends the body reads that have lasted longer than
+// after: their requests fail with RequestTimeout and their connections
+// close. The listener calls it when all connections are taken, so that
+// clients stalled mid-body give way to waiting ones.
+func (s *Server) ShedStalledBodies(after time.Duration) {
+	s.reads.mu.Lock()
+	defer s.reads.mu.Unlock()
+	now := time.Now()
+	for rc, start := range s.reads.start {
+		if now.Sub(start) > after {
+			rc.SetReadDeadline(now)
+		}
+	}
+}

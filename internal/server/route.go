@@ -64,7 +64,9 @@ func (s *Server) readBody(req *request) bool {
 	}
 	rc := http.NewResponseController(req.w)
 	rc.SetReadDeadline(s.bodyDeadline(n))
+	s.reads.begin(rc)
 	body, err := readAll(http.MaxBytesReader(req.w, req.r.Body, limit), req.r.ContentLength)
+	s.reads.end(rc)
 	if err == nil {
 		// Clear the deadline: the server's own read that watches for the
 		// client going away must not time out while the call runs. After

@@ -58,6 +58,7 @@ type Server struct {
 
 	authFailures authFailures
 	budget       bodyBudget
+	reads        bodyReads
 	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
 	bySigning    map[string]*awsproto.Service // SigV4 service name → service
 	ready        atomic.Bool
