@@ -236,7 +236,6 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 // (for up to ShutdownGrace) and stops its background work.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.SNS.SetPublicURL(a.baseURL(ln))
-	ln = a.limit(ln)
 	mux := http.NewServeMux()
 	mux.Handle(sns.CertPathPrefix, a.signer)
 	mux.Handle("/", a.Server)
@@ -244,6 +243,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// their own (server.Server sets one per request).
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	ln = a.limit(ln, hs)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -26,9 +27,9 @@ func defaultMaxConnections() int {
 // limitListener accepts at most max connections at a time: Accept waits
 // for one to close. Stalled connections are freed by the server's
 // timeouts (headers, bodies, idle) and, while all slots are taken, by
-// shedding bodies that have stalled for stalledAfter, so that a flood of
-// stalled bodies costs a waiting client a few rounds of stalledAfter, not
-// of the body timeout.
+// shedding idle connections and bodies that have stalled for
+// stalledAfter, so that a flood costs a waiting client a few rounds of
+// stalledAfter, not of the body or idle timeout.
 type limitListener struct {
 	net.Listener
 	slots chan struct{}
@@ -103,11 +104,19 @@ func (c *limitConn) Close() error {
 // sheds it: far longer than a small body takes on any working network.
 const stalledAfter = 500 * time.Millisecond
 
-// limit caps ln's open connections at MaxConnections.
-func (a *App) limit(ln net.Listener) net.Listener {
+// limit caps ln's open connections at MaxConnections. While all are
+// taken, hs sheds idle keep-alive connections and bodies stalled for
+// stalledAfter.
+func (a *App) limit(ln net.Listener, hs *http.Server) net.Listener {
 	n := a.MaxConnections
 	if n <= 0 {
 		n = defaultMaxConnections()
 	}
-	return newLimitListener(ln, n, func() { a.Server.ShedStalledBodies(stalledAfter) })
+	return newLimitListener(ln, n, func() {
+		a.Server.ShedStalledBodies(stalledAfter)
+		// Turning keep-alives off closes the idle connections; clients
+		// reconnect when they need to.
+		hs.SetKeepAlivesEnabled(false)
+		hs.SetKeepAlivesEnabled(true)
+	})
 }

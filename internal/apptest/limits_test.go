@@ -257,3 +257,27 @@ func signWith(t *testing.T, req *http.Request, body []byte, c apptest.Creds, ser
 	}
 	return req
 }
+
+// TestIdleConnectionsGiveWay: clients that hold every connection open,
+// idle after a request, give way to a new client at once, not after the
+// idle timeout (2 minutes).
+func TestIdleConnectionsGiveWay(t *testing.T) {
+	const maxConns = 20
+	srv := apptest.Start(t, func(c *app.Config) { c.MaxConnections = maxConns })
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for range maxConns {
+		conn, err := net.Dial("tcp", addr)
+		fatalIf(t, err)
+		defer conn.Close()
+		fmt.Fprintf(conn, "GET /_deploytrail/health HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		fatalIf(t, err)
+		io.Copy(io.Discard, resp.Body) // the connection stays open, idle
+	}
+	start := time.Now()
+	_, err := srv.STS(srv.Root).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	fatalIf(t, err)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a new client waited %v behind idle connections", took)
+	}
+}
