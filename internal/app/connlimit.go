@@ -15,8 +15,8 @@ import (
 const DefaultMaxConnections = 4096
 
 // defaultMaxConnections is DefaultMaxConnections, or half the descriptor
-// limit if that is less: the other half is for the database, buckets,
-// subscribers and the connections waiting their turn.
+// limit if that is less: the other half is for the database, bucket
+// files and the server's own outgoing connections (S3, SNS subscribers).
 func defaultMaxConnections() int {
 	if n := fileLimit() / 2; n > 0 && n < DefaultMaxConnections {
 		return max(n, 16)
