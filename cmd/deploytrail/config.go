@@ -32,7 +32,38 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 	if v := getenv("DEPLOYTRAIL_SNS_ALLOWED_NETWORKS"); v != "" {
 		c.SNSAllowedNetworks = splitList(v)
 	}
+	if err := applyLimitsEnv(c, getenv); err != nil {
+		return err
+	}
 	return applyDeliveryEnv(c, getenv)
+}
+
+// applyLimitsEnv reads the request limits: DEPLOYTRAIL_MAX_CONNECTIONS,
+// DEPLOYTRAIL_MAX_BODY_MEMORY (bytes) and DEPLOYTRAIL_BODY_TIMEOUT (a Go
+// duration).
+func applyLimitsEnv(c *app.Config, getenv func(string) string) error {
+	if v := getenv("DEPLOYTRAIL_MAX_CONNECTIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("DEPLOYTRAIL_MAX_CONNECTIONS %q: want a positive number", v)
+		}
+		c.MaxConnections = n
+	}
+	if v := getenv("DEPLOYTRAIL_MAX_BODY_MEMORY"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("DEPLOYTRAIL_MAX_BODY_MEMORY %q: want a positive number of bytes", v)
+		}
+		c.MaxBodyMemory = n
+	}
+	if v := getenv("DEPLOYTRAIL_BODY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("DEPLOYTRAIL_BODY_TIMEOUT %q: want a positive duration", v)
+		}
+		c.BodyTimeout = d
+	}
+	return nil
 }
 
 // applyDeliveryEnv reads the log file delivery knobs:

@@ -78,6 +78,9 @@ type App struct {
 	healthMu     sync.Mutex // guards healthTrails, read at healthAt
 	healthAt     time.Time
 	healthTrails []trailHealth
+
+	// MaxConnections caps the connections Serve keeps open.
+	MaxConnections int
 }
 
 // Open opens the data directory and wires the services.
@@ -137,7 +140,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
-	srv.MaxBodyBytes = cfg.MaxBodyBytes
+	srv.MaxBodyBytes, srv.BodyMemory, srv.BodyTimeout = cfg.MaxBodyBytes, cfg.MaxBodyMemory, cfg.BodyTimeout
 	srv.Feeds = history // deploytrail events --follow
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
@@ -147,7 +150,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
-		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine}
+		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
+		MaxConnections: cfg.MaxConnections}
 	a.observe()
 	if cfg.MetricsListen != "" {
 		if a.MetricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
@@ -282,9 +286,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		stopMetrics := a.serveMetrics()
 		defer stopMetrics()
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	// ReadTimeout is a backstop for handlers that set no body deadline of
+	// their own (server.Server sets one per request).
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(a.Server.EndStreams) // Shutdown waits for handlers; event streams end instead
+	ln = a.limit(ln, hs)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)

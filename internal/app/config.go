@@ -27,10 +27,20 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted-proxies"`
 	LogFormat      string   `yaml:"log-format"` // text, json, or "" (text on a terminal)
 	LogLevel       string   `yaml:"log-level"`
-	MaxBodyBytes   int64    `yaml:"max-body-bytes"`
 	// MetricsListen is a separate address for /metrics; "" serves it on
 	// Listen.
 	MetricsListen string `yaml:"metrics-listen"`
+	// MaxBodyBytes, when set, lowers every service's request body limit.
+	MaxBodyBytes int64 `yaml:"max-body-bytes"`
+	// MaxBodyMemory bounds what large in-flight request bodies hold
+	// together (0: server.DefaultBodyMemory).
+	MaxBodyMemory int64 `yaml:"max-body-memory"`
+	// BodyTimeout is how long a request body may take to arrive beyond
+	// what its size needs at 16 KiB/s (0: server.DefaultBodyTimeout).
+	BodyTimeout time.Duration `yaml:"body-timeout"`
+	// MaxConnections caps open client connections (0:
+	// DefaultMaxConnections, or half the open-file limit if lower).
+	MaxConnections int `yaml:"max-connections"`
 	// PublicURL is where SNS subscribers reach the server (SubscribeURL,
 	// UnsubscribeURL, SigningCertURL); "" means the listening address.
 	PublicURL string `yaml:"public-url"`
@@ -118,6 +128,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DeliveryInterval != 0 && c.DeliveryInterval < MinDeliveryInterval {
 		return fmt.Errorf("delivery interval %v: want at least %v", c.DeliveryInterval, MinDeliveryInterval)
+	}
+	if c.MaxConnections < 0 || c.MaxBodyMemory < 0 || c.BodyTimeout < 0 || c.MaxBodyBytes < 0 {
+		return fmt.Errorf("max connections, max body memory, body timeout and max body bytes must not be negative")
 	}
 	if c.MaxLogFileBytes < 0 {
 		return fmt.Errorf("max log file bytes %d: want a positive size", c.MaxLogFileBytes)

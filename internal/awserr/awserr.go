@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Codes shared by every service, whatever its protocol.
@@ -107,4 +108,20 @@ func Message(err error) string {
 		return ""
 	}
 	return Public(err).Message
+}
+
+// EchoLimit is how much of a client's value a message repeats.
+const EchoLimit = 256
+
+// Cut shortens s, a value echoed in a message, to at most n bytes on a
+// rune boundary, marking the cut with "...", as AWS cuts the values its
+// messages repeat.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

@@ -36,3 +36,12 @@ func TestPublic(t *testing.T) {
 		t.Fatalf("Code(nil)=%q, want empty", awserr.Code(nil))
 	}
 }
+
+func TestCut(t *testing.T) {
+	if got := awserr.Cut("short", 256); got != "short" {
+		t.Fatalf("Cut(short)=%q", got)
+	}
+	if got := awserr.Cut("abcé", 4); got != "abc..." { // never splits a rune
+		t.Fatalf("Cut=%q, want abc...", got)
+	}
+}

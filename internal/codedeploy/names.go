@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
 
@@ -34,10 +35,10 @@ func checkName(name, kind, required, invalid string) error {
 	switch {
 	case name == "":
 		return errorf(required, "%s name is required.", kind)
-	case len(name) > maxNameLength:
-		return errorf(invalid, "%s name is longer than %d characters: %s", kind, maxNameLength, name)
+	case len(name) > maxNameLength: // cut: the name may be megabytes long
+		return errorf(invalid, "%s name is longer than %d characters: %s", kind, maxNameLength, awserr.Cut(name, awserr.EchoLimit))
 	case !namePattern.MatchString(name):
-		return errorf(invalid, "%s name contains characters other than letters, digits and .+=,@_-: %s", kind, name)
+		return errorf(invalid, "%s name contains characters other than letters, digits and .+=,@_-: %s", kind, awserr.Cut(name, awserr.EchoLimit))
 	}
 	return nil
 }

@@ -57,7 +57,9 @@ func (s *Service) Authorize(ctx context.Context, call *awsproto.Call, action, re
 }
 
 func accessDenied(arn, action, resource, why string) error {
-	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", arn, action, resource)
+	// The resource ARN holds names from the request: cut, as AWS cuts
+	// the values its messages repeat.
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", arn, action, awserr.Cut(resource, awserr.EchoLimit))
 	if why != "" {
 		msg += " " + why
 	}

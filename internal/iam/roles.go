@@ -227,7 +227,7 @@ func (s *Service) checkPrincipalExists(ctx context.Context, arn string) error {
 	}
 	_, err := s.store.Entity(ctx, acct, kind, name)
 	if errors.Is(err, ErrNotFound) {
-		return awserr.Errorf(CodeMalformedPolicy, "Invalid principal in policy: \"AWS\":\"%s\"", arn)
+		return awserr.Errorf(CodeMalformedPolicy, "Invalid principal in policy: \"AWS\":\"%s\"", awserr.Cut(arn, awserr.EchoLimit))
 	}
 	return err
 }

@@ -35,8 +35,8 @@ func authError(err error) error {
 	switch e.Kind {
 	case sigv4.KindMissing:
 		return authFailure(codeMissingToken, "Missing Authentication Token")
-	case sigv4.KindIncomplete:
-		return authFailure(codeIncomplete, e.Message)
+	case sigv4.KindIncomplete: // a malformed request, not a refused one: 400
+		return awserr.New(codeIncomplete, e.Message)
 	case sigv4.KindExpired:
 		return authFailure(codeRequestExpired, e.Message)
 	}

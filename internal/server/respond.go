@@ -60,14 +60,14 @@ func (s *Server) fail(req *request, err error) {
 		s.Logger.Error("internal failure", "request_id", req.id, "operation", req.opName, "err", err)
 	}
 	code, pub := req.wireError(err)
-	status := s.errorStatus(req, pub, code)
+	status := req.errorStatus(pub, code)
 	req.errCode = code
 	if req.isQuery() {
 		ns := "https://iam.amazonaws.com/doc/2010-05-08/"
 		if req.svc != nil {
 			ns = req.svc.Model.Metadata.XMLNamespace
 		}
-		s.write(req, status, awsproto.EncodeQueryError(ns, code, pub.Message, req.id, status < 500))
+		s.write(req, status, awsproto.EncodeQueryError(ns, code, cutMessage(pub.Message), req.id, status < 500))
 		return
 	}
 	req.w.Header().Set("X-Amzn-ErrorType", code)
@@ -75,7 +75,7 @@ func (s *Server) fail(req *request, err error) {
 	if req.svc != nil {
 		model = req.svc.Model
 	}
-	s.write(req, status, awsproto.EncodeJSONError(model, code, pub.Message))
+	s.write(req, status, awsproto.EncodeJSONError(model, code, cutMessage(pub.Message)))
 }
 
 // wireError is what the client sees of err: the code in its protocol's
@@ -98,9 +98,26 @@ func (req *request) wireError(err error) (string, *awserr.Error) {
 	return code, pub
 }
 
+// commonStatus is the HTTP status of AWS's common errors, which no service
+// model declares, by wire code. JSON services answer AccessDeniedException
+// with 400; the Query services' AccessDenied is 403.
+var commonStatus = map[string]int{
+	"AccessDenied":        http.StatusForbidden,
+	"IncompleteSignature": http.StatusBadRequest,
+	codeIncomplete:        http.StatusBadRequest,
+}
+
+// ErrorResponse is what a client of svc sees of err: the error code in
+// svc's naming and the HTTP status.
+func ErrorResponse(svc *awsproto.Service, err error) (code string, status int) {
+	req := &request{svc: svc}
+	code, pub := req.wireError(err)
+	return code, req.errorStatus(pub, code)
+}
+
 // errorStatus is the error's own status, else the one the service model
-// gives its code, else 400.
-func (s *Server) errorStatus(req *request, e *awserr.Error, code string) int {
+// gives its code, else AWS's status for a common error, else 400.
+func (req *request) errorStatus(e *awserr.Error, code string) int {
 	if e.Status != 0 {
 		return e.Status
 	}
@@ -108,6 +125,9 @@ func (s *Server) errorStatus(req *request, e *awserr.Error, code string) int {
 		if st := req.svc.Model.ErrorStatus(code); st != 0 {
 			return st
 		}
+	}
+	if st, ok := commonStatus[code]; ok {
+		return st
 	}
 	return http.StatusBadRequest
 }

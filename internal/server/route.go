@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,21 +39,52 @@ type request struct {
 	authFailure string
 	// recorded is set once the call's event is committed.
 	recorded bool
+	// release returns the body's charge to the memory budget.
+	release func()
 }
 
-func (s *Server) maxBody() int64 {
-	if s.MaxBodyBytes > 0 {
-		return s.MaxBodyBytes
-	}
-	return DefaultMaxBodyBytes
-}
-
-// readBody reads the whole body, refusing more than the cap.
+// readBody reads the whole body within the service's limit, refusing an
+// announced oversized body before reading a byte. A large body is charged
+// to the server's body memory budget until the request is answered, and
+// every body must arrive by its deadline, so that neither big nor stalled
+// bodies can pile up.
 func (s *Server) readBody(req *request) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(req.w, req.r.Body, s.maxBody()))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		s.fail(req, awserr.Errorf(awserr.CodeRequestTooLarge, "Request body exceeds the limit of %d bytes.", s.maxBody()).WithStatus(http.StatusRequestEntityTooLarge))
+	limit := s.bodyLimit(req.r)
+	n := req.r.ContentLength
+	if n > limit {
+		s.refuseBody(req, tooLarge(limit))
+		return false
+	}
+	if n < 0 { // chunked: the limit is all we know
+		n = limit
+	}
+	if n > smallBodyBytes {
+		release, ok := s.budget.take(n, s.bodyMemory())
+		if !ok {
+			s.refuseBody(req, throttled)
+			return false
+		}
+		req.release = release
+	}
+	rc := http.NewResponseController(req.w)
+	rc.SetReadDeadline(s.bodyDeadline(n))
+	s.reads.begin(rc)
+	body, err := readAll(http.MaxBytesReader(req.w, req.r.Body, limit), req.r.ContentLength)
+	s.reads.end(rc)
+	if err == nil {
+		// Clear the deadline: the server's own read that watches for the
+		// client going away must not time out while the call runs. After
+		// a failure it stays, so that the rest of the body is not awaited.
+		rc.SetReadDeadline(time.Time{})
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.fail(req, tooLarge(limit))
+		return false
+	}
+	var timeout net.Error
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		s.fail(req, awserr.New(codeRequestTimeout, "Your socket connection to the server was not read from or written to within the timeout period."))
 		return false
 	}
 	if err != nil {
@@ -61,6 +93,19 @@ func (s *Server) readBody(req *request) bool {
 	}
 	req.body = body
 	return true
+}
+
+// readAll reads r into a buffer sized by the announced length, if any,
+// so that a body costs its size once, not the doublings of a growing one.
+func readAll(r io.Reader, announced int64) ([]byte, error) {
+	if announced < 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, announced)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // route finds the service and operation: JSON services by X-Amz-Target,
@@ -169,4 +214,20 @@ func (s *Server) decode(req *request) (awsproto.Params, error) {
 		return awsproto.DecodeJSON(shape, req.body)
 	}
 	return awsproto.DecodeQuery(shape, req.form, req.svc.ValidationCode)
+}
+
+// releaseBody gives the body's memory charge back once it is answered.
+func (req *request) releaseBody() {
+	if req.release != nil {
+		req.release()
+	}
+}
+
+// refuseBody answers a request without reading its body, and ends the
+// connection's reads now: net/http would otherwise wait for up to 256 KiB
+// of the unread body to reuse the connection, for as long as a stalled
+// client likes.
+func (s *Server) refuseBody(req *request, err error) {
+	http.NewResponseController(req.w).SetReadDeadline(time.Now())
+	s.fail(req, err)
 }

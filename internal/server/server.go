@@ -25,10 +25,6 @@ import (
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
-// DefaultMaxBodyBytes caps request bodies. The largest legitimate bodies
-// (policy documents, AppSpec content) are far smaller.
-const DefaultMaxBodyBytes = 4 << 20
-
 // HealthPath answers 200 once the server is ready.
 const HealthPath = "/_deploytrail/health"
 
@@ -47,8 +43,15 @@ type Server struct {
 	Ledger Ledger
 	// Logger receives one line per request and one per internal failure.
 	Logger *slog.Logger
-	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when zero).
+	// MaxBodyBytes, when set, lowers every service's body limit
+	// (limits.go).
 	MaxBodyBytes int64
+	// BodyMemory bounds what large in-flight bodies hold together
+	// (DefaultBodyMemory when zero).
+	BodyMemory int64
+	// BodyTimeout is how long a body may take beyond what its size needs
+	// at the slowest accepted rate (DefaultBodyTimeout when zero).
+	BodyTimeout time.Duration
 	// TrustedProxies may set X-Forwarded-For; other peers may not.
 	TrustedProxies []netip.Prefix
 	// Now is the clock (time.Now when nil).
@@ -65,6 +68,8 @@ type Server struct {
 
 	authFailures authFailures
 	streams      streamLimits
+	budget       bodyBudget
+	reads        bodyReads
 	jsonTargets  map[string]*awsproto.Service // X-Amz-Target prefix → service
 	bySigning    map[string]*awsproto.Service // SigV4 service name → service
 	ready        atomic.Bool
@@ -84,6 +89,15 @@ func New(iamService *iam.Service, ledger Ledger, services ...*awsproto.Service) 
 	return s
 }
 
+// Services returns the services the server serves.
+func (s *Server) Services() []*awsproto.Service {
+	out := make([]*awsproto.Service, 0, len(s.bySigning))
+	for _, svc := range s.bySigning {
+		out = append(out, svc)
+	}
+	return out
+}
+
 // SetReady marks the server ready (or not) for the health check.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
@@ -96,6 +110,9 @@ func (s *Server) now() time.Time {
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// No path may wait for a body forever, read or not (net/http reads
+	// what a handler left); readBody sets the exact deadline.
+	http.NewResponseController(w).SetReadDeadline(s.bodyDeadline(unroutedMaxBodyBytes))
 	if r.URL.Path == HealthPath {
 		s.health(w, r)
 		return
@@ -107,6 +124,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	req := &request{w: w, r: r, id: newRequestID(), start: start}
 	defer s.recoverPanic(req)
+	defer req.releaseBody()
 	s.serve(r.Context(), req)
 	s.logRequest(req)
 }
