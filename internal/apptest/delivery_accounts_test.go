@@ -126,18 +126,17 @@ func anyMatch(keys []string, re *regexp.Regexp) bool {
 	return false
 }
 
-// deliveredKeysByRequest reads every log file of the bucket and returns
-// the keys of the files each request id was delivered in.
-func deliveredKeysByRequest(tb testing.TB, srv *apptest.Server) map[string][]string {
+// eachDeliveredRecord calls fn with every record of every log file in
+// trailBucket and the key of its file, in key order.
+func eachDeliveredRecord(tb testing.TB, srv *apptest.Server, fn func(key string, rec map[string]any)) {
 	tb.Helper()
 	b, err := srv.App.Buckets.Bucket(trailBucket)
 	fatalIf(tb, err)
-	got := map[string][]string{}
 	for after := ""; ; {
 		page, err := b.List(ctx, "", after, 0)
 		fatalIf(tb, err)
 		if len(page) == 0 {
-			return got
+			return
 		}
 		for _, o := range page {
 			after = o.Key
@@ -146,17 +145,25 @@ func deliveredKeysByRequest(tb testing.TB, srv *apptest.Server) map[string][]str
 			}
 			obj, err := b.Get(ctx, o.Key)
 			fatalIf(tb, err)
-			var doc struct {
-				Records []struct {
-					RequestID string `json:"requestID"`
-				}
-			}
+			var doc struct{ Records []map[string]any }
 			fatalIf(tb, json.Unmarshal(gunzip(tb, obj.Body), &doc))
 			for _, r := range doc.Records {
-				got[r.RequestID] = append(got[r.RequestID], o.Key)
+				fn(o.Key, r)
 			}
 		}
 	}
+}
+
+// deliveredKeysByRequest reads every log file of the bucket and returns
+// the keys of the files each request id was delivered in.
+func deliveredKeysByRequest(tb testing.TB, srv *apptest.Server) map[string][]string {
+	tb.Helper()
+	got := map[string][]string{}
+	eachDeliveredRecord(tb, srv, func(key string, r map[string]any) {
+		id, _ := r["requestID"].(string)
+		got[id] = append(got[id], key)
+	})
+	return got
 }
 
 func gunzip(tb testing.TB, b []byte) []byte {

@@ -1,7 +1,6 @@
 package apptest_test
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -200,27 +199,9 @@ func credsOf(c *ststypes.Credentials) apptest.Creds {
 // deliveredRecords reads every log file in trailBucket.
 func deliveredRecords(tb testing.TB, srv *apptest.Server) []rec {
 	tb.Helper()
-	b, err := srv.App.Buckets.Bucket(trailBucket)
-	fatalIf(tb, err)
 	var out []rec
-	for after := ""; ; {
-		page, err := b.List(ctx, "", after, 0)
-		fatalIf(tb, err)
-		if len(page) == 0 {
-			return out
-		}
-		for _, o := range page {
-			after = o.Key
-			if !strings.Contains(o.Key, "/CloudTrail/") {
-				continue
-			}
-			obj, err := b.Get(ctx, o.Key)
-			fatalIf(tb, err)
-			var doc struct{ Records []rec }
-			fatalIf(tb, json.Unmarshal(gunzip(tb, obj.Body), &doc))
-			out = append(out, doc.Records...)
-		}
-	}
+	eachDeliveredRecord(tb, srv, func(_ string, r map[string]any) { out = append(out, r) })
+	return out
 }
 
 // checkDetections evaluates every detection over recs: each must fire on

@@ -1,7 +1,6 @@
 package apptest_test
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -73,33 +72,16 @@ func TestRecords_DeliveredCopies(t *testing.T) {
 // records of request reqID by the part of their key before /CloudTrail/.
 func deliveredRecordsOf(tb testing.TB, srv *apptest.Server, reqID string) map[string]map[string]any {
 	tb.Helper()
-	b, err := srv.App.Buckets.Bucket(trailBucket)
-	fatalIf(tb, err)
 	got := map[string]map[string]any{}
-	for after := ""; ; {
-		page, err := b.List(ctx, "", after, 0)
-		fatalIf(tb, err)
-		if len(page) == 0 {
-			return got
+	eachDeliveredRecord(tb, srv, func(key string, r map[string]any) {
+		if r["requestID"] != reqID {
+			return
 		}
-		for _, o := range page {
-			after = o.Key
-			dir, _, ok := strings.Cut(o.Key, "/CloudTrail/")
-			if !ok {
-				continue
-			}
-			obj, err := b.Get(ctx, o.Key)
-			fatalIf(tb, err)
-			var doc struct{ Records []map[string]any }
-			fatalIf(tb, json.Unmarshal(gunzip(tb, obj.Body), &doc))
-			for _, r := range doc.Records {
-				if r["requestID"] == reqID {
-					if got[dir] != nil {
-						tb.Errorf("request %s delivered twice under %s", reqID, dir)
-					}
-					got[dir] = r
-				}
-			}
+		dir, _, _ := strings.Cut(key, "/CloudTrail/")
+		if got[dir] != nil {
+			tb.Errorf("request %s delivered twice under %s", reqID, dir)
 		}
-	}
+		got[dir] = r
+	})
+	return got
 }
