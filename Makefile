@@ -44,6 +44,8 @@ fuzz:
 		internal/awsproto:FuzzDecodeJSON \
 		internal/codedeploy:FuzzCreateDeploymentGroupInput \
 		internal/codedeploy:FuzzCreateDeploymentInput \
+		internal/codedeploy:FuzzEventTimeouts \
+		internal/sns:FuzzCheckEndpoint \
 		internal/digest:FuzzParse \
 		internal/lifecycle:FuzzParse; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \

@@ -151,3 +151,24 @@ func wantAPIError(t *testing.T, err error) {
 		t.Fatalf("err=%v (%T), want an API error", err, err)
 	}
 }
+
+// FuzzEventTimeouts runs AppSpec content, which customers write, through
+// the engine's reading of hook timeouts: nothing may panic, and every
+// timeout must stay within (0, maxHookTimeout].
+func FuzzEventTimeouts(f *testing.F) {
+	for _, spec := range []string{
+		``, `version: 0.0`, `hooks: 1`, `hooks: {ApplicationStart: [{location: a.sh}]}`,
+		"version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: scripts/a.sh\n      timeout: 300\n      runas: root\n    - location: b.sh\n  ValidateService:\n    - location: v.sh\n      timeout: 99999999999\n",
+		`{"version": 0.0, "hooks": {"AfterInstall": [{"location": "x", "timeout": -5}]}}`,
+		"hooks:\n  Install: &a [{location: x, timeout: 10}]\n  AfterInstall: *a\n",
+	} {
+		f.Add(spec)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		for event, d := range eventTimeouts(&RevisionLocation{AppSpecContent: &RawString{Content: content}}) {
+			if d <= 0 || d > maxHookTimeout {
+				t.Fatalf("%s: timeout %v outside (0, %v]", event, d, maxHookTimeout)
+			}
+		}
+	})
+}
