@@ -80,9 +80,11 @@ func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credenti
 	}
 	c := &Credential{secret: k.Secret, lastUsed: k.LastUsed, longTermKeyRef: k}
 	if k.UserID == "" {
-		c.Principal, err = s.rootPrincipal(ctx, k.Account)
+		if c.Principal, err = s.rootPrincipal(ctx, k.Account); err != nil {
+			return nil, err
+		}
 		c.Principal.AccessKeyID = k.ID
-		return c, err
+		return c, nil
 	}
 	u, err := s.store.EntityByID(ctx, k.UserID)
 	if err != nil {
