@@ -45,7 +45,7 @@ type signedData struct {
 	DigestAlgorithms []pkix.AlgorithmIdentifier `asn1:"set"`
 	ContentInfo      contentInfo
 	Certificates     asn1.RawValue // [0] IMPLICIT SET OF Certificate
-	SignerInfos      []signerInfo `asn1:"set"`
+	SignerInfos      []signerInfo  `asn1:"set"`
 }
 
 type issuerAndSerial struct {
