@@ -32,6 +32,13 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 	if v := getenv("DEPLOYTRAIL_SNS_ALLOWED_NETWORKS"); v != "" {
 		c.SNSAllowedNetworks = splitList(v)
 	}
+	if v := getenv("DEPLOYTRAIL_RECORD_AGENT_CALLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("DEPLOYTRAIL_RECORD_AGENT_CALLS %q: want true or false", v)
+		}
+		c.RecordAgentCalls = b
+	}
 	return applyDeliveryEnv(c, getenv)
 }
 

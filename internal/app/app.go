@@ -59,7 +59,9 @@ type App struct {
 	// SNS is the topic service; Serve runs its dispatcher.
 	SNS *sns.Service
 	// Engine runs deployments; Serve runs it.
-	Engine     *codedeploy.Engine
+	Engine *codedeploy.Engine
+	// Commands is the agent command service agents poll.
+	Commands   *codedeploy.CommandService
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
@@ -134,7 +136,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		keys.Rotation = cfg.SigningKeyRotation
 	}
 	history.Keys = publicKeys{keys}
-	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
+	commands, err := newCommandService(cfg, deploy)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API,
+		commands.Legacy, commands.Secure)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes = cfg.MaxBodyBytes
@@ -144,7 +152,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine}
