@@ -293,6 +293,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(a.Server.EndStreams) // Shutdown waits for handlers; event streams end instead
+	hs.RegisterOnShutdown(a.Commands.EndPolls) // and agents' long polls answer at once
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)

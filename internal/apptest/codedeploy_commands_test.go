@@ -302,6 +302,21 @@ func TestCommands_IdlePollAnswersEmpty(t *testing.T) {
 	}
 }
 
+// TestCommands_ShutdownEndsPolls: a waiting poll does not hold a
+// shutdown up; it answers {} at once.
+func TestCommands_ShutdownEndsPolls(t *testing.T) {
+	srv, c := startCodeDeploy(t, apptest.WithAgentPolling(20*time.Second, 0))
+	creds, arn := hostUser(t, srv, c, "web-1", "")
+	got := make(chan *polled, 1)
+	go func() { got <- legacyHost(t, srv, creds, arn).poll() }()
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	srv.Stop()
+	if p := <-got; p.HostCommand != nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("poll answered %+v; shutdown took %v", p.HostCommand, time.Since(start))
+	}
+}
+
 // TestCommands_Misuse: each misuse of the protocol gets a ClientException
 // (or the secure stack's AccessDeniedException) and changes nothing.
 func TestCommands_Misuse(t *testing.T) {

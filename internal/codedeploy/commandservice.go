@@ -63,6 +63,10 @@ type CommandService struct {
 	svc    *Service
 	signer SpecSigner
 	timing PollTiming
+	// ending is closed when the server shuts down: waiting polls answer
+	// at once instead of holding the shutdown up.
+	ending  chan struct{}
+	endOnce sync.Once
 	// Legacy and Secure are the two stacks the server routes to.
 	Legacy, Secure *awsproto.Service
 }
@@ -70,7 +74,7 @@ type CommandService struct {
 // NewCommandService returns the command service over svc's queue; signer
 // signs deployment specifications.
 func NewCommandService(svc *Service, signer SpecSigner, timing PollTiming) *CommandService {
-	c := &CommandService{svc: svc, signer: signer, timing: timing}
+	c := &CommandService{svc: svc, signer: signer, timing: timing, ending: make(chan struct{})}
 	c.Legacy = c.stack("codedeploy-commands", false)
 	c.Secure = c.stack("codedeploy-commands-secure", true)
 	return c
@@ -196,11 +200,17 @@ func (c *CommandService) poll(ctx context.Context, in *pollInput) (*pollOutput, 
 		select {
 		case <-ctx.Done():
 			return &pollOutput{}, nil
+		case <-c.ending:
+			return &pollOutput{}, nil
 		case <-queued:
 		case <-time.After(c.repoll()):
 		}
 	}
 }
+
+// EndPolls answers every waiting poll with no command and makes later
+// ones answer at once: the server is shutting down.
+func (c *CommandService) EndPolls() { c.endOnce.Do(func() { close(c.ending) }) }
 
 type specInput struct {
 	DeploymentExecutionID string `json:"DeploymentExecutionId"`
