@@ -18,6 +18,8 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
 	"github.com/deploytrail/deploytrail/internal/pkcs7"
@@ -300,6 +302,39 @@ func TestCommands_IdlePollAnswersEmpty(t *testing.T) {
 	if p := legacyHost(t, srv, creds, arn).poll(); p.HostCommand != nil || time.Since(start) < 900*time.Millisecond {
 		t.Fatalf("idle poll = %+v after %v", p.HostCommand, time.Since(start))
 	}
+}
+
+// TestCommands_SessionHost: an instance registered with an IAM session
+// ARN is served to that role session, on the secure stack with the
+// role's permission; another session of the same role is another host.
+func TestCommands_SessionHost(t *testing.T) {
+	srv, c := startCodeDeploy(t, apptest.WithAgentPolling(time.Second, 0))
+	newApp(t, c, "app", "")
+	newProdGroup(t, c, "dg")
+	acct := srv.Account()
+	agent := newUser(t, srv, "agent", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)
+	root := srv.IAM(srv.Root)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:user/agent"},"Action":"sts:AssumeRole"}]}`
+	role, err := root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("onprem"), AssumeRolePolicyDocument: aws.String(trust)})
+	fatalIf(t, err)
+	noErr(t)(root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("onprem"), PolicyName: aws.String("agent"), PolicyDocument: aws.String(secureAgentPolicy)}))
+	session := func(name string) apptest.Creds {
+		out, err := srv.STS(agent).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String(name)})
+		fatalIf(t, err)
+		return fromSTS(out)
+	}
+	arn := "arn:aws:sts::" + acct + ":assumed-role/onprem/host-a"
+	noErr(t)(c.RegisterOnPremisesInstance(ctx, &codedeploy.RegisterOnPremisesInstanceInput{InstanceName: aws.String("host-a"), IamSessionArn: aws.String(arn)}))
+	tagInstances(t, c, testTags("env", "prod"), "host-a")
+
+	other := secureHost(t, srv, session("host-b"), arn)
+	other.wantError("ClientException", "PollHostCommand", map[string]any{"HostIdentifier": arn})
+	host := secureHost(t, srv, session("host-a"), arn)
+	id := createDep(t, c, depInput())
+	if got := host.runEvents(id, ""); len(got) != len(lifecycleOrder) {
+		t.Fatalf("events served = %v", got)
+	}
+	fatalIf(t, waitSucceeded(c, id))
 }
 
 // TestCommands_ShutdownEndsPolls: a waiting poll does not hold a
