@@ -5,8 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -119,10 +125,28 @@ func bundle(t *testing.T, installDir, markerDir string, failing bool) []byte {
 // succeeds with the file installed and the hooks run, and that a failing
 // ValidateService fails the deployment with the script's output in the
 // target's diagnostics.
+//
+// Over HTTP the agent runs with its beta test profile (it refuses plain
+// HTTP otherwise); over HTTPS the server has a certificate from a test CA
+// that the agent (and the AWS CLI) are told to trust, with no test profile.
 func TestRealAgent(t *testing.T) {
 	agentDir, minio := requireRealAgent(t)
+	t.Run("HTTP", func(t *testing.T) { realAgentDeploys(t, agentDir, minio, false) })
+	t.Run("HTTPS", func(t *testing.T) { realAgentDeploys(t, agentDir, minio, true) })
+}
+
+func realAgentDeploys(t *testing.T, agentDir, minio string, useTLS bool) {
 	dir := t.TempDir()
-	p := startBinary(t, filepath.Join(dir, "data"))
+	var p *process
+	var caFile string
+	if useTLS {
+		var certFile, keyFile string
+		caFile, certFile, keyFile = testCA(t, dir)
+		p = startBinary(t, filepath.Join(dir, "data"), "--tls-cert", certFile, "--tls-key", keyFile)
+		p.env = append(p.env, "AWS_CA_BUNDLE="+caFile)
+	} else {
+		p = startBinary(t, filepath.Join(dir, "data"))
+	}
 	acct := p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
 
 	p.aws(t, "iam", "create-user", "--user-name", "agent-host")
@@ -161,7 +185,7 @@ func TestRealAgent(t *testing.T) {
 		s3("s3", "cp", path, "s3://bundles/"+name)
 	}
 
-	agentConf := startAgent(t, agentDir, dir, p.endpoint, s3URL, userARN, key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey)
+	agentConf := startAgent(t, agentDir, dir, p.endpoint, s3URL, userARN, key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey, caFile)
 
 	deploy := func(key string) string {
 		return p.aws(t, "deploy", "create-deployment", "--application-name", "web", "--deployment-group-name", "prod",
@@ -223,7 +247,9 @@ func TestRealAgent(t *testing.T) {
 
 // startAgent writes the agent's configuration and starts it as a daemon;
 // it is stopped when the test ends. It returns the config's directory.
-func startAgent(t *testing.T, agentDir, dir, endpoint, s3URL, userARN, key, secret string) string {
+// With caFile (HTTPS), the agent trusts that CA and runs without a test
+// profile.
+func startAgent(t *testing.T, agentDir, dir, endpoint, s3URL, userARN, key, secret, caFile string) string {
 	t.Helper()
 	conf := filepath.Join(dir, "agent")
 	for _, d := range []string{"log", "pid", "root"} {
@@ -245,13 +271,16 @@ func startAgent(t *testing.T, agentDir, dir, endpoint, s3URL, userARN, key, secr
 :deploy_control_endpoint: '%[2]s'
 :s3_endpoint_override: '%[3]s'
 :on_premises_config_file: '%[4]s'
-:codedeploy_test_profile: beta
-`, conf, endpoint, s3URL, onprem)), 0o600)
+`, conf, endpoint, s3URL, onprem)+testProfile(caFile)), 0o600)
 	shim, _ := filepath.Abs(filepath.Join(thirdParty, "shim"))
 	run := func(action string) *exec.Cmd {
-		return exec.Command("ruby", "-I", shim, "-I", agentDir+"/vendor/gems/process_manager-0.0.13/lib",
+		cmd := exec.Command("ruby", "-I", shim, "-I", agentDir+"/vendor/gems/process_manager-0.0.13/lib",
 			"-I", agentDir+"/vendor/gems/simple_pid-0.2.1/lib", "-I", agentDir+"/vendor/gems/codedeploy-commands-1.0.0/lib",
 			agentDir+"/lib/codedeploy-agent.rb", "--config_file", yml, action)
+		if caFile != "" {
+			cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+caFile, "AWS_SSL_CA_BUNDLE="+caFile, "AWS_CA_BUNDLE="+caFile)
+		}
+		return cmd
 	}
 	// The daemon keeps its parent's stdout and stderr: a file, not a pipe
 	// that Wait would wait on.
@@ -274,6 +303,43 @@ func startAgent(t *testing.T, agentDir, dir, endpoint, s3URL, userARN, key, secr
 		outFile.Close()
 	})
 	return conf
+}
+
+// testProfile is the config line that lets the agent speak plain HTTP.
+func testProfile(caFile string) string {
+	if caFile != "" {
+		return ""
+	}
+	return ":codedeploy_test_profile: beta\n"
+}
+
+// testCA writes a CA certificate and a server certificate for 127.0.0.1
+// signed by it, with the server's key (0600), and returns their paths.
+func testCA(t *testing.T, dir string) (caFile, certFile, keyFile string) {
+	t.Helper()
+	caKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "deploytrail test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile, certFile, keyFile = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
+	return caFile, certFile, keyFile
 }
 
 func agentLog(conf string) string {
