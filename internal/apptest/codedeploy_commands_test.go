@@ -456,13 +456,25 @@ func TestCommands_RecordedOnlyWhenConfigured(t *testing.T) {
 			opts = append(opts, apptest.WithRecordAgentCalls())
 		}
 		srv, c := startCodeDeploy(t, opts...)
+		newApp(t, c, "app", "")
+		newProdGroup(t, c, "dg")
 		creds, arn := hostUser(t, srv, c, "web-1", "")
-		legacyHost(t, srv, creds, arn).poll()
+		id := createDep(t, c, depInput())
+		legacyHost(t, srv, creds, arn).runEvents(id, "")
+		fatalIf(t, waitSucceeded(c, id))
 		out, err := srv.CloudTrail(srv.Root).LookupEvents(ctx, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{{
 			AttributeKey: cttypes.LookupAttributeKeyEventSource, AttributeValue: aws.String("codedeploy-commands.amazonaws.com")}}})
 		fatalIf(t, err)
-		if got := len(out.Events); (got > 0) != record || (record && aws.ToString(out.Events[0].EventName) != "PollHostCommand") {
-			t.Fatalf("record=%v: %d agent events %+v", record, got, out.Events)
+		names := map[string]int{}
+		for _, e := range out.Events {
+			names[aws.ToString(e.EventName)]++
+		}
+		if !record && len(out.Events) > 0 {
+			t.Fatalf("agent calls recorded without the setting: %v", names)
+		}
+		if record && (names["PutHostCommandComplete"] != len(lifecycleOrder) || names["PutHostCommandAcknowledgement"] != len(lifecycleOrder) ||
+			names["GetDeploymentSpecification"] != len(lifecycleOrder) || names["PollHostCommand"] < len(lifecycleOrder)) {
+			t.Fatalf("recorded agent calls: %v", names)
 		}
 	}
 }
