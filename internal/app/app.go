@@ -51,6 +51,8 @@ type App struct {
 	Buckets objstore.Provider
 	// BucketPolicies holds their owners and policies.
 	BucketPolicies *bucketpolicy.Policies
+	// Commands is the agent command service agents poll.
+	Commands *codedeploy.CommandService
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
 	// Lifecycle enforces the lifecycle rules of file-backend buckets;
@@ -59,9 +61,7 @@ type App struct {
 	// SNS is the topic service; Serve runs its dispatcher.
 	SNS *sns.Service
 	// Engine runs deployments; Serve runs it.
-	Engine *codedeploy.Engine
-	// Commands is the agent command service agents poll.
-	Commands   *codedeploy.CommandService
+	Engine     *codedeploy.Engine
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
