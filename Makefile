@@ -28,7 +28,10 @@ vet:
 # Every test, with a throwaway MinIO (scripts/minio.sh, loopback only) so the
 # s3 object store's tests run against a real server; the first run builds
 # MinIO, which takes minutes. MinIO is stopped even when tests fail.
+# scripts/ruby.sh installs Debian's Ruby and the packages AWS's CodeDeploy
+# agent needs (TestRealAgent) if they are missing.
 unit:
+	scripts/ruby.sh
 	set -euo pipefail; dir=$$(mktemp -d); \
 	trap 'scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
 	exports=$$(scripts/minio.sh start "$$dir"); eval "$$exports"; \

@@ -32,6 +32,7 @@ var allowedDeps = map[string][]string{
 	"internal/metrics":       {},
 	"internal/version":       {},
 	"internal/digest":        {},
+	"internal/pkcs7":         {},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},
 }

@@ -35,6 +35,13 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 	if err := applyLimitsEnv(c, getenv); err != nil {
 		return err
 	}
+	if v := getenv("DEPLOYTRAIL_RECORD_AGENT_CALLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("DEPLOYTRAIL_RECORD_AGENT_CALLS %q: want true or false", v)
+		}
+		c.RecordAgentCalls = b
+	}
 	return applyDeliveryEnv(c, getenv)
 }
 

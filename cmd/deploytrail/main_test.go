@@ -67,11 +67,11 @@ func (l *lockedBuffer) String() string {
 
 var announcement = regexp.MustCompile(`AWS_CONFIG_FILE=(\S+) AWS_SHARED_CREDENTIALS_FILE=(\S+) aws --profile deploytrail --endpoint-url (\S+) `)
 
-// startBinary runs `deploytrail serve` on a free port with data in dir and
-// waits for its announcement.
-func startBinary(t *testing.T, dir string) *process {
+// startBinary runs `deploytrail serve` on a free port with data in dir
+// (and extra flags) and waits for its announcement.
+func startBinary(t *testing.T, dir string, extra ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data", dir)
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
 	p := &process{cmd: cmd, stderr: &lockedBuffer{}}
 	cmd.Stderr = p.stderr

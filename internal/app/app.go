@@ -51,6 +51,8 @@ type App struct {
 	Buckets objstore.Provider
 	// BucketPolicies holds their owners and policies.
 	BucketPolicies *bucketpolicy.Policies
+	// Commands is the agent command service agents poll.
+	Commands *codedeploy.CommandService
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
 	// Lifecycle enforces the lifecycle rules of file-backend buckets;
@@ -137,7 +139,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		keys.Rotation = cfg.SigningKeyRotation
 	}
 	history.Keys = publicKeys{keys}
-	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API)
+	commands, err := newCommandService(cfg, deploy)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	srv := server.New(iamSvc, store.Events{DB: db}, iamSvc.IAM, iamSvc.STS, orgs.API, deploy.API, history.API, topics.API,
+		commands.Legacy, commands.Secure)
 	srv.Logger = logger.With("component", "server")
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes, srv.BodyMemory, srv.BodyTimeout = cfg.MaxBodyBytes, cfg.MaxBodyMemory, cfg.BodyTimeout
@@ -147,7 +155,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
@@ -291,6 +299,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(a.Server.EndStreams) // Shutdown waits for handlers; event streams end instead
+	hs.RegisterOnShutdown(a.Commands.EndPolls) // and agents' long polls answer at once
 	ln = a.limit(ln, hs)
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -48,6 +48,10 @@ type Config struct {
 	// deliver to although they are loopback, link-local, private or
 	// unspecified (refused by default, against SSRF).
 	SNSAllowedNetworks []string `yaml:"sns-allowed-networks"`
+	// RecordAgentCalls records the agent command service's calls (polls,
+	// acknowledgements, completions) as CloudTrail events with eventSource
+	// codedeploy-commands.amazonaws.com; off by default, as on AWS.
+	RecordAgentCalls bool `yaml:"record-agent-calls"`
 
 	// DeliveryInterval is how often trails' log files are written (at
 	// least MinDeliveryInterval; 0 is the default, 30s).
@@ -82,6 +86,10 @@ type Config struct {
 	// Tests of the API's view of deployments that have not started set
 	// it; it is not a setting.
 	NoEngine bool `yaml:"-"`
+	// AgentPollHold and AgentRepoll time the agents' long poll (the
+	// command service's defaults when zero); tests shorten the hold and
+	// lengthen the re-poll to see the in-process wake-up. Not settings.
+	AgentPollHold, AgentRepoll time.Duration `yaml:"-"`
 }
 
 // codeDeployStore is the store the CodeDeploy service uses.

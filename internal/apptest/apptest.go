@@ -139,6 +139,17 @@ func WithoutEngine() Option {
 	return func(cfg *app.Config) { cfg.NoEngine = true }
 }
 
+// WithAgentPolling times the agent command service's long poll: how long
+// a poll waits, and how often it re-queries without a wake-up.
+func WithAgentPolling(hold, repoll time.Duration) Option {
+	return func(cfg *app.Config) { cfg.AgentPollHold, cfg.AgentRepoll = hold, repoll }
+}
+
+// WithRecordAgentCalls records the agent command service's calls.
+func WithRecordAgentCalls() Option {
+	return func(cfg *app.Config) { cfg.RecordAgentCalls = true }
+}
+
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cancel == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Protocol is the wire protocol of a service.
@@ -37,6 +38,10 @@ type Service struct {
 	// ErrorCodes renames generic error codes for this service: SNS
 	// answers a denial with AuthorizationError, not AccessDenied.
 	ErrorCodes map[string]string
+	// Unaudited is set for services whose calls are not CloudTrail events
+	// (the agent command service, unless recording is configured): they
+	// are authenticated and authorized like any other, but not recorded.
+	Unaudited bool
 
 	ops map[string]*Op
 }
@@ -66,6 +71,9 @@ type Op struct {
 	// params name none, and the request is then refused as unauthenticated.
 	Anonymous func(p Params) (account, region string, ok bool)
 	Invoke    func(ctx context.Context, p Params) (any, error)
+	// Hold is how long the operation may take to answer when it waits on
+	// purpose (a long poll); the server lets the response wait that long.
+	Hold time.Duration
 }
 
 // ResourceFunc names the resource ARN an operation acts on. It may look

@@ -109,6 +109,9 @@ func (e *Engine) Pass(ctx context.Context) error {
 // by hand) fails with INTERNAL_ERROR rather than staying stuck.
 func (e *Engine) step(ctx context.Context, id string) error {
 	err := e.advance(ctx, id)
+	if err == nil && e.svc.queued.Swap(false) {
+		e.svc.bell.ring() // committed: waiting polls find the new commands
+	}
 	if !errors.Is(err, ErrIllegalTransition) {
 		return err
 	}

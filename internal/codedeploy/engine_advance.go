@@ -218,7 +218,11 @@ func (s *Service) enqueue(ctx context.Context, r *run, t *InstanceTarget, event 
 	c := &HostCommand{ID: newCommandID(), Scope: d.Scope, HostIdentifier: in.IAMARN(), DeploymentID: d.Info.DeploymentID,
 		TargetID: t.TargetID, CommandName: event, ExecutionID: executionID(d), State: CommandPending, Created: s.now(),
 		Timeout: eventTimeout(r.timeouts, event), Spec: deploymentSpec(d)}
-	return s.store.InsertHostCommand(ctx, c)
+	if err := s.store.InsertHostCommand(ctx, c); err != nil {
+		return err
+	}
+	s.queued.Store(true)
+	return nil
 }
 
 // expireCommands ends a deployment's open commands that are past their

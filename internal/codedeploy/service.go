@@ -11,6 +11,7 @@ package codedeploy
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -32,6 +33,11 @@ type Service struct {
 
 	// wake tells the engines there is work (see Wake).
 	wake chan struct{}
+	// bell tells waiting polls that the engine may have queued host
+	// commands (commandservice.go).
+	bell commandBell
+	// queued is set when a step queued commands, rung once it commits.
+	queued atomic.Bool
 }
 
 // New returns the CodeDeploy service. tokenKey signs pagination tokens; it

@@ -175,6 +175,9 @@ func (s *Server) logRequest(req *request) {
 	if req.errCode != "" {
 		attrs = append(attrs, "error_code", req.errCode)
 	}
+	if v := req.r.Header.Get("X-Amz-Codedeploy-Agent-Version"); v != "" {
+		attrs = append(attrs, "agent_version", v) // spec §9.1
+	}
 	s.Logger.Info("request", attrs...)
 	s.observe(req)
 }

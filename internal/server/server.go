@@ -13,6 +13,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -160,7 +161,12 @@ func (s *Server) serve(ctx context.Context, req *request) {
 	if !s.readBody(req) || !s.route(req) || !s.authenticate(ctx, req) {
 		return
 	}
-	tree, err := s.audited(awsproto.NewContext(ctx, req.call), req)
+	s.allowHold(req)
+	run := s.audited
+	if req.svc.Unaudited {
+		run = s.unaudited
+	}
+	tree, err := run(awsproto.NewContext(ctx, req.call), req)
 	if err != nil {
 		s.fail(req, err)
 		return
@@ -204,6 +210,28 @@ func (s *Server) audited(ctx context.Context, req *request) (map[string]any, err
 	}
 	req.recorded = true
 	return tree, opErr
+}
+
+// unaudited runs an authenticated call of a service whose calls are not
+// events (awsproto.Service.Unaudited): authorized like any other, but not
+// recorded. Its operations commit their own changes.
+func (s *Server) unaudited(ctx context.Context, req *request) (map[string]any, error) {
+	if _, err := s.prepare(ctx, req); err != nil {
+		return nil, err
+	}
+	return s.invoke(ctx, req)
+}
+
+// allowHold lets the answer of an operation that waits on purpose (a long
+// poll) be written after the server's write deadline would have cut it.
+func (s *Server) allowHold(req *request) {
+	if req.op.Hold <= 0 {
+		return
+	}
+	err := http.NewResponseController(req.w).SetWriteDeadline(time.Now().Add(req.op.Hold))
+	if err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.Logger.Warn("extend write deadline for a long poll", "request_id", req.id, "err", err)
+	}
 }
 
 // prepare decodes, validates and authorizes the call: everything before

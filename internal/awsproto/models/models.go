@@ -1,5 +1,6 @@
 // Package models embeds the API models of the services deploytrail serves:
-// botocore models trimmed by modelgen to the served operations, plus
+// botocore models trimmed by modelgen to the served operations, the agent
+// command service's two models as shipped (codedeploy-commands*.json), plus
 // organizations.json, written here for the Organizations subset (no
 // botocore model was available for it).
 package models
@@ -12,6 +13,7 @@ import "embed"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service cloudtrail > cloudtrail.json"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service sts -ops GetCallerIdentity,AssumeRole,GetSessionToken,GetFederationToken > sts.json"
 //go:generate sh -c "go run ./modelgen -src ../../../../shared/models -service sns -ops CreateTopic,DeleteTopic,ListTopics,GetTopicAttributes,SetTopicAttributes,AddPermission,RemovePermission,Subscribe,ConfirmSubscription,Unsubscribe,ListSubscriptions,ListSubscriptionsByTopic,GetSubscriptionAttributes,SetSubscriptionAttributes,Publish,TagResource,UntagResource,ListTagsForResource > sns.json"
+//go:generate cp ../../../../shared/models/codedeploy-commands.json ../../../../shared/models/codedeploy-commands-secure.json .
 
 // FS holds <service>.json for every served service.
 //
