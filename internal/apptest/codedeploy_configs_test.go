@@ -143,7 +143,9 @@ func TestCodeDeployConfigLimit(t *testing.T) {
 }
 
 func TestCodeDeployDeleteConfig(t *testing.T) {
-	srv, c := startCodeDeploy(t)
+	// The deployments below are written straight into the store, so the
+	// engine must not drive them while the test reads them back.
+	srv, c := startCodeDeploy(t, apptest.WithoutEngine())
 	db, scope := codeDeployStore(srv)
 	appID := newApp(t, c, "web", "")
 	for _, name := range []string{"ByGroup", "ByDeployment", "ByOldDeployment", "Free"} {

@@ -391,7 +391,9 @@ func TestUpdateDeploymentGroup(t *testing.T) {
 }
 
 func TestDeleteDeploymentGroup(t *testing.T) {
-	srv, c := startCodeDeploy(t)
+	// The deployments below are written straight into the store, so the
+	// engine must not drive them while the test reads them back.
+	srv, c := startCodeDeploy(t, apptest.WithoutEngine())
 	newApp(t, c, "App", "")
 	groupID := newGroup(t, c, "App", "DG")
 	db, sc := codeDeployStore(srv)

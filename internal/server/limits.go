@@ -23,13 +23,16 @@ import (
 //     bound, → 1 MiB;
 //   - CloudTrail: event selectors with up to 250 data resources of 2,048
 //     characters → 1 MiB;
-//   - Organizations: names, tags and tokens → 256 KiB.
+//   - Organizations: names, tags and tokens → 256 KiB;
+//   - the agents' command services: an 8,192-character envelope payload
+//     (diagnostics) and ids → 64 KiB.
 //
 // A request whose service is not known from its headers (unsigned, or an
 // unknown target) gets unroutedMaxBodyBytes.
 var serviceMaxBodyBytes = map[string]int64{
 	"iam": 1 << 20, "sns": 1 << 20, "sts": 256 << 10,
 	"codedeploy": 1 << 20, "cloudtrail": 1 << 20, "organizations": 256 << 10,
+	"codedeploy-commands": 64 << 10, "codedeploy-commands-secure": 64 << 10,
 }
 
 const (
