@@ -58,7 +58,7 @@ func TestDelivery(t *testing.T) {
 
 	dir := filepath.Join(srv.Data, "buckets", trailBucket)
 	var got map[string][]string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		got = deliveredRequests(t, dir)
 		if len(got) >= len(want) {
 			break
@@ -69,8 +69,16 @@ func TestDelivery(t *testing.T) {
 			t.Errorf("request %s (%s) delivered as %v, want once", id, name, names)
 		}
 	}
-	st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("main")})
-	fatalIf(t, err)
+	// The files are written before the delivery is marked done, so the
+	// status may trail them by a moment.
+	var st *cloudtrail.GetTrailStatusOutput
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		st, err = ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("main")})
+		fatalIf(t, err)
+		if st.LatestDeliveryTime != nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if st.LatestDeliveryTime == nil || aws.ToString(st.LatestDeliveryError) != "" || aws.ToString(st.LatestDeliveryAttemptTime) == "" {
 		t.Errorf("status: LatestDeliveryTime=%v LatestDeliveryError=%q LatestDeliveryAttemptTime=%q, want a delivery",
 			st.LatestDeliveryTime, aws.ToString(st.LatestDeliveryError), aws.ToString(st.LatestDeliveryAttemptTime))
