@@ -277,3 +277,87 @@ func TestOurAgent(t *testing.T) {
 		t.Errorf("the specification signer was not pinned: %v", err)
 	}
 }
+
+// TestOurAgentNoopAndRestart measures a no-op deployment (a zip with
+// only its AppSpec: no files, no hooks, seven events) on one host, then kills the agent in the middle of a hook: restarted, it
+// reports that event failed, and the deployment fails instead of waiting
+// out the hook's timeout.
+func TestOurAgentNoopAndRestart(t *testing.T) {
+	minio := requireMinIO(t)
+	dir := t.TempDir()
+	p := startBinary(t, filepath.Join(dir, "data"))
+	acct := p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+	zipOf := func(files map[string]string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, body := range files {
+			h := &zip.FileHeader{Name: name}
+			h.SetMode(0o755)
+			w, _ := zw.CreateHeader(h)
+			w.Write([]byte(body))
+		}
+		zw.Close()
+		return buf.Bytes()
+	}
+	bundles := func(string) map[string][]byte {
+		return map[string][]byte{
+			"noop.zip": zipOf(map[string]string{"appspec.yml": "version: 0.0\nos: linux\n"}),
+			"slow.zip": zipOf(map[string]string{
+				"appspec.yml": "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: slow.sh\n      timeout: 600\n",
+				"slow.sh":     "#!/bin/sh\ntouch \"$MARKERS/started\"\nsleep 20\n",
+			}),
+		}
+	}
+	h := setUpHost(t, p, minio, acct, dir, "solo", bundles)
+	h.start(t)
+	hosts := []*ourHost{h}
+	p.aws(t, "deploy", "create-application", "--application-name", "app")
+	p.aws(t, "iam", "create-role", "--role-name", "deployer", "--assume-role-policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	p.aws(t, "deploy", "create-deployment-group", "--application-name", "app", "--deployment-group-name", "one",
+		"--service-role-arn", "arn:aws:iam::"+acct+":role/deployer", "--on-premises-instance-tag-filters", "Key=Name,Value=solo,Type=KEY_AND_VALUE")
+
+	start := time.Now()
+	noop := p.aws(t, "deploy", "create-deployment", "--application-name", "app", "--deployment-group-name", "one",
+		"--s3-location", "bucket=bundles,key=noop.zip,bundleType=zip", "--query", "deploymentId", "--output", "text")
+	if s := waitStatus(t, p, noop, hosts); s != "Succeeded" {
+		t.Fatalf("no-op deployment: %s\n%s", s, targets(t, p, noop, hosts))
+	}
+	wall := time.Since(start)
+	var times struct{ CreateTime, CompleteTime float64 }
+	json.Unmarshal([]byte(p.aws(t, "deploy", "get-deployment", "--deployment-id", noop, "--query",
+		"deploymentInfo.{CreateTime: createTime, CompleteTime: completeTime}")), &times)
+	took := time.Duration((times.CompleteTime - times.CreateTime) * float64(time.Second)).Round(time.Millisecond)
+	t.Logf("no-op 7-event deployment on one host: Succeeded %v after create (createTime→completeTime); %v as seen through the CLI", took, wall.Round(time.Millisecond))
+	if took > 2*time.Second {
+		t.Errorf("no-op deployment took %v, want under 2 s", took)
+	}
+
+	id := p.aws(t, "deploy", "create-deployment", "--application-name", "app", "--deployment-group-name", "one",
+		"--s3-location", "bucket=bundles,key=slow.zip,bundleType=zip", "--query", "deploymentId", "--output", "text")
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(h.markers, "started")); err == nil {
+			break
+		}
+		if i > 400 {
+			t.Fatalf("the hook did not start\n%s", h.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.agent.Process.Kill() // a crash: no chance to complete the command
+	h.agent.Wait()
+	if _, err := os.Stat(filepath.Join(h.dir, "deployment-root", "ongoing-deployment", id)); err != nil {
+		t.Fatalf("no in-flight tracking file: %v", err)
+	}
+	h.start(t)
+	if s := waitStatus(t, p, id, hosts); s != "Failed" {
+		t.Fatalf("after the agent restart: %s", s)
+	}
+	out := p.aws(t, "deploy", "get-deployment-target", "--deployment-id", id, "--target-id", "solo")
+	if !strings.Contains(out, `"errorCode": "UnknownError"`) || !strings.Contains(out, "Failing in-progress lifecycle event after an agent restart") {
+		t.Errorf("the interrupted event's diagnostics:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "deployment-root", "ongoing-deployment", id)); err == nil {
+		t.Error("the tracking file is still there after the failure was reported")
+	}
+}
