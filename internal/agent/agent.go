@@ -42,10 +42,8 @@ type hostCommand struct {
 
 // Run polls until ctx ends, then waits for the commands it started.
 func (a *Agent) Run(ctx context.Context) error {
-	for _, dir := range []string{a.cfg.RootDir, a.ongoingDir(), a.instructionsDir(), filepath.Join(a.cfg.RootDir, "deployment-logs")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	if err := a.prepare(); err != nil {
+		return err
 	}
 	a.log.Info("agent started", "host", a.cfg.HostIdentifier, "endpoint", a.cfg.Endpoint, "root", a.cfg.RootDir)
 	defer a.running.Wait()
@@ -60,6 +58,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			failures = 0
 		}
 		sleep(ctx, wait)
+	}
+	return nil
+}
+
+// prepare creates root_dir's layout (spec §11.4).
+func (a *Agent) prepare() error {
+	for _, dir := range []string{a.cfg.RootDir, a.ongoingDir(), a.instructionsDir(), filepath.Join(a.cfg.RootDir, "deployment-logs")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 	}
 	return nil
 }
