@@ -302,6 +302,10 @@ func TestOurAgentNoopAndRestart(t *testing.T) {
 	bundles := func(string) map[string][]byte {
 		return map[string][]byte{
 			"noop.zip": zipOf(map[string]string{"appspec.yml": "version: 0.0\nos: linux\n"}),
+			"pause.zip": zipOf(map[string]string{
+				"appspec.yml": "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: pause.sh\n      timeout: 60\n",
+				"pause.sh":    "#!/bin/sh\nsleep 3\n",
+			}),
 			"slow.zip": zipOf(map[string]string{
 				"appspec.yml": "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: slow.sh\n      timeout: 600\n",
 				"slow.sh":     "#!/bin/sh\ntouch \"$MARKERS/started\"\nsleep 20\n",
@@ -331,6 +335,21 @@ func TestOurAgentNoopAndRestart(t *testing.T) {
 	t.Logf("no-op 7-event deployment on one host: Succeeded %v after create (createTime→completeTime); %v as seen through the CLI", took, wall.Round(time.Millisecond))
 	if took > 2*time.Second {
 		t.Errorf("no-op deployment took %v, want under 2 s", took)
+	}
+
+	// Two groups' deployments on one host at once: the agent runs their
+	// commands side by side, and neither is taken for a crashed one.
+	p.aws(t, "deploy", "create-deployment-group", "--application-name", "app", "--deployment-group-name", "two",
+		"--service-role-arn", "arn:aws:iam::"+acct+":role/deployer", "--on-premises-instance-tag-filters", "Key=Name,Value=solo,Type=KEY_AND_VALUE")
+	paused := p.aws(t, "deploy", "create-deployment", "--application-name", "app", "--deployment-group-name", "one",
+		"--s3-location", "bucket=bundles,key=pause.zip,bundleType=zip", "--query", "deploymentId", "--output", "text")
+	time.Sleep(time.Second) // into its AfterInstall
+	other := p.aws(t, "deploy", "create-deployment", "--application-name", "app", "--deployment-group-name", "two",
+		"--s3-location", "bucket=bundles,key=noop.zip,bundleType=zip", "--query", "deploymentId", "--output", "text")
+	for _, d := range []string{paused, other} {
+		if s := waitStatus(t, p, d, hosts); s != "Succeeded" {
+			t.Fatalf("concurrent deployments: %s %s\n%s", d, s, targets(t, p, d, hosts))
+		}
 	}
 
 	id := p.aws(t, "deploy", "create-deployment", "--application-name", "app", "--deployment-group-name", "one",

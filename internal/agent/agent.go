@@ -48,8 +48,19 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent started", "host", a.cfg.HostIdentifier, "endpoint", a.cfg.Endpoint, "root", a.cfg.RootDir)
 	defer a.running.Wait()
 	failures := 0
+	recovered := false
 	for ctx.Err() == nil {
-		wait, err := a.step(ctx)
+		var wait time.Duration
+		var err error
+		if !recovered {
+			// Only files left by an earlier run: this run's own commands
+			// write theirs too.
+			err = a.failInterrupted(ctx)
+			recovered = err == nil
+		}
+		if err == nil {
+			wait, err = a.step(ctx)
+		}
 		if err != nil && ctx.Err() == nil {
 			a.log.Warn("command service call failed", "err", err)
 			wait = backoff(failures)
@@ -72,12 +83,9 @@ func (a *Agent) prepare() error {
 	return nil
 }
 
-// step fails the commands a crash left in flight, then polls once and
-// starts the command it got; it returns how long to wait before the next poll.
+// step polls once and starts the command it got; it returns how long to
+// wait before the next poll.
 func (a *Agent) step(ctx context.Context) (time.Duration, error) {
-	if err := a.failInterrupted(ctx); err != nil {
-		return 0, err
-	}
 	var out struct{ HostCommand *hostCommand }
 	if err := a.client.call(ctx, "PollHostCommand", map[string]string{"HostIdentifier": a.cfg.HostIdentifier}, &out); err != nil {
 		return 0, err
