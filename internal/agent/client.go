@@ -92,6 +92,10 @@ func (c *client) sign(req *http.Request, body []byte, service string) error {
 	return sigv4.Sign(req, body, creds, c.cfg.Region, service, time.Now())
 }
 
+// downloadTimeout bounds a bundle download: large bundles on slow links
+// get an hour, a stalled store does not hold the event forever.
+const downloadTimeout = time.Hour
+
 // emptySHA256 is the payload hash of a GET, which S3 wants sent.
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -109,6 +113,8 @@ func (c *client) download(ctx context.Context, bucket, key, versionID, file stri
 	if versionID != "" {
 		u.RawQuery = "versionId=" + url.QueryEscape(versionID)
 	}
+	ctx, cancel := context.WithTimeout(ctx, downloadTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return "", err
@@ -117,7 +123,7 @@ func (c *client) download(ctx context.Context, bucket, key, versionID, file stri
 	if err := c.sign(req, nil, "s3"); err != nil {
 		return "", err
 	}
-	resp, err := (&http.Client{}).Do(req) // no overall timeout: bundles may be large; ctx bounds it
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err
 	}

@@ -133,22 +133,20 @@ func (r scriptRun) wait(cmd *exec.Cmd, loc string) Result {
 	timeout := time.Duration(r.hook.Timeout) * time.Second
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	select {
-	case err = <-exited:
-	case <-deadline.C:
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		<-exited
-		readers.Wait()
-		return Result{Code: codeScriptTimedOut, ScriptName: loc, Message: fmt.Sprintf("Script at specified location: %s failed to complete in %d seconds", loc, r.hook.Timeout)}
-	}
 	closed := make(chan struct{})
 	go func() { readers.Wait(); close(closed) }()
 	select {
+	case err = <-exited:
+	case <-deadline.C:
+		stopGroup(cmd.Process.Pid, exited)
+		drain(closed, outR, errR)
+		return Result{Code: codeScriptTimedOut, ScriptName: loc, Message: fmt.Sprintf("Script at specified location: %s failed to complete in %d seconds", loc, r.hook.Timeout)}
+	}
+	select {
 	case <-closed:
 	case <-deadline.C:
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		outR.Close()
-		errR.Close()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		drain(closed, outR, errR)
 		return Result{Code: codeOutputsLeftOpen, ScriptName: loc, Message: fmt.Sprintf("Script at specified location: %s%s completed, but a process it started kept its standard output or error open past %d seconds", loc, user, r.hook.Timeout)}
 	}
 	var exit *exec.ExitError
@@ -159,6 +157,34 @@ func (r scriptRun) wait(cmd *exec.Cmd, loc string) Result {
 		return Result{Code: codeScriptFailed, ScriptName: loc, Message: err.Error()}
 	}
 	return Result{}
+}
+
+// killGrace is how long a timed-out script's group has between SIGTERM
+// and SIGKILL.
+var killGrace = 3 * time.Second
+
+// stopGroup ends a timed-out script's process group: SIGTERM, then
+// SIGKILL for what ignores it.
+func stopGroup(pid int, exited <-chan error) {
+	syscall.Kill(-pid, syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(killGrace):
+		syscall.Kill(-pid, syscall.SIGKILL)
+		<-exited
+	}
+}
+
+// drain gives the output readers a moment to log the last lines, then
+// closes the pipes: a process outside the group may still hold them.
+func drain(closed <-chan struct{}, pipes ...*os.File) {
+	select {
+	case <-closed:
+	case <-time.After(time.Second):
+	}
+	for _, p := range pipes {
+		p.Close()
+	}
 }
 
 // maxLine bounds one logged line; longer lines are cut.

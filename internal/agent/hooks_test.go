@@ -46,22 +46,24 @@ func TestHookFailures(t *testing.T) {
 	script(t, archive, "slow.sh", "sleep 30\n", 0o755)
 	script(t, archive, "noisy.sh", "i=0; while [ $i -lt 500 ]; do echo line $i; i=$((i+1)); done; exit 1\n", 0o755)
 	script(t, archive, "daemon.sh", "sleep 30 &\n", 0o755)
+	script(t, archive, "stubborn.sh", "trap '' TERM\nsleep 30\n", 0o755)
 	for name, tc := range map[string]struct {
 		hook Hook
 		code int
 		msg  string
 	}{
-		"exit":    {Hook{Location: "fail.sh", Timeout: 10}, codeScriptFailed, "Script at specified location: fail.sh failed with exit code 3"},
-		"missing": {Hook{Location: "nope.sh", Timeout: 10}, codeScriptMissing, "Script does not exist"},
-		"timeout": {Hook{Location: "slow.sh", Timeout: 1}, codeScriptTimedOut, "failed to complete in 1 seconds"},
-		"open":    {Hook{Location: "daemon.sh", Timeout: 1}, codeOutputsLeftOpen, "kept its standard output or error open"},
+		"exit":         {Hook{Location: "fail.sh", Timeout: 10}, codeScriptFailed, "Script at specified location: fail.sh failed with exit code 3"},
+		"missing":      {Hook{Location: "nope.sh", Timeout: 10}, codeScriptMissing, "Script does not exist"},
+		"timeout":      {Hook{Location: "slow.sh", Timeout: 1}, codeScriptTimedOut, "failed to complete in 1 seconds"},
+		"open":         {Hook{Location: "daemon.sh", Timeout: 1}, codeOutputsLeftOpen, "kept its standard output or error open"},
+		"ignores TERM": {Hook{Location: "stubborn.sh", Timeout: 1}, codeScriptTimedOut, "failed to complete in 1 seconds"},
 	} {
 		start := time.Now()
 		res, _ := runOne(t, archive, tc.hook, 2048)
 		if res.Code != tc.code || !strings.Contains(res.Message, tc.msg) || res.ScriptName != tc.hook.Location {
 			t.Errorf("%s: %+v", name, res)
 		}
-		if time.Since(start) > 5*time.Second {
+		if time.Since(start) > 7*time.Second {
 			t.Errorf("%s took %v", name, time.Since(start))
 		}
 	}
