@@ -167,7 +167,7 @@ func targets(t *testing.T, p *process, id string, hosts []*ourHost) string {
 }
 
 // TestOurAgent deploys zip bundles from MinIO to three hosts running
-// `deploytrail agent`, with each predefined config, then a failing
+// `deploytrail agent` (the third on the secure stack), with each predefined config, then a failing
 // ValidateService that fails the deployment and rolls back.
 func TestOurAgent(t *testing.T) {
 	minio := requireMinIO(t)
@@ -184,6 +184,13 @@ func TestOurAgent(t *testing.T) {
 	var hosts []*ourHost
 	for i := 1; i <= 3; i++ {
 		h := setUpHost(t, p, minio, acct, dir, fmt.Sprintf("host-%d", i), bundles)
+		if i == 3 { // this one uses the secure stack, which also needs IAM permission
+			p.aws(t, "iam", "put-user-policy", "--user-name", h.name, "--policy-name", "agent", "--policy-document",
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codedeploy-commands-secure:*","Resource":"*"}]}`)
+			f, _ := os.OpenFile(h.conf, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(":enable_auth_policy: true\n")
+			f.Close()
+		}
 		h.start(t)
 		hosts = append(hosts, h)
 	}
@@ -260,6 +267,9 @@ func TestOurAgent(t *testing.T) {
 		t.Fatalf("rollback: %s", s)
 	}
 	checkFiles("after the rollback", "v3")
+	if !strings.Contains(hosts[2].log.String(), "secure=true") {
+		t.Errorf("host-3 did not run on the secure stack:\n%s", hosts[2].log)
+	}
 	// The rollback's ApplicationStop ran the installed (bad) revision's script.
 	if b, _ := os.ReadFile(filepath.Join(hosts[0].markers, "stops")); string(b) != "stopping v1\nstopping v2\nstopping v3\nstopping bad\n" {
 		t.Errorf("ApplicationStop ran %q", b)

@@ -45,7 +45,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.prepare(); err != nil {
 		return err
 	}
-	a.log.Info("agent started", "host", a.cfg.HostIdentifier, "endpoint", a.cfg.Endpoint, "root", a.cfg.RootDir)
+	a.log.Info("agent started", "host", a.cfg.HostIdentifier, "endpoint", a.cfg.Endpoint, "secure", a.cfg.EnableAuthPolicy, "root", a.cfg.RootDir)
 	defer a.running.Wait()
 	failures := 0
 	recovered := false
