@@ -278,9 +278,10 @@ func TestOurAgent(t *testing.T) {
 	if !strings.Contains(out, `"errorCode": "ScriptFailed"`) || !strings.Contains(out, "scripts/validate.sh") || !strings.Contains(out, "health check failed") {
 		t.Errorf("the failed target's diagnostics:\n%s", out)
 	}
-	// max_revisions 2: the newest two archives are kept, plus none older.
+	// max_revisions 2: of five deployments, the rollback's archive and the
+	// last successful install's (the bad revision's) are kept.
 	groupDirs, _ := filepath.Glob(filepath.Join(hosts[0].dir, "deployment-root", "*", "d-*"))
-	if len(groupDirs) > 3 {
+	if len(groupDirs) != 2 {
 		t.Errorf("%d deployment roots kept with max_revisions 2: %v", len(groupDirs), groupDirs)
 	}
 	if _, err := os.Stat(filepath.Join(hosts[0].dir, "deployment-root", "trusted-specification-signer.pem")); err != nil {
