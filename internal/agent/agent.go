@@ -139,6 +139,11 @@ func (a *Agent) handle(ctx context.Context, cmd *hostCommand) {
 	}
 	err := a.client.call(ctx, "GetDeploymentSpecification", map[string]string{
 		"DeploymentExecutionId": cmd.DeploymentExecutionID, "HostIdentifier": a.cfg.HostIdentifier}, &specOut)
+	var se *serviceError
+	if err != nil && !errors.As(err, &se) {
+		log.Warn("no deployment specification; the service hands the command out again", "err", err)
+		return
+	}
 	if err == nil && specOut.DeploymentSystem != "CodeDeploy" {
 		err = fmt.Errorf("deployment system %q is not CodeDeploy", specOut.DeploymentSystem)
 	}
