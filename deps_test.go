@@ -33,6 +33,7 @@ var allowedDeps = map[string][]string{
 	"internal/version":       {},
 	"internal/digest":        {},
 	"internal/pkcs7":         {},
+	"internal/agent":         {"internal/sigv4", "internal/pkcs7", "internal/version"},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},
 }

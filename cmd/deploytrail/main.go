@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return events(ctx, args[1:], stdout, stderr)
 	case "buckets":
 		return buckets(ctx, args[1:], stdout, stderr)
+	case "agent":
+		return agentCmd(ctx, args[1:], stderr)
 	case "validate-logs":
 		return validateLogs(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -73,6 +75,7 @@ Commands:
   events    print the event history: who called what, when (deploytrail events -h)
   buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
   validate-logs  check a trail's digest and log files (deploytrail validate-logs -h)
+  agent     run deploytrail's CodeDeploy agent on this host (deploytrail agent -h)
   version   print the version and commit (also --version)
 `)
 }

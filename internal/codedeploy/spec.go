@@ -26,7 +26,13 @@ type SpecRevision struct {
 	RevisionType   string
 	S3Revision     *SpecS3Revision     `json:",omitempty"`
 	GitHubRevision *SpecGitHubRevision `json:",omitempty"`
+	// AppSpecContent carries a String or AppSpecContent revision's AppSpec
+	// for deploytrail's agent (AWS's agents do not deploy these).
+	AppSpecContent *SpecAppSpecContent `json:",omitempty"`
 }
+
+// SpecAppSpecContent is an AppSpec given inline.
+type SpecAppSpecContent struct{ Content, Sha256 string }
 
 // SpecS3Revision is an S3 bundle.
 type SpecS3Revision struct {
@@ -73,6 +79,10 @@ func specRevision(rev *RevisionLocation) SpecRevision {
 		owner, repo, _ := strings.Cut(rev.GitHubLocation.Repository, "/")
 		return SpecRevision{RevisionType: "GitHub", GitHubRevision: &SpecGitHubRevision{Account: owner, Repository: repo,
 			CommitID: rev.GitHubLocation.CommitID, BundleType: "tar"}}
+	case rev.AppSpecContent != nil:
+		return SpecRevision{RevisionType: rev.RevisionType, AppSpecContent: &SpecAppSpecContent{Content: rev.AppSpecContent.Content, Sha256: rev.AppSpecContent.Sha256}}
+	case rev.String != nil:
+		return SpecRevision{RevisionType: rev.RevisionType, AppSpecContent: &SpecAppSpecContent{Content: rev.String.Content, Sha256: rev.String.Sha256}}
 	}
 	return SpecRevision{RevisionType: rev.RevisionType}
 }
