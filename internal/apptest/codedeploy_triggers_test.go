@@ -183,3 +183,25 @@ func checkPublishEvents(t *testing.T, srv *apptest.Server, topic, failures strin
 		t.Errorf("%d Publish events, want %d", seen, n)
 	}
 }
+
+// TestTriggers_RefusedPublish: a topic whose policy does not let
+// CodeDeploy publish gets nothing, the trail records the refused
+// Publish with SNS's error, and the deployment is not held back.
+func TestTriggers_RefusedPublish(t *testing.T) {
+	srv, c := startCodeDeploy(t)
+	topic := createTopic(t, srv.SNS(srv.Root), "closed")
+	newApp(t, c, "app", "")
+	newProdGroup(t, c, "dg")
+	_, err := c.UpdateDeploymentGroup(ctx, &codedeploy.UpdateDeploymentGroupInput{ApplicationName: aws.String("app"),
+		CurrentDeploymentGroupName: aws.String("dg"), TriggerConfigurations: []types.TriggerConfig{{TriggerName: aws.String("start"),
+			TriggerTargetArn: aws.String(topic), TriggerEvents: []types.TriggerEventType{"DeploymentStart"}}}})
+	fatalIf(t, err)
+	registerTagged(t, c, testTags("env", "prod"), "web-1")
+	simulatedHosts(t, srv, "web-1")
+	fatalIf(t, waitSucceeded(c, createDep(t, c, depInput())))
+	rec := lookupOne(t, srv, "Publish")
+	id, _ := rec["userIdentity"].(map[string]any)
+	if rec["errorCode"] != "AuthorizationError" || id["invokedBy"] != "codedeploy.amazonaws.com" || rec["responseElements"] != nil {
+		t.Fatalf("refused Publish record=%v, want AuthorizationError by codedeploy.amazonaws.com", rec)
+	}
+}
