@@ -82,10 +82,10 @@ func TestTriggers(t *testing.T) {
 
 	good := createDep(t, c, depInput())
 	fatalIf(t, waitSucceeded(c, good))
-	got := sub.notifications(t, 6)
-	checkDeploymentMessage(t, srv, got[0], good, "all", "IN_PROGRESS")
-	checkDeploymentMessage(t, srv, got[5], good, "all", "SUCCEEDED")
-	checkInstanceMessages(t, got[1:5], good, "Succeeded")
+	got := sub.notifications(t, 6) // SNS delivers them in any order
+	checkDeploymentMessage(t, srv, withStatus(t, got, "status", "IN_PROGRESS"), good, "all", "IN_PROGRESS")
+	checkDeploymentMessage(t, srv, withStatus(t, got, "status", "SUCCEEDED"), good, "all", "SUCCEEDED")
+	checkInstanceMessages(t, got, good, "Succeeded", 2)
 
 	bad := depInput()
 	bad.Revision = s3Revision("bucket", "bad.zip")
@@ -94,9 +94,9 @@ func TestTriggers(t *testing.T) {
 		t.Fatalf("waiting on a failing deployment: err=nil, want the waiter's failure")
 	}
 	got = sub.notifications(t, 4) // OneAtATime: the second host never starts
-	checkDeploymentMessage(t, srv, got[0], failed, "all", "IN_PROGRESS")
-	checkInstanceMessages(t, got[1:3], failed, "Failed")
-	last := checkDeploymentMessage(t, srv, got[3], failed, "all", "FAILED")
+	checkDeploymentMessage(t, srv, withStatus(t, got, "status", "IN_PROGRESS"), failed, "all", "IN_PROGRESS")
+	checkInstanceMessages(t, got, failed, "Failed", 1)
+	last := checkDeploymentMessage(t, srv, withStatus(t, got, "status", "FAILED"), failed, "all", "FAILED")
 	info, _ := last["errorInformation"].(map[string]any)
 	if info["ErrorCode"] != "HEALTH_CONSTRAINTS" || info["ErrorMessage"] == "" {
 		t.Errorf("DeploymentFailure errorInformation=%v, want ErrorCode HEALTH_CONSTRAINTS and a message", last["errorInformation"])
@@ -137,17 +137,44 @@ func checkDeploymentMessage(t *testing.T, srv *apptest.Server, n notification, i
 	return m
 }
 
-// checkInstanceMessages checks an InstanceStart then its end per
-// instance, for one instance at a time (OneAtATime).
-func checkInstanceMessages(t *testing.T, ns []notification, id, end string) {
+// withStatus returns the one notification whose key (status,
+// instanceStatus) is status.
+func withStatus(t *testing.T, ns []notification, key, status string) notification {
 	t.Helper()
-	for i := 0; i < len(ns); i += 2 {
-		start, done := ns[i].msg, ns[i+1].msg
-		arn, _ := start["instanceId"].(string)
-		if start["deploymentId"] != id || start["instanceStatus"] != "InProgress" || !strings.Contains(arn, ":instance/web-") {
-			t.Fatalf("InstanceStart message=%v, want InProgress of an instance ARN of %s", start, id)
+	var found []notification
+	for _, n := range ns {
+		if n.msg[key] == status {
+			found = append(found, n)
 		}
-		if done["instanceId"] != arn || done["instanceStatus"] != end || done["eventTriggerName"] != "all" {
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d notifications with %s %s, want 1", len(found), key, status)
+	}
+	return found[0]
+}
+
+// checkInstanceMessages checks that each of n instances got an
+// InstanceStart and then an end of status end.
+func checkInstanceMessages(t *testing.T, ns []notification, id, end string, n int) {
+	t.Helper()
+	starts, ends := map[any]map[string]any{}, map[any]map[string]any{}
+	for _, x := range ns {
+		switch m := x.msg; m["instanceStatus"] {
+		case "InProgress":
+			starts[m["instanceId"]] = m
+		case end:
+			ends[m["instanceId"]] = m
+		}
+	}
+	if len(starts) != n || len(ends) != n {
+		t.Fatalf("%d InstanceStart and %d %s messages, want %d each", len(starts), len(ends), end, n)
+	}
+	for arn, start := range starts {
+		done := ends[arn]
+		if s, _ := arn.(string); start["deploymentId"] != id || !strings.Contains(s, ":instance/web-") || done == nil {
+			t.Fatalf("InstanceStart message=%v, want an instance ARN of %s that also ended %s", start, id, end)
+		}
+		if done["deploymentId"] != id || done["eventTriggerName"] != "all" {
 			t.Fatalf("instance end message=%v, want %s of %s", done, end, arn)
 		}
 		events, _ := done["lifecycleEvents"].([]any)

@@ -33,6 +33,10 @@ type Service struct {
 	// PublishTrigger publishes the groups' trigger notifications
 	// (triggers.go); app sets it.
 	PublishTrigger TriggerPublisher
+	// UseServiceRole records that the service assumes a group's service
+	// role for a deployment that starts (session named after it), in the
+	// transaction of ctx; app sets it.
+	UseServiceRole func(ctx context.Context, sc Scope, roleARN, session string) error
 
 	// wake tells the engines there is work (see Wake).
 	wake chan struct{}
