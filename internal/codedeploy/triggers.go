@@ -3,6 +3,7 @@ package codedeploy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,13 @@ type triggerStore struct {
 }
 
 func (ts triggerStore) UpdateDeployment(ctx context.Context, d *Deployment) error {
+	g, err := ts.s.triggeredGroup(ctx, d.GroupID, deploymentEvents)
+	if err != nil {
+		return err
+	}
+	if g == nil {
+		return ts.Store.UpdateDeployment(ctx, d)
+	}
 	old, err := ts.Store.Deployment(ctx, d.Info.DeploymentID)
 	if err != nil {
 		return err
@@ -43,10 +51,24 @@ func (ts triggerStore) UpdateDeployment(ctx context.Context, d *Deployment) erro
 	if err := ts.Store.UpdateDeployment(ctx, d); err != nil {
 		return err
 	}
-	return ts.s.fire(ctx, d, deploymentTriggers(&old.Info, &d.Info), nil)
+	return ts.s.fire(ctx, g, d, deploymentTriggers(&old.Info, &d.Info), nil)
 }
 
 func (ts triggerStore) PutTargets(ctx context.Context, deploymentID string, targets []*InstanceTarget) error {
+	d, err := ts.Store.Deployment(ctx, deploymentID)
+	if errors.Is(err, ErrNotFound) { // targets stored before their deployment
+		return ts.Store.PutTargets(ctx, deploymentID, targets)
+	}
+	if err != nil {
+		return err
+	}
+	g, err := ts.s.triggeredGroup(ctx, d.GroupID, instanceEvents)
+	if err != nil {
+		return err
+	}
+	if g == nil {
+		return ts.Store.PutTargets(ctx, deploymentID, targets)
+	}
 	old, err := ts.Store.Targets(ctx, deploymentID)
 	if err != nil {
 		return err
@@ -58,22 +80,39 @@ func (ts triggerStore) PutTargets(ctx context.Context, deploymentID string, targ
 	for _, t := range old {
 		was[t.TargetID] = t.Status
 	}
-	var d *Deployment
 	for _, t := range targets {
-		events := instanceTriggers(was[t.TargetID], t)
-		if len(events) == 0 {
-			continue
-		}
-		if d == nil {
-			if d, err = ts.Store.Deployment(ctx, deploymentID); err != nil {
-				return err
-			}
-		}
-		if err := ts.s.fire(ctx, d, events, t); err != nil {
+		if err := ts.s.fire(ctx, g, d, instanceTriggers(was[t.TargetID], t), t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+var (
+	deploymentEvents = []string{triggerDeploymentStart, triggerDeploymentSuccess, triggerDeploymentFailure, triggerDeploymentStop, triggerDeploymentRollback}
+	instanceEvents   = []string{triggerInstanceStart, triggerInstanceSuccess, triggerInstanceFailure}
+)
+
+// triggeredGroup returns the group when one of its triggers lists one of
+// events, else nil: without triggers a write costs no extra reads of
+// what it replaces.
+func (s *Service) triggeredGroup(ctx context.Context, groupID string, events []string) (*DeploymentGroup, error) {
+	if s.PublishTrigger == nil {
+		return nil, nil
+	}
+	g, err := s.store.DeploymentGroupByID(ctx, groupID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, tc := range g.Info.TriggerConfigurations {
+		if slices.ContainsFunc(tc.TriggerEvents, func(e string) bool { return slices.Contains(events, e) }) {
+			return g, nil
+		}
+	}
+	return nil, nil
 }
 
 // deploymentTriggers are the events a deployment's change fires.
@@ -124,16 +163,9 @@ func instanceTriggers(was string, t *InstanceTarget) []string {
 	return out
 }
 
-// fire publishes each event to every trigger of d's group that lists it;
-// t is the target of instance events.
-func (s *Service) fire(ctx context.Context, d *Deployment, events []string, t *InstanceTarget) error {
-	if len(events) == 0 || s.PublishTrigger == nil {
-		return nil
-	}
-	g, err := s.groupOf(ctx, d)
-	if err != nil || g == nil {
-		return err
-	}
+// fire publishes each event to every trigger of d's group g that lists
+// it; t is the target of instance events.
+func (s *Service) fire(ctx context.Context, g *DeploymentGroup, d *Deployment, events []string, t *InstanceTarget) error {
 	groupARN := d.Scope.GroupARN(d.Info.ApplicationName, g.Info.DeploymentGroupName)
 	for _, event := range events {
 		for _, tc := range g.Info.TriggerConfigurations {
