@@ -138,6 +138,29 @@ func (c *client) download(ctx context.Context, bucket, key, versionID, file stri
 	return strings.Trim(resp.Header.Get("ETag"), `"`), writeLimited(file, resp.Body, limit)
 }
 
+// fetch GETs a public URL (no signature) into file, bounded in size and
+// time like S3 downloads.
+func (c *client) fetch(ctx context.Context, rawURL, file string, limit int64) error {
+	ctx, cancel := context.WithTimeout(ctx, downloadTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", rawURL, resp.StatusCode)
+	}
+	if resp.ContentLength > limit {
+		return fmt.Errorf("The bundle is %d bytes, more than the %d allowed", resp.ContentLength, limit)
+	}
+	return writeLimited(file, resp.Body, limit)
+}
+
 func writeLimited(file string, r io.Reader, limit int64) error {
 	f, err := os.OpenFile(file, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {

@@ -27,6 +27,7 @@ type Config struct {
 	LogDir           string        // :log_dir:, the agent's own log
 	Endpoint         string        // :deploy_control_endpoint:, the command service
 	S3Endpoint       string        // :s3_endpoint_override:, where bundles are
+	GitHubEndpoint   string        // :github_endpoint_override: (ours), GitHub's API; default https://api.github.com
 	WaitBetweenRuns  time.Duration // :wait_between_runs:, between empty polls
 	EnableAuthPolicy bool          // :enable_auth_policy:, the secure stack
 	MaxRevisions     int           // :max_revisions:, archives kept per group
@@ -110,6 +111,8 @@ func (c *Config) applyAgentKeys(keys map[string]any) error {
 			c.Endpoint, err = str(k, v)
 		case "s3_endpoint_override":
 			c.S3Endpoint, err = str(k, v)
+		case "github_endpoint_override":
+			c.GitHubEndpoint, err = str(k, v)
 		case "spec_signer_certificate":
 			c.SpecSignerCert, err = str(k, v)
 		case "wait_between_runs":

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // event is one lifecycle event of one deployment on this host.
@@ -174,8 +176,12 @@ func (e *event) downloadBundle(ctx context.Context) error {
 		if err := e.fetchS3(ctx, root, archive); err != nil {
 			return err
 		}
+	case rev.GitHubRevision != nil:
+		if err := e.fetchGitHub(ctx, root, archive); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("The revision type %q is not supported by deploytrail agent (S3, String and AppSpecContent are)", rev.RevisionType)
+		return fmt.Errorf("The revision type %q is not supported by deploytrail agent (S3, GitHub, String and AppSpecContent are)", rev.RevisionType)
 	}
 	if err := writeAtomic(e.instruction("_most_recent_install"), []byte(root+"\n")); err != nil {
 		return err
@@ -197,6 +203,28 @@ func (e *event) fetchS3(ctx context.Context, root, archive string) error {
 		return err
 	}
 	return stripTopDir(archive, cmpOr(e.spec.AppSpecFilename, "appspec.yml"))
+}
+
+// fetchGitHub downloads a GitHub commit's tarball (gzip, one top-level
+// directory) as AWS's agent does, from GitHub's API or the configured
+// override. An unreachable GitHub fails the event with a message saying
+// so, which the deployment shows.
+func (e *event) fetchGitHub(ctx context.Context, root, archive string) error {
+	r := e.spec.Revision.GitHubRevision
+	base := cmpOr(e.a.cfg.GitHubEndpoint, "https://api.github.com")
+	bundle := filepath.Join(root, "bundle.tar")
+	src := r.Account + "/" + r.Repository + "@" + r.CommitID
+	if err := e.a.client.fetch(ctx, githubTarballURL(base, r.Account, r.Repository, r.CommitID), bundle, e.a.cfg.Limits.BundleBytes); err != nil {
+		return fmt.Errorf("GitHub could not be reached to download %s from %s: %v", src, base, err)
+	}
+	if err := extract(bundle, "tgz", archive, e.a.cfg.Limits); err != nil {
+		return err
+	}
+	return stripTopDir(archive, cmpOr(e.spec.AppSpecFilename, "appspec.yml"))
+}
+
+func githubTarballURL(base, owner, repo, commit string) string {
+	return strings.TrimSuffix(base, "/") + "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/tarball/" + url.PathEscape(commit)
 }
 
 func cmpOr(a, b string) string {

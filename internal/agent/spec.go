@@ -29,6 +29,10 @@ type Spec struct {
 			Version, ETag           string
 		}
 		AppSpecContent *struct{ Content string }
+		GitHubRevision *struct {
+			Account, Repository string
+			CommitID            string `json:"CommitId"`
+		}
 	}
 	AgentActionOverrides struct {
 		AgentOverrides struct{ FileExistsBehavior string }

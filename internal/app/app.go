@@ -128,6 +128,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	deploy := codedeploy.New(cfg.codeDeployStore(store.CodeDeploy{DB: db}), key)
 	deploy.OnBehalf = recordOnBehalf(deploy, store.Events{DB: db})
+	deploy.PublishTrigger = publishTriggers(topics, store.Events{DB: db})
+	deploy.UseServiceRole = useServiceRole(iamSvc.STS, store.IAM{DB: db}, store.Events{DB: db})
 	engine := codedeploy.NewEngine(deploy)
 	engine.Logger = logger.With("component", "engine")
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)

@@ -121,6 +121,9 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 		if err := s.checkGroupIdle(ctx, g); err != nil {
 			return err
 		}
+		if err := s.checkAccountActive(ctx, g.Scope); err != nil {
+			return err
+		}
 		id = d.Info.DeploymentID
 		return s.insertDeployment(ctx, app, g, d)
 	})
@@ -275,6 +278,20 @@ func (s *Service) checkGroupIdle(ctx context.Context, g *DeploymentGroup) error 
 	}
 	return errorf(CodeDeploymentLimitExceeded, "The Deployment Group '%s' already has an active Deployment '%s'",
 		g.Info.DeploymentGroupName, active[0].Info.DeploymentID)
+}
+
+// MaxActiveDeployments is how many deployments an account may have
+// running at once in a region (spec §2.3).
+const MaxActiveDeployments = 1000
+
+// checkAccountActive refuses a deployment beyond the account's
+// MaxActiveDeployments ([unverified] AWS's message).
+func (s *Service) checkAccountActive(ctx context.Context, sc Scope) error {
+	n, err := s.store.CountActiveDeployments(ctx, sc)
+	if err != nil || n < MaxActiveDeployments {
+		return err
+	}
+	return errorf(CodeDeploymentLimitExceeded, "The account already has %d deployments in progress, the most it may have.", MaxActiveDeployments)
 }
 
 // GetDeployment returns a deployment.

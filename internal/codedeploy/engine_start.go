@@ -11,6 +11,17 @@ import (
 // to learn its instances' health.
 const maxHealthHistory = 50
 
+// MaxInstancesPerDeployment is how many instances one deployment may
+// target (spec §2.3).
+const MaxInstancesPerDeployment = 1000
+
+// overMaxInstances says why a deployment of more instances fails
+// ([unverified] AWS's wording).
+func overMaxInstances(n int) *ErrorInformation {
+	return &ErrorInformation{Code: "OVER_MAX_INSTANCES", Message: fmt.Sprintf(
+		"The deployment targets %d instances, more than the %d one deployment may have.", n, MaxInstancesPerDeployment)}
+}
+
 // startRun starts a Created deployment (Appendix C start): targets that
 // are up to date are Skipped when the deployment updates outdated
 // instances only; no instance left fails it with NO_INSTANCES, an
@@ -35,6 +46,9 @@ func (s *Service) startRun(ctx context.Context, d *Deployment) error {
 	targets, err := s.store.Targets(ctx, id)
 	if err != nil {
 		return err
+	}
+	if len(targets) > MaxInstancesPerDeployment {
+		return s.CompleteDeployment(ctx, id, StatusFailed, overMaxInstances(len(targets)))
 	}
 	health, err := s.instanceHealth(ctx, d)
 	if err != nil {

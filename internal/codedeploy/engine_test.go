@@ -236,6 +236,20 @@ func TestEngine_FailsAtOnce(t *testing.T) {
 		f.must(t, f.engine.Pass(f.ctx))
 		f.wantStatus(t, id, codedeploy.StatusFailed, "NO_INSTANCES")
 	})
+	t.Run("OVER_MAX_INSTANCES", func(t *testing.T) {
+		hosts := make([]string, codedeploy.MaxInstancesPerDeployment+1)
+		for i := range hosts {
+			hosts[i] = fmt.Sprintf("web-%d", i)
+		}
+		f := newEngineFixture(t, hosts...)
+		id := f.create(t, nil)
+		f.must(t, f.engine.Pass(f.ctx))
+		d := f.wantStatus(t, id, codedeploy.StatusFailed, "OVER_MAX_INSTANCES")
+		wantOverview(t, d, codedeploy.DeploymentOverview{Skipped: len(hosts)})
+		if c, _ := f.svc.PollHostCommand(f.ctx, scope, hostARN("web-1")); c != nil {
+			t.Fatalf("a command was queued: %+v", c)
+		}
+	})
 	t.Run("HEALTH_CONSTRAINTS_INVALID", func(t *testing.T) {
 		f := newEngineFixture(t, "web-1")
 		id := f.create(t, &codedeploy.CreateDeploymentInput{DeploymentConfigName: "CodeDeployDefault.HalfAtATime"})

@@ -87,6 +87,11 @@ func (s *Service) StartDeployment(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		if g != nil && g.Info.ServiceRoleARN != "" && s.UseServiceRole != nil {
+			if err := s.UseServiceRole(ctx, d.Scope, g.Info.ServiceRoleARN, id); err != nil {
+				return err
+			}
+		}
 		return s.noteInGroup(ctx, g, d)
 	})
 }

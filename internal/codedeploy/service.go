@@ -30,6 +30,13 @@ type Service struct {
 	// (an automatic rollback's CreateDeployment) as a CloudTrail event, in
 	// the transaction of ctx; app sets it.
 	OnBehalf func(ctx context.Context, sc Scope, op string, in, out any) error
+	// PublishTrigger publishes the groups' trigger notifications
+	// (triggers.go); app sets it.
+	PublishTrigger TriggerPublisher
+	// UseServiceRole records that the service assumes a group's service
+	// role for a deployment that starts (session named after it), in the
+	// transaction of ctx; app sets it.
+	UseServiceRole func(ctx context.Context, sc Scope, roleARN, session string) error
 
 	// wake tells the engines there is work (see Wake).
 	wake chan struct{}
@@ -43,7 +50,8 @@ type Service struct {
 // New returns the CodeDeploy service. tokenKey signs pagination tokens; it
 // must stay the same across restarts for tokens to stay valid.
 func New(store Store, tokenKey []byte) *Service {
-	s := &Service{store: store, tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now, wake: make(chan struct{}, 1)}
+	s := &Service{tokens: tokens{sealer: pagetoken.Sealer{Key: tokenKey}}, Now: time.Now, wake: make(chan struct{}, 1)}
+	s.store = triggerStore{Store: store, s: s}
 	s.API = &awsproto.Service{Name: "codedeploy", EventSource: "codedeploy.amazonaws.com", Protocol: awsproto.JSON,
 		Model: awsproto.MustLoadModel("codedeploy"), ValidationCode: CodeInvalidInput, OwnValidation: true}
 	s.registerApplications()

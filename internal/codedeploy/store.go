@@ -129,6 +129,9 @@ type Store interface {
 	Deployment(ctx context.Context, id string) (*Deployment, error)
 	InsertDeployment(ctx context.Context, d *Deployment) error
 	UpdateDeployment(ctx context.Context, d *Deployment) error
+	// CountActiveDeployments counts a scope's deployments that have not
+	// ended (Created, Queued, InProgress, Baking, Ready).
+	CountActiveDeployments(ctx context.Context, s Scope) (int, error)
 	// Deployments lists matching deployments, newest first.
 	Deployments(ctx context.Context, f DeploymentFilter) ([]*Deployment, error)
 

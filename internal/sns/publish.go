@@ -185,13 +185,19 @@ func (s *Service) CheckPublisher(ctx context.Context, topicARN string, by Publis
 // a service, after checking the topic policy allows it. Its errors carry
 // SNS's codes, for GetTrailStatus' LatestNotificationError.
 func (s *Service) PublishAs(ctx context.Context, topicARN, text string, by Publisher) (string, error) {
+	return s.PublishSubjectAs(ctx, topicARN, "", text, by)
+}
+
+// PublishSubjectAs is PublishAs with a subject (none when empty). Inside
+// a transaction of ctx, the envelopes are queued in it.
+func (s *Service) PublishSubjectAs(ctx context.Context, topicARN, subject, text string, by Publisher) (string, error) {
 	var id string
 	err := s.store.Tx(ctx, func(ctx context.Context) error {
 		t, err := s.publishableTopic(ctx, topicARN, by)
 		if err != nil {
 			return err
 		}
-		id, err = s.fanOut(ctx, t, &message{text: text, at: s.now()})
+		id, err = s.fanOut(ctx, t, &message{text: text, subject: subject, at: s.now()})
 		return err
 	})
 	return id, err

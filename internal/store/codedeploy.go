@@ -187,6 +187,13 @@ func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployme
 	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET status = ?, data = ? WHERE id = ?`, d, d.Info.Status, docArg, d.Info.DeploymentID))
 }
 
+func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Scope) (int, error) {
+	var n int
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployments WHERE account = ? AND region = ?
+		AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready')`, sc.Account, sc.Region).Scan(&n)
+	return n, err
+}
+
 func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilter) ([]*codedeploy.Deployment, error) {
 	where := []string{"account = ?", "region = ?"}
 	args := []any{f.Account, f.Region}
