@@ -44,8 +44,10 @@ type report struct {
 	History    *historyReport    `json:"event_history"`
 	Validation any               `json:"validation"` // *validationReport or *nullFigure
 	Footprint  *footprintReport  `json:"footprint"`
-	Errors     []string          `json:"errors,omitempty"`
-	Seconds    float64           `json:"run_seconds"`
+	// Deployments is workload 7 (--only deployments).
+	Deployments *deploymentsReport `json:"deployments"`
+	Errors      []string           `json:"errors,omitempty"`
+	Seconds     float64            `json:"run_seconds"`
 }
 
 // nullFigure stands for a figure that could not be measured.
@@ -63,7 +65,7 @@ func main() {
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
 	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full)")
-	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint (default all)")
+	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments (default all)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -155,6 +157,11 @@ func run(ctx context.Context, s settings) *report {
 		if rep.Validation, err = runValidation(ctx, env, s); err != nil {
 			fail("validation", err)
 			rep.Validation = &nullFigure{Reason: err.Error()}
+		}
+	}
+	if s.wants("deployments") {
+		if rep.Deployments, err = runDeployments(ctx, env, s); err != nil {
+			fail("deployments", err)
 		}
 	}
 	rep.Seconds = round(time.Since(start).Seconds())
