@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,8 +31,8 @@ import (
 // once. What remains of the time is the server's: the engine, the command
 // queue, the long poll and the HTTP round trips.
 
-// hostCounts are the simulated fleet sizes; the largest is bounded in
-// time by deploymentLimit.
+// hostCounts are the simulated fleet sizes a group exists for (--hosts
+// picks among them); the largest is bounded in time by deploymentLimit.
 var hostCounts = []int{1, 10, 100, 1000}
 
 var benchConfigs = []string{"CodeDeployDefault.AllAtOnce", "CodeDeployDefault.HalfAtATime"}
@@ -51,6 +52,8 @@ type deploymentsReport struct {
 	// PeakCommandsPerSecond is the highest host-command rate of the runs.
 	PeakCommandsPerSecond float64 `json:"peak_host_commands_per_second"`
 	PeakRSSMB             float64 `json:"server_peak_rss_mb"`
+	OurAgent              any     `json:"deploytrail_agent"` // *agentFigure or *nullFigure
+	RealAgent             any     `json:"aws_agent"`         // *agentFigure or *nullFigure
 }
 
 // simulatedFigure is one deployment to n simulated hosts.
@@ -90,11 +93,11 @@ func runDeployments(ctx context.Context, e *env, s settings) (*deploymentsReport
 	defer srv.stop()
 	t := newTarget(srv.url, benchKeyID, benchSecret, 64)
 	// The pollers' own connections: one long poll per host at once.
-	pollers := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * hostCounts[len(hostCounts)-1], IdleConnTimeout: time.Minute},
+	pollers := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * slices.Max(hostCounts), IdleConnTimeout: time.Minute},
 		Timeout: time.Minute}
 	rep := &deploymentsReport{}
 	setupStart := time.Now()
-	hosts, err := setUpSimulatedHosts(ctx, t, hostCounts[len(hostCounts)-1])
+	hosts, err := setUpSimulatedHosts(ctx, t, slices.Max(s.Hosts))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +106,7 @@ func runDeployments(ctx context.Context, e *env, s settings) (*deploymentsReport
 	if err := setUpGroups(ctx, t, cd); err != nil {
 		return nil, err
 	}
-	for _, n := range hostCounts {
+	for _, n := range s.Hosts {
 		for _, config := range benchConfigs {
 			log.Printf("deployments: %d simulated hosts, %s", n, config)
 			f := runSimulated(ctx, srv, cd, pollers, hosts[:n], config, deploymentLimit(s))
@@ -115,6 +118,7 @@ func runDeployments(ctx context.Context, e *env, s settings) (*deploymentsReport
 		}
 	}
 	rep.PeakRSSMB = srv.peakRSS()
+	rep.OurAgent, rep.RealAgent = runAgents(ctx, e, srv, t, s)
 	return rep, nil
 }
 
