@@ -131,7 +131,7 @@ func setUpAgentHost(ctx context.Context, e *env, srv *child, t *target) (*agentH
 		return nil, err
 	}
 	g, err := cd.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: aws.String("fleet"),
-		DeploymentGroupName: aws.String(fleetGroup(1))})
+		DeploymentGroupName: aws.String(fleetGroup(1, benchConfigs[0]))})
 	if err != nil {
 		return nil, err
 	}

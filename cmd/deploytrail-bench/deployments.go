@@ -178,8 +178,12 @@ func setUpSimulatedHost(ctx context.Context, im *iam.Client, cd *codedeploy.Clie
 }
 
 func fleetTag(n int) string { return "fleet-" + strconv.Itoa(n) }
-func fleetGroup(n int) string {
-	return "hosts-" + strconv.Itoa(n)
+
+// fleetGroup is the group of n hosts for one config: each config has its
+// own, so that a deployment cut off at its time limit does not hold up
+// the next.
+func fleetGroup(n int, config string) string {
+	return "hosts-" + strconv.Itoa(n) + "-" + strings.TrimPrefix(config, "CodeDeployDefault.")
 }
 
 // setUpGroups makes the application, its service role and one deployment
@@ -195,11 +199,13 @@ func setUpGroups(ctx context.Context, t *target, cd *codedeploy.Client) error {
 		return fmt.Errorf("create application: %w", err)
 	}
 	for _, n := range hostCounts {
-		_, err := cd.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("fleet"),
-			DeploymentGroupName: aws.String(fleetGroup(n)), ServiceRoleArn: role.Role.Arn,
-			OnPremisesInstanceTagFilters: []types.TagFilter{{Key: aws.String(fleetTag(n)), Value: aws.String("yes"), Type: types.TagFilterTypeKeyAndValue}}})
-		if err != nil {
-			return fmt.Errorf("create deployment group %s: %w", fleetGroup(n), err)
+		for _, config := range benchConfigs {
+			_, err := cd.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("fleet"),
+				DeploymentGroupName: aws.String(fleetGroup(n, config)), ServiceRoleArn: role.Role.Arn,
+				OnPremisesInstanceTagFilters: []types.TagFilter{{Key: aws.String(fleetTag(n)), Value: aws.String("yes"), Type: types.TagFilterTypeKeyAndValue}}})
+			if err != nil {
+				return fmt.Errorf("create deployment group %s: %w", fleetGroup(n, config), err)
+			}
 		}
 	}
 	return nil
@@ -220,7 +226,7 @@ func runSimulated(ctx context.Context, srv *child, cd *codedeploy.Client, hc *ht
 	cpu0 := cpuSeconds(srv)
 	start := time.Now()
 	out, err := cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("fleet"),
-		DeploymentGroupName: aws.String(fleetGroup(len(hosts))), DeploymentConfigName: aws.String(config),
+		DeploymentGroupName: aws.String(fleetGroup(len(hosts), config)), DeploymentConfigName: aws.String(config),
 		Revision: s3Revision("bench-artifacts", "noop.zip")})
 	if err != nil {
 		f.Error = err.Error()

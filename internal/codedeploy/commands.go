@@ -231,7 +231,7 @@ func (s *Service) DeploymentSpecification(ctx context.Context, sc Scope, executi
 	if i < 0 {
 		return nil, ErrNotFound
 	}
-	commands, err := s.store.HostCommands(ctx, executionID[i+1:])
+	commands, err := s.store.HostCommandsOfHost(ctx, executionID[i+1:], host)
 	if err != nil {
 		return nil, err
 	}

@@ -162,6 +162,15 @@ type Store interface {
 	HostCommand(ctx context.Context, id string) (*HostCommand, error)
 	// HostCommands lists a deployment's commands, oldest first.
 	HostCommands(ctx context.Context, deploymentID string) ([]*HostCommand, error)
+	// OpenHostCommands lists a deployment's Pending, Dispatched and
+	// InProgress commands, oldest first: the engine reads them every pass,
+	// and ended ones would make each pass grow with the deployment.
+	OpenHostCommands(ctx context.Context, deploymentID string) ([]*HostCommand, error)
+	// HostCommandsOfHost lists a deployment's commands for one host, oldest first.
+	HostCommandsOfHost(ctx context.Context, deploymentID, host string) ([]*HostCommand, error)
+	// CommandedTargets lists the targets of a deployment that have had a
+	// command, in no order.
+	CommandedTargets(ctx context.Context, deploymentID string) ([]string, error)
 	// NextHostCommand returns a host's oldest Pending command.
 	NextHostCommand(ctx context.Context, s Scope, host string) (*HostCommand, error)
 

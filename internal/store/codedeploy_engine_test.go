@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,5 +114,28 @@ func TestCodeDeploy_HostCommands(t *testing.T) {
 	all, err := s.HostCommands(ctx, "d-AAAAAAAAA")
 	if err != nil || len(all) != 3 || all[0].ID != "c3" {
 		t.Fatalf("HostCommands=%d, %v, want 3 oldest first", len(all), err)
+	}
+	// The engine's narrower reads: an ended command is no longer open,
+	// but its target has still had a command.
+	ended := all[0]
+	ended.State = codedeploy.CommandSucceeded
+	if err := s.UpdateHostCommand(ctx, ended); err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenHostCommands(ctx, "d-AAAAAAAAA")
+	if err != nil || len(open) != 2 || open[0].ID != "c1" || open[1].ID != "c2" {
+		t.Fatalf("OpenHostCommands=%d, %v, want c1 and c2 (c3 ended)", len(open), err)
+	}
+	targets, err := s.CommandedTargets(ctx, "d-AAAAAAAAA")
+	slices.Sort(targets)
+	if err != nil || !slices.Equal(targets, []string{"h1", "h2"}) {
+		t.Fatalf("CommandedTargets=%v, %v, want h1 and h2", targets, err)
+	}
+	mine, err := s.HostCommandsOfHost(ctx, "d-AAAAAAAAA", "h1")
+	if err != nil || len(mine) != 2 || mine[0].ID != "c1" || mine[1].ID != "c2" {
+		t.Fatalf("HostCommandsOfHost(h1)=%d, %v, want c1, c2", len(mine), err)
+	}
+	if none, err := s.HostCommandsOfHost(ctx, "d-BBBBBBBBB", "h1"); err != nil || len(none) != 0 {
+		t.Fatalf("HostCommandsOfHost of another deployment=%d, %v, want none", len(none), err)
 	}
 }
