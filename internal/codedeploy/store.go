@@ -134,6 +134,8 @@ type Store interface {
 
 	// PutTargets creates or replaces a deployment's instance targets.
 	PutTargets(ctx context.Context, deploymentID string, targets []*InstanceTarget) error
+	// Target reads one target of a deployment (ErrNotFound if none).
+	Target(ctx context.Context, deploymentID, targetID string) (*InstanceTarget, error)
 	// Targets lists a deployment's targets by target id.
 	Targets(ctx context.Context, deploymentID string) ([]*InstanceTarget, error)
 

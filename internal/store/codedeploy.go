@@ -229,6 +229,11 @@ func (s CodeDeploy) Targets(ctx context.Context, deploymentID string) ([]*codede
 	return all[codedeploy.InstanceTarget](ctx, s.q(ctx), `SELECT data FROM cd_targets WHERE deployment_id = ? ORDER BY target_id`, deploymentID)
 }
 
+func (s CodeDeploy) Target(ctx context.Context, deploymentID, targetID string) (*codedeploy.InstanceTarget, error) {
+	return cdOne[codedeploy.InstanceTarget](ctx, s.q(ctx), `SELECT data FROM cd_targets WHERE deployment_id = ? AND target_id = ?`,
+		deploymentID, targetID)
+}
+
 func (s CodeDeploy) Instance(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Instance, error) {
 	return cdOne[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
 }

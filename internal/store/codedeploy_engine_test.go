@@ -139,3 +139,22 @@ func TestCodeDeploy_HostCommands(t *testing.T) {
 		t.Fatalf("HostCommandsOfHost of another deployment=%d, %v, want none", len(none), err)
 	}
 }
+
+// TestCodeDeploy_Target reads one target of a deployment, as the command
+// service does on every poll, and ErrNotFound for another's.
+func TestCodeDeploy_Target(t *testing.T) {
+	ctx := context.Background()
+	s := openCodeDeploy(t)
+	insertTestDeployment(t, s, "d-AAAAAAAAA", codedeploy.StatusInProgress, time.Now())
+	targets := []*codedeploy.InstanceTarget{{TargetID: "h1", Status: codedeploy.StatusPending}, {TargetID: "h2", Status: codedeploy.StatusInProgress}}
+	if err := s.PutTargets(ctx, "d-AAAAAAAAA", targets); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Target(ctx, "d-AAAAAAAAA", "h2")
+	if err != nil || got.TargetID != "h2" || got.Status != codedeploy.StatusInProgress {
+		t.Fatalf("Target(h2)=%+v, %v, want h2 InProgress", got, err)
+	}
+	if _, err := s.Target(ctx, "d-BBBBBBBBB", "h2"); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("Target of another deployment err=%v, want ErrNotFound", err)
+	}
+}
