@@ -136,6 +136,8 @@ type Store interface {
 	PutTargets(ctx context.Context, deploymentID string, targets []*InstanceTarget) error
 	// Target reads one target of a deployment (ErrNotFound if none).
 	Target(ctx context.Context, deploymentID, targetID string) (*InstanceTarget, error)
+	// TargetStatusCounts counts a deployment's targets by status.
+	TargetStatusCounts(ctx context.Context, deploymentID string) (map[string]int, error)
 	// Targets lists a deployment's targets by target id.
 	Targets(ctx context.Context, deploymentID string) ([]*InstanceTarget, error)
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -141,7 +142,8 @@ func TestCodeDeploy_HostCommands(t *testing.T) {
 }
 
 // TestCodeDeploy_Target reads one target of a deployment, as the command
-// service does on every poll, and ErrNotFound for another's.
+// service does on every poll, and ErrNotFound for another's; and counts
+// a deployment's targets by status, as each lifecycle event does.
 func TestCodeDeploy_Target(t *testing.T) {
 	ctx := context.Background()
 	s := openCodeDeploy(t)
@@ -156,5 +158,14 @@ func TestCodeDeploy_Target(t *testing.T) {
 	}
 	if _, err := s.Target(ctx, "d-BBBBBBBBB", "h2"); !errors.Is(err, codedeploy.ErrNotFound) {
 		t.Fatalf("Target of another deployment err=%v, want ErrNotFound", err)
+	}
+	targets[0].Status = codedeploy.StatusSucceeded
+	targets = append(targets, &codedeploy.InstanceTarget{TargetID: "h3", Status: codedeploy.StatusInProgress})
+	if err := s.PutTargets(ctx, "d-AAAAAAAAA", targets); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.TargetStatusCounts(ctx, "d-AAAAAAAAA")
+	if want := map[string]int{codedeploy.StatusSucceeded: 1, codedeploy.StatusInProgress: 2}; err != nil || !maps.Equal(counts, want) {
+		t.Fatalf("TargetStatusCounts=%v, %v, want %v", counts, err, want)
 	}
 }
