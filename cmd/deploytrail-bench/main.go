@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -31,6 +33,7 @@ type settings struct {
 	Lookups  int           `json:"lookups_per_attribute"`
 	Delivery time.Duration `json:"-"`
 	Only     string        `json:"only,omitempty"`
+	Hosts    []int         `json:"simulated_hosts"`
 }
 
 // report is the one JSON object the program prints.
@@ -44,8 +47,10 @@ type report struct {
 	History    *historyReport    `json:"event_history"`
 	Validation any               `json:"validation"` // *validationReport or *nullFigure
 	Footprint  *footprintReport  `json:"footprint"`
-	Errors     []string          `json:"errors,omitempty"`
-	Seconds    float64           `json:"run_seconds"`
+	// Deployments is workload 7 (--only deployments).
+	Deployments *deploymentsReport `json:"deployments"`
+	Errors      []string           `json:"errors,omitempty"`
+	Seconds     float64            `json:"run_seconds"`
 }
 
 // nullFigure stands for a figure that could not be measured.
@@ -63,7 +68,8 @@ func main() {
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
 	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full)")
-	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint (default all)")
+	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments (default all)")
+	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -75,6 +81,16 @@ func main() {
 		return
 	}
 	s.fill()
+	for _, h := range splitComma(*hosts) {
+		n, err := strconv.Atoi(h)
+		if err != nil || !slices.Contains(hostCounts, n) {
+			log.Fatalf("--hosts: %q is not one of %v", h, hostCounts)
+		}
+		s.Hosts = append(s.Hosts, n)
+	}
+	if len(s.Hosts) == 0 {
+		log.Fatal("--hosts: no fleet size")
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -155,6 +171,11 @@ func run(ctx context.Context, s settings) *report {
 		if rep.Validation, err = runValidation(ctx, env, s); err != nil {
 			fail("validation", err)
 			rep.Validation = &nullFigure{Reason: err.Error()}
+		}
+	}
+	if s.wants("deployments") {
+		if rep.Deployments, err = runDeployments(ctx, env, s); err != nil {
+			fail("deployments", err)
 		}
 	}
 	rep.Seconds = round(time.Since(start).Seconds())

@@ -231,7 +231,7 @@ func (s *Service) DeploymentSpecification(ctx context.Context, sc Scope, executi
 	if i < 0 {
 		return nil, ErrNotFound
 	}
-	commands, err := s.store.HostCommands(ctx, executionID[i+1:])
+	commands, err := s.store.HostCommandsOfHost(ctx, executionID[i+1:], host)
 	if err != nil {
 		return nil, err
 	}
@@ -309,11 +309,14 @@ func (s *Service) commandLive(ctx context.Context, c *HostCommand) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	targets, err := s.store.Targets(ctx, c.DeploymentID)
-	if err != nil {
+	// One target, not all: every poll and acknowledgement asks.
+	t, err := s.store.Target(ctx, c.DeploymentID, c.TargetID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
 		return false, err
 	}
-	return eventCanStart(d, targets, c), nil
+	return eventCanStart(d, []*InstanceTarget{t}, c), nil
 }
 
 // eventCanStart reports whether a command's event can still start: its

@@ -99,14 +99,23 @@ func (s *Service) loadRun(ctx context.Context, d *Deployment) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	commands, err := s.store.HostCommands(ctx, d.Info.DeploymentID)
+	// Only what the engine needs of the commands: which targets ever had
+	// one, which have one open. Reading every command each pass made a
+	// deployment's cost grow with the square of its instances.
+	started, err := s.store.CommandedTargets(ctx, d.Info.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.store.OpenHostCommands(ctx, d.Info.DeploymentID)
 	if err != nil {
 		return nil, err
 	}
 	r := &run{d: d, targets: targets, busy: map[string]bool{}, started: map[string]bool{}, timeouts: eventTimeouts(d.Info.Revision)}
-	for _, c := range commands {
-		r.started[c.TargetID] = true
-		r.busy[c.TargetID] = r.busy[c.TargetID] || c.open()
+	for _, id := range started {
+		r.started[id] = true
+	}
+	for _, c := range open {
+		r.busy[c.TargetID] = true
 	}
 	return r, nil
 }
@@ -232,7 +241,7 @@ func (s *Service) enqueue(ctx context.Context, r *run, t *InstanceTarget, event 
 // targets are read once: an expiry changes only its own target, and a
 // deployment that ends on the way leaves later commands to the next pass.
 func (s *Service) expireCommands(ctx context.Context, id string) error {
-	commands, err := s.store.HostCommands(ctx, id)
+	commands, err := s.store.OpenHostCommands(ctx, id) // only open ones can expire
 	if err != nil {
 		return err
 	}

@@ -124,13 +124,14 @@ func (s *Service) TargetEvent(ctx context.Context, deploymentID, targetID, event
 		if d.Info.Status != StatusInProgress {
 			return illegal("deployment %s is %s, not InProgress", deploymentID, d.Info.Status)
 		}
-		targets, err := s.store.Targets(ctx, deploymentID)
-		if err != nil {
-			return err
-		}
-		t := findTarget(targets, targetID)
-		if t == nil {
+		// One target read and written, the overview counted by the
+		// database: decoding every target on every event made a
+		// deployment's cost grow with the square of its instances.
+		t, err := s.store.Target(ctx, deploymentID, targetID)
+		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("target %s of deployment %s: %w", targetID, deploymentID, ErrNotFound)
+		} else if err != nil {
+			return err
 		}
 		if err := s.moveEvent(d, t, eventName, status, diagnostics); err != nil {
 			return err
@@ -138,10 +139,20 @@ func (s *Service) TargetEvent(ctx context.Context, deploymentID, targetID, event
 		if err := s.store.PutTargets(ctx, deploymentID, []*InstanceTarget{t}); err != nil {
 			return err
 		}
-		if d.Stop != nil && !anyInFlight(targets) {
-			return s.finish(ctx, d, targets, StatusStopped, manualStop(), d.Stop.Rollback)
+		if d.Stop != nil {
+			targets, err := s.store.Targets(ctx, deploymentID)
+			if err != nil {
+				return err
+			}
+			if !anyInFlight(targets) {
+				return s.finish(ctx, d, targets, StatusStopped, manualStop(), d.Stop.Rollback)
+			}
 		}
-		d.Info.DeploymentOverview = targetOverview(targets)
+		counts, err := s.store.TargetStatusCounts(ctx, deploymentID)
+		if err != nil {
+			return err
+		}
+		d.Info.DeploymentOverview = overviewOf(counts)
 		return s.store.UpdateDeployment(ctx, d)
 	})
 }
@@ -408,15 +419,17 @@ func anyInFlight(targets []*InstanceTarget) bool {
 // derived from the targets so that the two cannot disagree. Unknown
 // targets have no counter.
 func targetOverview(targets []*InstanceTarget) *DeploymentOverview {
-	o := &DeploymentOverview{}
-	counters := map[string]*int{StatusPending: &o.Pending, StatusInProgress: &o.InProgress, StatusSucceeded: &o.Succeeded,
-		StatusFailed: &o.Failed, StatusSkipped: &o.Skipped, StatusReady: &o.Ready}
+	counts := map[string]int{}
 	for _, t := range targets {
-		if n := counters[t.Status]; n != nil {
-			*n++
-		}
+		counts[t.Status]++
 	}
-	return o
+	return overviewOf(counts)
+}
+
+// overviewOf is the overview of targets counted by status.
+func overviewOf(counts map[string]int) *DeploymentOverview {
+	return &DeploymentOverview{Pending: counts[StatusPending], InProgress: counts[StatusInProgress], Succeeded: counts[StatusSucceeded],
+		Failed: counts[StatusFailed], Skipped: counts[StatusSkipped], Ready: counts[StatusReady]}
 }
 
 func (s *Service) putTargets(ctx context.Context, d *Deployment, targets []*InstanceTarget) error {

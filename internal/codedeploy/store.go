@@ -137,6 +137,10 @@ type Store interface {
 
 	// PutTargets creates or replaces a deployment's instance targets.
 	PutTargets(ctx context.Context, deploymentID string, targets []*InstanceTarget) error
+	// Target reads one target of a deployment (ErrNotFound if none).
+	Target(ctx context.Context, deploymentID, targetID string) (*InstanceTarget, error)
+	// TargetStatusCounts counts a deployment's targets by status.
+	TargetStatusCounts(ctx context.Context, deploymentID string) (map[string]int, error)
 	// Targets lists a deployment's targets by target id.
 	Targets(ctx context.Context, deploymentID string) ([]*InstanceTarget, error)
 
@@ -165,6 +169,15 @@ type Store interface {
 	HostCommand(ctx context.Context, id string) (*HostCommand, error)
 	// HostCommands lists a deployment's commands, oldest first.
 	HostCommands(ctx context.Context, deploymentID string) ([]*HostCommand, error)
+	// OpenHostCommands lists a deployment's Pending, Dispatched and
+	// InProgress commands, oldest first: the engine reads them every pass,
+	// and ended ones would make each pass grow with the deployment.
+	OpenHostCommands(ctx context.Context, deploymentID string) ([]*HostCommand, error)
+	// HostCommandsOfHost lists a deployment's commands for one host, oldest first.
+	HostCommandsOfHost(ctx context.Context, deploymentID, host string) ([]*HostCommand, error)
+	// CommandedTargets lists the targets of a deployment that have had a
+	// command, in no order.
+	CommandedTargets(ctx context.Context, deploymentID string) ([]string, error)
 	// NextHostCommand returns a host's oldest Pending command.
 	NextHostCommand(ctx context.Context, s Scope, host string) (*HostCommand, error)
 

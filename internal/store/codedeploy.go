@@ -236,6 +236,30 @@ func (s CodeDeploy) Targets(ctx context.Context, deploymentID string) ([]*codede
 	return all[codedeploy.InstanceTarget](ctx, s.q(ctx), `SELECT data FROM cd_targets WHERE deployment_id = ? ORDER BY target_id`, deploymentID)
 }
 
+func (s CodeDeploy) Target(ctx context.Context, deploymentID, targetID string) (*codedeploy.InstanceTarget, error) {
+	return cdOne[codedeploy.InstanceTarget](ctx, s.q(ctx), `SELECT data FROM cd_targets WHERE deployment_id = ? AND target_id = ?`,
+		deploymentID, targetID)
+}
+
+func (s CodeDeploy) TargetStatusCounts(ctx context.Context, deploymentID string) (map[string]int, error) {
+	rows, err := s.q(ctx).QueryContext(ctx, `SELECT json_extract(data, '$.status'), COUNT(*) FROM cd_targets
+		WHERE deployment_id = ? GROUP BY 1`, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var status sql.NullString
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, err
+		}
+		counts[status.String] += n
+	}
+	return counts, rows.Err()
+}
+
 func (s CodeDeploy) Instance(ctx context.Context, sc codedeploy.Scope, name string) (*codedeploy.Instance, error) {
 	return cdOne[codedeploy.Instance](ctx, s.q(ctx), `SELECT data FROM cd_instances WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name)
 }

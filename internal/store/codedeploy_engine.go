@@ -60,6 +60,20 @@ func (s CodeDeploy) HostCommands(ctx context.Context, deploymentID string) ([]*c
 	return all[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands WHERE deployment_id = ? ORDER BY created, id`, deploymentID)
 }
 
+func (s CodeDeploy) OpenHostCommands(ctx context.Context, deploymentID string) ([]*codedeploy.HostCommand, error) {
+	return all[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands
+		WHERE deployment_id = ? AND state IN ('Pending', 'Dispatched', 'InProgress') ORDER BY created, id`, deploymentID)
+}
+
+func (s CodeDeploy) HostCommandsOfHost(ctx context.Context, deploymentID, host string) ([]*codedeploy.HostCommand, error) {
+	return all[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands
+		WHERE deployment_id = ? AND host = ? ORDER BY created, id`, deploymentID, host)
+}
+
+func (s CodeDeploy) CommandedTargets(ctx context.Context, deploymentID string) ([]string, error) {
+	return collect(ctx, s.q(ctx), scanString, `SELECT DISTINCT target_id FROM cd_host_commands WHERE deployment_id = ?`, deploymentID)
+}
+
 func (s CodeDeploy) NextHostCommand(ctx context.Context, sc codedeploy.Scope, host string) (*codedeploy.HostCommand, error) {
 	return cdOne[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands
 		WHERE account = ? AND region = ? AND host = ? AND state = 'Pending' ORDER BY created, id LIMIT 1`, sc.Account, sc.Region, host)

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,5 +115,57 @@ func TestCodeDeploy_HostCommands(t *testing.T) {
 	all, err := s.HostCommands(ctx, "d-AAAAAAAAA")
 	if err != nil || len(all) != 3 || all[0].ID != "c3" {
 		t.Fatalf("HostCommands=%d, %v, want 3 oldest first", len(all), err)
+	}
+	// The engine's narrower reads: an ended command is no longer open,
+	// but its target has still had a command.
+	ended := all[0]
+	ended.State = codedeploy.CommandSucceeded
+	if err := s.UpdateHostCommand(ctx, ended); err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenHostCommands(ctx, "d-AAAAAAAAA")
+	if err != nil || len(open) != 2 || open[0].ID != "c1" || open[1].ID != "c2" {
+		t.Fatalf("OpenHostCommands=%d, %v, want c1 and c2 (c3 ended)", len(open), err)
+	}
+	targets, err := s.CommandedTargets(ctx, "d-AAAAAAAAA")
+	slices.Sort(targets)
+	if err != nil || !slices.Equal(targets, []string{"h1", "h2"}) {
+		t.Fatalf("CommandedTargets=%v, %v, want h1 and h2", targets, err)
+	}
+	mine, err := s.HostCommandsOfHost(ctx, "d-AAAAAAAAA", "h1")
+	if err != nil || len(mine) != 2 || mine[0].ID != "c1" || mine[1].ID != "c2" {
+		t.Fatalf("HostCommandsOfHost(h1)=%d, %v, want c1, c2", len(mine), err)
+	}
+	if none, err := s.HostCommandsOfHost(ctx, "d-BBBBBBBBB", "h1"); err != nil || len(none) != 0 {
+		t.Fatalf("HostCommandsOfHost of another deployment=%d, %v, want none", len(none), err)
+	}
+}
+
+// TestCodeDeploy_Target reads one target of a deployment, as the command
+// service does on every poll, and ErrNotFound for another's; and counts
+// a deployment's targets by status, as each lifecycle event does.
+func TestCodeDeploy_Target(t *testing.T) {
+	ctx := context.Background()
+	s := openCodeDeploy(t)
+	insertTestDeployment(t, s, "d-AAAAAAAAA", codedeploy.StatusInProgress, time.Now())
+	targets := []*codedeploy.InstanceTarget{{TargetID: "h1", Status: codedeploy.StatusPending}, {TargetID: "h2", Status: codedeploy.StatusInProgress}}
+	if err := s.PutTargets(ctx, "d-AAAAAAAAA", targets); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Target(ctx, "d-AAAAAAAAA", "h2")
+	if err != nil || got.TargetID != "h2" || got.Status != codedeploy.StatusInProgress {
+		t.Fatalf("Target(h2)=%+v, %v, want h2 InProgress", got, err)
+	}
+	if _, err := s.Target(ctx, "d-BBBBBBBBB", "h2"); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("Target of another deployment err=%v, want ErrNotFound", err)
+	}
+	targets[0].Status = codedeploy.StatusSucceeded
+	targets = append(targets, &codedeploy.InstanceTarget{TargetID: "h3", Status: codedeploy.StatusInProgress})
+	if err := s.PutTargets(ctx, "d-AAAAAAAAA", targets); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.TargetStatusCounts(ctx, "d-AAAAAAAAA")
+	if want := map[string]int{codedeploy.StatusSucceeded: 1, codedeploy.StatusInProgress: 2}; err != nil || !maps.Equal(counts, want) {
+		t.Fatalf("TargetStatusCounts=%v, %v, want %v", counts, err, want)
 	}
 }
