@@ -60,6 +60,7 @@ func (b *Bucket) Get(ctx context.Context, key string) (*objstore.Object, error) 
 	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding,
 		out.Metadata, out.ServerSideEncryption, out.SSEKMSKeyId)
 	info.Size = int64(body.Len())
+	info.ETag = aws.ToString(out.ETag)
 	return &objstore.Object{ObjectInfo: info, Body: body.Bytes()}, nil
 }
 
@@ -81,6 +82,7 @@ func (b *Bucket) Head(ctx context.Context, key string) (*objstore.ObjectInfo, er
 	}
 	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding,
 		out.Metadata, out.ServerSideEncryption, out.SSEKMSKeyId)
+	info.ETag = aws.ToString(out.ETag)
 	return &info, nil
 }
 
