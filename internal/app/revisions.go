@@ -20,14 +20,21 @@ type revisionStore struct {
 }
 
 // HeadRevision implements codedeploy.RevisionStore: a missing object is
-// known, a missing bucket or a failed call is not (logged at debug).
-func (r revisionStore) HeadRevision(ctx context.Context, bucket, key string) (etag string, exists, known bool, err error) {
+// known, a missing bucket or a failed call is not (logged at debug). The
+// version is looked up where the backend keeps versions (S3); fs and mem
+// have none, so there only the key is.
+func (r revisionStore) HeadRevision(ctx context.Context, bucket, key, version string) (etag string, exists, known bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, revisionHeadTimeout)
 	defer cancel()
 	b, err := r.buckets.Bucket(bucket)
 	if err == nil {
 		var info *objstore.ObjectInfo
-		if info, err = b.Head(ctx, key); err == nil {
+		if vb, ok := b.(objstore.VersionedBucket); ok && version != "" {
+			info, err = vb.HeadVersion(ctx, key, version)
+		} else {
+			info, err = b.Head(ctx, key)
+		}
+		if err == nil {
 			return info.ETag, true, true, nil
 		}
 	}

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/apptest"
@@ -47,7 +50,46 @@ func TestCreateDeployment_S3ObjectMinIO(t *testing.T) {
 	newApp(t, c, "app", "")
 	newProdGroup(t, c, "dg")
 	registerTagged(t, c, testTags("env", "prod"), "web-1")
-	checkS3Object(t, srv, c, "revisions-"+strings.ToLower(rand.Text()[:12]))
+	run := strings.ToLower(rand.Text()[:12])
+	checkS3Object(t, srv, c, "revisions-"+run)
+	t.Run("Version", func(t *testing.T) { checkS3Version(t, srv, c, endpoint, "versioned-"+run) })
+}
+
+// checkS3Version: on a versioned MinIO bucket, a revision's version must
+// exist and its eTag is compared with that version's.
+func checkS3Version(t *testing.T, srv *apptest.Server, c *codedeploy.Client, endpoint, bucket string) {
+	s3c := awss3.New(awss3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(os.Getenv("DEPLOYTRAIL_TEST_S3_ACCESS_KEY_ID"),
+			os.Getenv("DEPLOYTRAIL_TEST_S3_SECRET_ACCESS_KEY"), "")})
+	b, err := srv.App.Buckets.Bucket(bucket)
+	fatalIf(t, err)
+	fatalIf(t, b.Create(ctx))
+	_, err = s3c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+	fatalIf(t, err)
+	fatalIf(t, b.Put(ctx, "v.zip", []byte("first"), objstore.PutOptions{}))
+	first, err := b.Head(ctx, "v.zip")
+	fatalIf(t, err)
+	fatalIf(t, b.Put(ctx, "v.zip", []byte("second"), objstore.PutOptions{}))
+	create := func(version, etag string) (string, error) {
+		in := depInput()
+		in.Revision = s3Revision(bucket, "v.zip")
+		in.Revision.S3Location.Version, in.Revision.S3Location.ETag = aws.String(version), aws.String(etag)
+		out, err := c.CreateDeployment(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.DeploymentId), nil
+	}
+	_, err = create("00000000-0000-0000-0000-000000000000", "")
+	if msg := wantCode(t, err, "RevisionDoesNotExistException"); !strings.Contains(msg, "Version") {
+		t.Errorf("message=%q, want it to name the version", msg)
+	}
+	_, err = create(first.VersionID, strings.Trim(objstore.ETagOf([]byte("second")), `"`))
+	wantCode(t, err, "InvalidRevisionException") // the current object's eTag, not this version's
+	id, err := create(first.VersionID, strings.Trim(first.ETag, `"`))
+	fatalIf(t, err)
+	stopDep(t, c, id)
 }
 
 func checkS3Object(t *testing.T, srv *apptest.Server, c *codedeploy.Client, bucket string) {

@@ -10,17 +10,19 @@ import (
 // provider, the one trails deliver to.
 type RevisionStore interface {
 	// HeadRevision reports the object's quoted ETag ("" when the store
-	// does not know it). known is false when the store cannot say
-	// whether the object exists: it does not hold the bucket, or it could
-	// not be reached (err says why; the caller only logs it).
-	HeadRevision(ctx context.Context, bucket, key string) (etag string, exists, known bool, err error)
+	// does not know it): of the version named, if version is set and the
+	// store keeps versions, else of the current object. known is false
+	// when the store cannot say whether the object exists: it does not
+	// hold the bucket, or it could not be reached (err says why; the
+	// caller only logs it).
+	HeadRevision(ctx context.Context, bucket, key, version string) (etag string, exists, known bool, err error)
 }
 
 // checkS3Object checks that an S3 revision's object is in the revision
 // store and has the eTag the revision names. Only a store that answers
 // refuses a deployment: a bucket the store does not hold, or a store it
 // cannot reach, is accepted and the agent reports a missing bundle
-// later. The version is not checked: no backend reports object versions.
+// later. A version is checked where the store keeps versions (S3).
 // It runs before CreateDeployment's transaction, which then returns the
 // error after the request's own checks, so that no store call is made
 // under a transaction.
@@ -30,10 +32,12 @@ func (s *Service) checkS3Object(ctx context.Context, rev *RevisionLocation) erro
 		return nil
 	}
 	loc := rev.S3Location
-	etag, exists, known, err := s.Revisions.HeadRevision(ctx, loc.Bucket, loc.Key)
+	etag, exists, known, err := s.Revisions.HeadRevision(ctx, loc.Bucket, loc.Key, loc.Version)
 	switch {
 	case err != nil || !known:
 		return nil
+	case !exists && loc.Version != "":
+		return errorf(CodeRevisionDoesNotExist, "Version %s of the S3 object s3://%s/%s does not exist.", loc.Version, loc.Bucket, loc.Key)
 	case !exists:
 		return errorf(CodeRevisionDoesNotExist, "The S3 object s3://%s/%s does not exist.", loc.Bucket, loc.Key)
 	case loc.ETag != "" && etag != "" && unquote(loc.ETag) != unquote(etag):
