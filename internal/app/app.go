@@ -130,6 +130,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deploy.OnBehalf = recordOnBehalf(deploy, store.Events{DB: db})
 	deploy.PublishTrigger = publishTriggers(topics, store.Events{DB: db})
 	deploy.UseServiceRole = useServiceRole(iamSvc.STS, store.IAM{DB: db}, store.Events{DB: db})
+	deploy.Revisions = revisionStore{buckets: buckets, logger: logger.With("component", "codedeploy")}
 	engine := codedeploy.NewEngine(deploy)
 	engine.Logger = logger.With("component", "engine")
 	history := cloudtrail.New(store.CloudTrail{Events: store.Events{DB: db}}, buckets, key)

@@ -104,9 +104,11 @@ func (s *Service) registerDeployments() {
 
 // CreateDeployment creates a deployment in state Created with its targets
 // chosen (spec §4.5). Checking the group is idle and claiming it happen in
-// one transaction, so two concurrent calls cannot both deploy.
+// one transaction, so two concurrent calls cannot both deploy. An S3
+// revision's object is looked up before it (checkS3Object).
 func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInput) (*CreateDeploymentOutput, error) {
 	var id string
+	objectErr := s.checkS3Object(ctx, in.Revision)
 	err := s.store.Tx(ctx, func(ctx context.Context) error {
 		app, g, err := s.appGroup(ctx, in.ApplicationName, in.DeploymentGroupName)
 		if err != nil {
@@ -115,6 +117,9 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 		d, err := s.planDeployment(ctx, in, app, g)
 		if err != nil {
 			return err
+		}
+		if objectErr != nil {
+			return objectErr
 		}
 		// Concurrency is checked last: a malformed request gets its own
 		// error whatever else the group is doing.

@@ -37,6 +37,9 @@ type Service struct {
 	// role for a deployment that starts (session named after it), in the
 	// transaction of ctx; app sets it.
 	UseServiceRole func(ctx context.Context, sc Scope, roleARN, session string) error
+	// Revisions is where CreateDeployment checks S3 revisions' objects
+	// (revisionstore.go); nil checks nothing. app sets it.
+	Revisions RevisionStore
 
 	// wake tells the engines there is work (see Wake).
 	wake chan struct{}

@@ -12,6 +12,8 @@ package objstore
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"time"
 )
@@ -127,6 +129,29 @@ type ObjectInfo struct {
 	// empty Mode means unencrypted, which only objects written by others
 	// can be.
 	Encryption Encryption
+	// ETag is S3's entity tag, quoted: for a single-part Put, the hex MD5
+	// of the body (see [ETagOf]). Empty when the backend does not know it
+	// (an fs object an operator copied in by hand). Not set by List.
+	ETag string
+	// VersionID is the S3 object version Head and Get saw; empty for
+	// backends without versioning and for unversioned S3 buckets.
+	VersionID string
+}
+
+// VersionedBucket is a Bucket that keeps object versions (S3 versioning):
+// objstore/s3 implements it, fs and mem do not.
+type VersionedBucket interface {
+	Bucket
+	// HeadVersion is Head of one version of the object. Errors:
+	// ErrNotFound (no such key or version), ErrNoBucket, ErrInvalidKey.
+	HeadVersion(ctx context.Context, key, versionID string) (*ObjectInfo, error)
+}
+
+// ETagOf is the ETag S3 gives a body stored with one (single-part) Put:
+// its hex MD5 in double quotes.
+func ETagOf(body []byte) string {
+	sum := md5.Sum(body) // S3's definition of the ETag, not a security use
+	return `"` + hex.EncodeToString(sum[:]) + `"`
 }
 
 // Object is a stored object with its bytes.

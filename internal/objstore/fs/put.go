@@ -22,6 +22,7 @@ type sidecar struct {
 	Metadata        map[string]string `json:"metadata,omitempty"`
 	SSE             objstore.SSEMode  `json:"serverSideEncryption"`
 	KMSKeyID        string            `json:"kmsKeyId,omitempty"`
+	ETag            string            `json:"eTag,omitempty"` // objstore.ETagOf the body; absent in sidecars older than it
 }
 
 // sidecarPath names the sidecar by a hash of the key, so that sidecars never
@@ -46,6 +47,7 @@ func (b *Bucket) Put(ctx context.Context, key string, body []byte, opts objstore
 	meta, err := json.Marshal(sidecar{
 		Key: key, ContentType: opts.ContentType, ContentEncoding: opts.ContentEncoding,
 		Metadata: opts.Metadata, SSE: opts.Encryption.Mode, KMSKeyID: opts.Encryption.KMSKeyID,
+		ETag: objstore.ETagOf(body),
 	})
 	if err != nil {
 		return fmt.Errorf("encode metadata of %q: %w", key, err)

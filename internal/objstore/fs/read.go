@@ -73,6 +73,7 @@ func (b *Bucket) read(ctx context.Context, key string, body func(*os.File, int64
 		Key: key, Size: fi.Size(), Modified: fi.ModTime(),
 		ContentType: sc.ContentType, ContentEncoding: sc.ContentEncoding, Metadata: sc.Metadata,
 		Encryption: objstore.Encryption{Mode: sc.SSE, KMSKeyID: sc.KMSKeyID},
+		ETag:       sc.ETag,
 	}
 	if body != nil {
 		if err := body(f, fi.Size()); err != nil {

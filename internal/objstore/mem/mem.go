@@ -73,7 +73,7 @@ func (b *Bucket) Put(ctx context.Context, key string, body []byte, opts objstore
 		ObjectInfo: objstore.ObjectInfo{
 			Key: key, Size: int64(len(body)), Modified: b.store.Now(),
 			ContentType: opts.ContentType, ContentEncoding: opts.ContentEncoding,
-			Metadata: opts.Metadata, Encryption: opts.Encryption,
+			Metadata: opts.Metadata, Encryption: opts.Encryption, ETag: objstore.ETagOf(body),
 		},
 		Body: slices.Clone(body),
 	}

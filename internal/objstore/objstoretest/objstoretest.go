@@ -39,6 +39,7 @@ func Run(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
 		{"Metadata", testMetadata},
 		{"Overwrite", testOverwrite},
 		{"Head", testHead},
+		{"ETag", testETag},
 		{"NotFound", testNotFound},
 		{"Delete", testDelete},
 		{"List", testList},
@@ -126,7 +127,7 @@ func testRoundTripGzip(t *testing.T, newBucket func(t *testing.T) objstore.Bucke
 	}
 	want := objstore.ObjectInfo{
 		Key: key, Size: int64(len(body)), ContentType: "application/json", ContentEncoding: "gzip",
-		Encryption: objstore.Encryption{Mode: objstore.SSES3},
+		Encryption: objstore.Encryption{Mode: objstore.SSES3}, ETag: objstore.ETagOf(body),
 	}
 	checkInfo(t, "Get", &obj.ObjectInfo, &want)
 	checkModified(t, obj.Modified, before, after)
@@ -171,7 +172,7 @@ func testOverwrite(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
 	}
 	want := objstore.ObjectInfo{
 		Key: "k", Size: 6, ContentType: "text/plain", Metadata: map[string]string{"b": "2"},
-		Encryption: objstore.Encryption{Mode: objstore.SSES3},
+		Encryption: objstore.Encryption{Mode: objstore.SSES3}, ETag: objstore.ETagOf([]byte("second")),
 	}
 	checkInfo(t, "Get", &obj.ObjectInfo, &want)
 }
@@ -192,6 +193,33 @@ func testHead(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
 	}
 	if info.Size != 5 {
 		t.Errorf("Size=%d, want 5", info.Size)
+	}
+}
+
+// testETag: Head and Get report S3's single-part ETag (the quoted hex
+// MD5 of the body), and an overwrite changes it. CodeDeploy compares it
+// with a revision's eTag.
+func testETag(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
+	b := MustCreate(t, newBucket)
+	MustPut(t, b, "bundle.zip", []byte("first"), objstore.PutOptions{})
+	info, err := b.Head(t.Context(), "bundle.zip")
+	if err != nil {
+		t.Fatalf("Head: %v", err)
+	}
+	const firstMD5 = `"8b04d5e3775d298e78455efc5ca404d5"` // md5 -s first
+	if info.ETag != firstMD5 || objstore.ETagOf([]byte("first")) != firstMD5 {
+		t.Errorf("Head ETag=%s, ETagOf=%s, want %s", info.ETag, objstore.ETagOf([]byte("first")), firstMD5)
+	}
+	if got := MustGet(t, b, "bundle.zip").ETag; got != info.ETag {
+		t.Errorf("Get ETag=%s, Head ETag=%s, want equal", got, info.ETag)
+	}
+	MustPut(t, b, "bundle.zip", []byte("second"), objstore.PutOptions{})
+	info, err = b.Head(t.Context(), "bundle.zip")
+	if err != nil {
+		t.Fatalf("Head after overwrite: %v", err)
+	}
+	if want := objstore.ETagOf([]byte("second")); info.ETag != want {
+		t.Errorf("Head ETag after overwrite=%s, want %s", info.ETag, want)
 	}
 }
 

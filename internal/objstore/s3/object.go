@@ -60,6 +60,7 @@ func (b *Bucket) Get(ctx context.Context, key string) (*objstore.Object, error) 
 	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding,
 		out.Metadata, out.ServerSideEncryption, out.SSEKMSKeyId)
 	info.Size = int64(body.Len())
+	info.ETag, info.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
 	return &objstore.Object{ObjectInfo: info, Body: body.Bytes()}, nil
 }
 
@@ -69,7 +70,29 @@ func (b *Bucket) Head(ctx context.Context, key string) (*objstore.ObjectInfo, er
 	if err := objstore.ValidateKey(key); err != nil {
 		return nil, err
 	}
-	out, err := b.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &b.name, Key: &key})
+	return b.head(ctx, key, nil)
+}
+
+// HeadVersion implements objstore.VersionedBucket with HeadObject's
+// versionId. S3 answers a version id it cannot parse with 400 and no
+// body: no object has that version, so it is ErrNotFound too.
+func (b *Bucket) HeadVersion(ctx context.Context, key, versionID string) (*objstore.ObjectInfo, error) {
+	if err := objstore.ValidateKey(key); err != nil {
+		return nil, err
+	}
+	if versionID == "" {
+		return nil, fmt.Errorf("head %q: empty version id: %w", key, objstore.ErrNotFound)
+	}
+	info, err := b.head(ctx, key, &versionID)
+	if code := errorCode(err); code == "BadRequest" || code == "InvalidArgument" {
+		return nil, fmt.Errorf("head %q version %q: %w: %w", key, versionID, objstore.ErrNotFound, err)
+	}
+	return info, err
+}
+
+// head is HeadObject of the current version, or of versionID if not nil.
+func (b *Bucket) head(ctx context.Context, key string, versionID *string) (*objstore.ObjectInfo, error) {
+	out, err := b.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &b.name, Key: &key, VersionId: versionID})
 	if err != nil {
 		err = wrap(err, "head %q in bucket %q", key, b.name)
 		if errors.Is(err, objstore.ErrNotFound) {
@@ -81,6 +104,7 @@ func (b *Bucket) Head(ctx context.Context, key string) (*objstore.ObjectInfo, er
 	}
 	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding,
 		out.Metadata, out.ServerSideEncryption, out.SSEKMSKeyId)
+	info.ETag, info.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
 	return &info, nil
 }
 

@@ -129,7 +129,7 @@ func errorCode(err error) string {
 func wrap(err error, format string, args ...any) error {
 	what := fmt.Sprintf(format, args...)
 	switch errorCode(err) {
-	case "NoSuchKey", "NotFound":
+	case "NoSuchKey", "NoSuchVersion", "NotFound":
 		return fmt.Errorf("%s: %w: %w", what, objstore.ErrNotFound, err)
 	case "NoSuchBucket":
 		return fmt.Errorf("%s: %w: %w", what, objstore.ErrNoBucket, err)

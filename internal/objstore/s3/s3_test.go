@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -118,8 +119,10 @@ func newTestBucket(t *testing.T, s *Store) objstore.Bucket {
 	return b
 }
 
+// removeBucket deletes every version of every object (a versioned bucket
+// keeps them), then the bucket.
 func removeBucket(ctx context.Context, c *awss3.Client, name string) error {
-	pages := awss3.NewListObjectsV2Paginator(c, &awss3.ListObjectsV2Input{Bucket: &name})
+	pages := awss3.NewListObjectVersionsPaginator(c, &awss3.ListObjectVersionsInput{Bucket: &name})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if errorCode(err) == "NoSuchBucket" {
@@ -128,12 +131,58 @@ func removeBucket(ctx context.Context, c *awss3.Client, name string) error {
 		if err != nil {
 			return err
 		}
-		for _, o := range page.Contents {
-			if _, err := c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &name, Key: o.Key}); err != nil {
+		for _, o := range page.Versions {
+			if _, err := c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &name, Key: o.Key, VersionId: o.VersionId}); err != nil {
 				return err
 			}
 		}
 	}
 	_, err := c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: &name})
 	return err
+}
+
+// TestBucket_Versions: on a versioned bucket Head reports the current
+// version and HeadVersion finds an older one by id (CodeDeploy's S3
+// revisions name versions); an unknown version is ErrNotFound.
+func TestBucket_Versions(t *testing.T) {
+	s := mustTestStore(t)
+	ctx := t.Context()
+	b := newTestBucket(t, s)
+	if err := b.Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	name := b.(*Bucket).name
+	if _, err := s.client.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &name,
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("PutBucketVersioning: %v", err)
+	}
+	vb := b.(objstore.VersionedBucket)
+	head := func(version string) (*objstore.ObjectInfo, error) {
+		if version == "" {
+			return vb.Head(ctx, "bundle.zip")
+		}
+		return vb.HeadVersion(ctx, "bundle.zip", version)
+	}
+	if err := b.Put(ctx, "bundle.zip", []byte("first"), objstore.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := head("")
+	if err != nil || first.VersionID == "" {
+		t.Fatalf("Head=%+v, %v, want a version id", first, err)
+	}
+	if err := b.Put(ctx, "bundle.zip", []byte("second"), objstore.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := head(""); err != nil || cur.VersionID == first.VersionID || cur.ETag != objstore.ETagOf([]byte("second")) {
+		t.Fatalf("Head after overwrite=%+v, %v, want a new version with the second body's ETag", cur, err)
+	}
+	old, err := head(first.VersionID)
+	if err != nil || old.VersionID != first.VersionID || old.ETag != objstore.ETagOf([]byte("first")) {
+		t.Fatalf("HeadVersion(first)=%+v, %v, want the first version", old, err)
+	}
+	for _, v := range []string{"00000000-0000-0000-0000-000000000000", "not-a-version"} {
+		if _, err := head(v); !errors.Is(err, objstore.ErrNotFound) {
+			t.Errorf("HeadVersion(%q) err=%v, want ErrNotFound", v, err)
+		}
+	}
 }
