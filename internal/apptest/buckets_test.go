@@ -43,16 +43,20 @@ func multiAccountPolicy(bucket string, accounts ...string) string {
 // its id and credentials in it (through OrganizationAccountAccessRole).
 func memberAccount(t *testing.T, srv *apptest.Server) (string, apptest.Creds) {
 	t.Helper()
-	orgs := srv.Organizations(srv.Root)
-	noErr(t)(orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}))
-	created, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("b@example.com"), AccountName: aws.String("b")})
-	fatalIf(t, err)
-	member := aws.ToString(created.CreateAccountStatus.AccountId)
-	admin := newUser(t, srv, "admin", adminPolicy)
-	role, err := srv.STS(admin).AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("acct-b")})
-	fatalIf(t, err)
-	return member, fromSTS(role)
+	return memberSession(t, srv, "acct-b")
+}
+
+// memberSession makes an organization with one member account, and an
+// admin user who opens a session named session into it through
+// OrganizationAccountAccessRole; it returns the member's id and the
+// session's credentials.
+func memberSession(tb testing.TB, srv *apptest.Server, session string) (string, apptest.Creds) {
+	tb.Helper()
+	member, roleARN := orgMember(tb, srv)
+	admin := newUser(tb, srv, "admin", adminPolicy)
+	out, err := srv.STS(admin).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)})
+	fatalIf(tb, err)
+	return member, fromSTS(out)
 }
 
 // Account B cannot point a trail at account A's bucket, by CreateTrail or

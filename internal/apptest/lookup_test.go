@@ -12,9 +12,6 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
 )
@@ -280,16 +277,7 @@ func TestLookupEvents_InvalidInput(t *testing.T) {
 // AssumeRole into it, none of the management account's.
 func TestLookupEvents_AccountsAreIsolated(t *testing.T) {
 	srv := apptest.Start(t)
-	orgs := srv.Organizations(srv.Root)
-	noErr(t)(orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}))
-	created, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("ops@example.com"), AccountName: aws.String("ops")})
-	fatalIf(t, err)
-	member := aws.ToString(created.CreateAccountStatus.AccountId)
-	admin := newUser(t, srv, "admin", adminPolicy)
-	out, err := srv.STS(admin).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("ops")})
-	fatalIf(t, err)
-	inMember := fromSTS(out)
+	member, inMember := memberSession(t, srv, "ops")
 	noErr(t)(srv.IAM(inMember).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("member-only")}))
 
 	// The member sees its own CreateUser and its copy of the AssumeRole

@@ -19,9 +19,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
 	"github.com/deploytrail/deploytrail/internal/server"
@@ -244,16 +241,7 @@ func waitUntil(tb testing.TB, cond func() bool) {
 // its own events.
 func TestEventStream_AccountsAreIsolated(t *testing.T) {
 	srv := apptest.Start(t)
-	orgs := srv.Organizations(srv.Root)
-	noErr(t)(orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}))
-	created, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("ops@example.com"), AccountName: aws.String("ops")})
-	fatalIf(t, err)
-	member := aws.ToString(created.CreateAccountStatus.AccountId)
-	admin := newUser(t, srv, "admin", adminPolicy)
-	out, err := srv.STS(admin).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("ops")})
-	fatalIf(t, err)
-	inMember := fromSTS(out)
+	member, inMember := memberSession(t, srv, "ops")
 	s := openStream(t, srv.URL, srv.Config(inMember), "backlog=100", `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]}`)
 	noErr(t)(srv.IAM(srv.Root).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("management-only")}))
 	noErr(t)(srv.IAM(inMember).CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("member-only")}))
