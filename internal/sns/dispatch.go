@@ -96,23 +96,27 @@ func (d *Dispatcher) deliver(ctx context.Context, env *Envelope) {
 		return // shutting down: the envelope stays due
 	}
 	env.Attempts++
-	if d.OnAttempt != nil {
-		d.OnAttempt(err, err != nil && env.Attempts >= env.MaxAttempts)
-	}
+	abandoned := err != nil && env.Attempts >= env.MaxAttempts
+	var stored error
 	switch {
 	case err == nil:
-		err = d.sns.store.Sent(ctx, env.ID)
-	case env.Attempts >= env.MaxAttempts:
+		stored = d.sns.store.Sent(ctx, env.ID)
+	case abandoned:
 		d.Logger.Warn("SNS delivery abandoned", "subscription", env.SubscriptionARN, "message_id", env.MessageID,
 			"attempts", env.Attempts, "err", err)
-		err = d.sns.store.Sent(ctx, env.ID)
+		stored = d.sns.store.Sent(ctx, env.ID)
 	default:
 		env.LastError = err.Error()
 		env.Next = d.sns.Now().Add(d.retryDelay(ctx, env))
-		err = d.sns.store.Retry(ctx, env)
+		stored = d.sns.store.Retry(ctx, env)
 	}
-	if err != nil && ctx.Err() == nil {
-		d.Logger.Warn("update SNS outbox", "err", err)
+	if stored != nil && ctx.Err() == nil {
+		d.Logger.Warn("update SNS outbox", "err", stored)
+	}
+	// Counted once the outbox says so, so that a scrape never sees an
+	// attempt's outcome before the outbox reflects it.
+	if d.OnAttempt != nil {
+		d.OnAttempt(err, abandoned)
 	}
 }
 
