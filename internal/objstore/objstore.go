@@ -15,6 +15,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -158,4 +159,38 @@ func ETagOf(body []byte) string {
 type Object struct {
 	ObjectInfo
 	Body []byte
+}
+
+// ErrIncompleteBody: a streamed body ended before, or ran past, the size
+// its writer declared (S3 IncompleteBody).
+var ErrIncompleteBody = errors.New("objstore: body does not match its declared size")
+
+// Streamer is a Bucket whose bodies stream: the directory backend
+// implements it, so that the S3 API never holds a whole object in memory.
+// Callers fall back to Put and Get for buckets that do not.
+type Streamer interface {
+	Bucket
+	// Stage reads body into a staged object that nobody sees until it is
+	// committed: an abandoned or crashed stage leaves no partial object.
+	// size is the length the writer declared, or -1 when unknown; a body
+	// that ends early or runs past it fails with ErrIncompleteBody. The
+	// staged object's info carries its size and ETag (MD5 of the body).
+	// Errors: ErrNoBucket, ErrInvalidKey, ErrInvalidOptions,
+	// ErrIncompleteBody, and whatever reading body returned.
+	Stage(ctx context.Context, key string, body io.Reader, size int64, opts PutOptions) (Staged, error)
+	// Open returns the object's info and a reader of n bytes of its body
+	// from offset off (n < 0: to the end). The caller closes the reader.
+	// Errors: ErrNotFound, ErrNoBucket, ErrInvalidKey.
+	Open(ctx context.Context, key string, off, n int64) (*ObjectInfo, io.ReadCloser, error)
+}
+
+// Staged is an object written but not yet visible (Streamer.Stage).
+type Staged interface {
+	// Info describes the object as it will be stored.
+	Info() *ObjectInfo
+	// Commit makes the object visible under its key, atomically
+	// replacing any object there.
+	Commit(ctx context.Context) error
+	// Abort discards the staged object; after Commit it does nothing.
+	Abort() error
 }
