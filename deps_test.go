@@ -16,6 +16,7 @@ var allowedDeps = map[string][]string{
 	"internal/objstore/s3":   {"internal/objstore"},
 	"internal/objstore/mem":  {"internal/objstore"},
 	"internal/sigv4":         {},
+	"internal/checksum":      {},
 	"internal/iam/policy":    {},
 	"internal/bucketpolicy":  {"internal/iam/policy", "internal/objstore"},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
