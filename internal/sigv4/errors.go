@@ -24,6 +24,22 @@ const (
 	// KindExpired means the request time is outside the allowed clock skew,
 	// or a presigned URL is past X-Amz-Expires.
 	KindExpired
+	// KindInvalidRequest means headers that describe an S3 body are
+	// missing or malformed: x-amz-content-sha256, x-amz-decoded-content-length,
+	// x-amz-trailer (S3's InvalidRequest / InvalidArgument, 400).
+	KindInvalidRequest
+	// KindPayloadMismatch means a body's SHA-256 differs from the hex
+	// x-amz-content-sha256 it was signed with (XAmzContentSHA256Mismatch, 400).
+	KindPayloadMismatch
+	// KindIncompleteBody means an S3 body ended early or its length differs
+	// from x-amz-decoded-content-length (IncompleteBody, 400).
+	KindIncompleteBody
+	// KindMalformedChunk means an aws-chunked body breaks the framing: a
+	// chunk header that is not "<hex size>[;chunk-signature=<sig>]\r\n" or
+	// longer than 4 KiB, a chunk whose data is not followed by CRLF (it lied
+	// about its length), bad trailer lines, bytes after the end. S3 does not
+	// document a code; like versitygw, the S3 layer answers IncompleteBody.
+	KindMalformedChunk
 )
 
 // String returns a short lower-case name for k, for logs and test output.
@@ -37,6 +53,14 @@ func (k Kind) String() string {
 		return "signature mismatch"
 	case KindExpired:
 		return "signature expired"
+	case KindInvalidRequest:
+		return "invalid request"
+	case KindPayloadMismatch:
+		return "payload hash mismatch"
+	case KindIncompleteBody:
+		return "incomplete body"
+	case KindMalformedChunk:
+		return "malformed chunk"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
