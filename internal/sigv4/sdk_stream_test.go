@@ -113,3 +113,42 @@ func TestVerifyStream_SDKClientGet(t *testing.T) {
 		t.Fatalf("server: payload %q err %v, want the empty hash and nil", u.payload, u.err)
 	}
 }
+
+// TestVerifyStream_SDKPresigned sends PUT and GET to URLs from
+// aws-sdk-go-v2's S3 presigner, whose payload is unsigned.
+func TestVerifyStream_SDKPresigned(t *testing.T) {
+	srv, got := s3Server(t, false)
+	presigner := s3.NewPresignClient(s3Client(srv))
+	key := aws.String("shared/a file (1).txt")
+	put, err := presigner.PresignPutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: key})
+	if err != nil {
+		t.Fatalf("PresignPutObject=%v", err)
+	}
+	get, err := presigner.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bucket"), Key: key})
+	if err != nil {
+		t.Fatalf("PresignGetObject=%v", err)
+	}
+	for _, p := range []struct {
+		method, url string
+		header      http.Header
+		body        string
+	}{{put.Method, put.URL, put.SignedHeader, "uploaded by URL"}, {get.Method, get.URL, get.SignedHeader, ""}} {
+		req, err := http.NewRequest(p.method, p.url, bytes.NewReader([]byte(p.body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range p.header {
+			if k != "Host" {
+				req.Header[k] = vs
+			}
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", p.method, err)
+		}
+		resp.Body.Close()
+		if u := <-got; u.err != nil || string(u.body) != p.body {
+			t.Fatalf("%s: server read %q, err %v; want %q and nil", p.method, u.body, u.err, p.body)
+		}
+	}
+}
