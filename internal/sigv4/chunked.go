@@ -21,6 +21,7 @@ const (
 	maxTrailerBytes = 16 << 10 // all trailer lines
 	maxTrailerLines = 10
 	maxSizeDigits   = 16 // hex digits of a chunk size
+	minChunkSize    = 8 << 10
 )
 
 const (
@@ -50,6 +51,8 @@ type chunkedReader struct {
 	want      int64     // x-amz-decoded-content-length, or -1
 	total     int64     // sum of the chunk sizes read so far
 	left      int64     // bytes of the current chunk not yet read
+	chunks    int       // data chunks so far
+	lastSize  int64     // size of the last data chunk
 	sig       string    // the current chunk's claimed signature
 	chunkHash hash.Hash // SHA-256 of the current chunk's data; signed chunks only
 
@@ -186,11 +189,15 @@ func (c *chunkedReader) nextChunk() error {
 		return newError(KindIncompleteBody, "The aws-chunked chunks are longer than x-amz-decoded-content-length.")
 	case c.total > MaxPayload:
 		return newError(KindMalformedChunk, "Your proposed upload exceeds the maximum allowed size")
-	case size > 0:
-		c.left = size
-		return nil
+	case size == 0:
+		return c.finish()
+	case c.chunks > 0 && c.lastSize < minChunkSize:
+		return errorf(KindInvalidChunkSize, "Only the last chunk is allowed to have a size less than 8192 bytes "+
+			"(chunk %d has %d).", c.chunks, c.lastSize)
 	}
-	return c.finish()
+	c.chunks++
+	c.lastSize, c.left = size, size
+	return nil
 }
 
 // parseHeader reads "<hex size>" or "<hex size>;chunk-signature=<sig>".

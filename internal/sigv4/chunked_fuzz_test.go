@@ -110,7 +110,8 @@ func checkFuzzOutcome(t *testing.T, c *chunkedReader, err error, got, size int, 
 			t.Fatalf("accepted a trailer of %d bytes", n)
 		}
 	case errors.As(err, &ce):
-	case k == KindMismatch, k == KindIncompleteBody, k == KindMalformedChunk, k == KindInvalidRequest:
+	case k == KindMismatch, k == KindIncompleteBody, k == KindMalformedChunk, k == KindInvalidRequest,
+		k == KindInvalidChunkSize, k == KindMalformedTrailer:
 	default:
 		t.Fatalf("Read error=%v, not a documented failure", err)
 	}

@@ -192,6 +192,9 @@ func TestVerifyStream_Malformed(t *testing.T) {
 		{"SizeAboveMaxPayload", StreamingSigned, chunkedHeader(-1), func(string) []byte {
 			return []byte("140000001;chunk-signature=" + strings.Repeat("a", 64) + "\r\n")
 		}, KindMalformedChunk, ""},
+		{"SmallChunkNotLast", StreamingSigned, chunkedHeader(len(data)), func(seed string) []byte {
+			return newEncoder(t, seed, testTime).chunks(t, data, 8191).end().bytes()
+		}, KindInvalidChunkSize, ""},
 		{"NoChunkSignature", StreamingSigned, chunkedHeader(len(data)), func(string) []byte {
 			return []byte("2000\r\n")
 		}, KindMalformedChunk, ""},
@@ -202,7 +205,7 @@ func TestVerifyStream_Malformed(t *testing.T) {
 		{"TrailerWithoutTrailerPayload", StreamingSigned, chunkedHeader(len(data)), func(seed string) []byte {
 			b := signed(newEncoder(t, seed, testTime)).bytes()
 			return append(b, goodCRC+"\r\n\r\n"...)
-		}, KindMalformedChunk, ""},
+		}, KindMalformedTrailer, ""},
 		{"BadTrailerChecksum", StreamingSignedTrailer, chunkedHeader(len(data), "X-Amz-Trailer", "x-amz-checksum-crc32"), func(seed string) []byte {
 			return signed(newEncoder(t, seed, testTime)).trailer("x-amz-checksum-crc32:AAAAAA==").bytes()
 		}, 0, checksum.CodeBadDigest},
@@ -215,7 +218,7 @@ func TestVerifyStream_Malformed(t *testing.T) {
 		}, KindMismatch, ""},
 		{"TrailerSignatureMissing", StreamingSignedTrailer, chunkedHeader(len(data), "X-Amz-Trailer", "x-amz-checksum-crc32"), func(seed string) []byte {
 			return append(signed(newEncoder(t, seed, testTime)).bytes(), goodCRC+"\r\n\r\n"...)
-		}, KindMalformedChunk, ""},
+		}, KindMalformedTrailer, ""},
 		{"TrailerMissing", StreamingSignedTrailer, chunkedHeader(len(data), "X-Amz-Trailer", "x-amz-checksum-crc32"), func(seed string) []byte {
 			return signed(newEncoder(t, seed, testTime)).trailer().bytes()
 		}, KindIncompleteBody, ""},
@@ -228,7 +231,7 @@ func TestVerifyStream_Malformed(t *testing.T) {
 				lines[i] = goodCRC
 			}
 			return signed(newEncoder(t, seed, testTime)).trailer(lines...).bytes()
-		}, KindMalformedChunk, ""},
+		}, KindMalformedTrailer, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,6 +290,12 @@ func TestVerifyStream_UnsignedTrailer(t *testing.T) {
 	})
 	if _, _, err := readStream(t, r); KindOf(err) != KindIncompleteBody {
 		t.Fatalf("truncated: %v, want %v", err, KindIncompleteBody)
+	}
+	r = streamRequest(t, StreamingUnsignedTrailer, header, func(string) []byte {
+		return (&encoder{}).chunks(t, data, 1000).trailer(line).bytes()
+	})
+	if _, _, err := readStream(t, r); KindOf(err) != KindInvalidChunkSize {
+		t.Fatalf("1000-byte chunks: %v, want %v", err, KindInvalidChunkSize)
 	}
 	r = streamRequest(t, StreamingUnsignedTrailer, header, func(string) []byte {
 		return append([]byte("10;chunk-signature="+strings.Repeat("a", 64)+"\r\n"), unsigned(1<<20)...)

@@ -28,8 +28,11 @@
 // request's, a chunk's or the trailer's signature), KindPayloadMismatch to
 // XAmzContentSHA256Mismatch, KindIncompleteBody and KindMalformedChunk to
 // IncompleteBody (S3 documents no code for broken framing; versitygw uses
-// IncompleteBody too), KindInvalidRequest to InvalidRequest. A trailer
-// checksum that does not match is a *checksum.Error (BadDigest).
+// IncompleteBody too), KindInvalidChunkSize to InvalidChunkSizeError,
+// KindMalformedTrailer to MalformedTrailerError, KindInvalidRequest to
+// InvalidRequest. A trailer checksum that does not match, or is not the
+// base64 of a digest, is the *checksum.Error S3 answers (BadDigest,
+// InvalidRequest).
 //
 // # Canonicalization
 //

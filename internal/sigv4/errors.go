@@ -37,9 +37,18 @@ const (
 	// KindMalformedChunk means an aws-chunked body breaks the framing: a
 	// chunk header that is not "<hex size>[;chunk-signature=<sig>]\r\n" or
 	// longer than 4 KiB, a chunk whose data is not followed by CRLF (it lied
-	// about its length), bad trailer lines, bytes after the end. S3 does not
-	// document a code; like versitygw, the S3 layer answers IncompleteBody.
+	// about its length), bytes after the end. S3 documents no code; like
+	// versitygw, the S3 layer answers IncompleteBody.
 	KindMalformedChunk
+	// KindInvalidChunkSize means a chunk other than the last one before
+	// the final, empty chunk is smaller than 8 KiB (InvalidChunkSizeError,
+	// 400; S3 refuses these for signed and unsigned chunks alike).
+	KindInvalidChunkSize
+	// KindMalformedTrailer means the trailer after the final chunk is not
+	// "name:value" lines (with x-amz-trailer-signature last when chunks are
+	// signed), repeats a name, or exceeds 10 lines or 16 KiB
+	// (MalformedTrailerError, 400).
+	KindMalformedTrailer
 )
 
 // String returns a short lower-case name for k, for logs and test output.
@@ -61,6 +70,10 @@ func (k Kind) String() string {
 		return "incomplete body"
 	case KindMalformedChunk:
 		return "malformed chunk"
+	case KindInvalidChunkSize:
+		return "invalid chunk size"
+	case KindMalformedTrailer:
+		return "malformed trailer"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

@@ -23,7 +23,7 @@ func (c *chunkedReader) readTrailerLines() ([][]byte, error) {
 		}
 		size += len(line)
 		if len(lines) == maxTrailerLines || size > maxTrailerBytes {
-			return nil, newError(KindMalformedChunk, "The aws-chunked trailer has more than 10 lines or 16 KiB.")
+			return nil, newError(KindMalformedTrailer, "The aws-chunked trailer has more than 10 lines or 16 KiB.")
 		}
 		lines = append(lines, bytes.Clone(line))
 	}
@@ -34,7 +34,7 @@ func (c *chunkedReader) readTrailerLines() ([][]byte, error) {
 func (c *chunkedReader) checkTrailer(lines [][]byte) error {
 	if !c.trailing {
 		if len(lines) > 0 {
-			return newError(KindMalformedChunk, "The aws-chunked stream has trailer lines but x-amz-content-sha256 announces none.")
+			return newError(KindMalformedTrailer, "The aws-chunked stream has trailer lines but x-amz-content-sha256 announces none.")
 		}
 		return nil
 	}
@@ -56,11 +56,11 @@ func (c *chunkedReader) checkTrailerSignature(lines [][]byte) ([][]byte, error) 
 		return lines, nil
 	}
 	if len(lines) == 0 {
-		return nil, newError(KindMalformedChunk, "The aws-chunked trailer lacks x-amz-trailer-signature.")
+		return nil, newError(KindMalformedTrailer, "The aws-chunked trailer lacks x-amz-trailer-signature.")
 	}
 	name, sig, _ := strings.Cut(string(lines[len(lines)-1]), ":")
 	if !strings.EqualFold(strings.TrimSpace(name), trailerSigName) {
-		return nil, newError(KindMalformedChunk, "The aws-chunked trailer lacks x-amz-trailer-signature.")
+		return nil, newError(KindMalformedTrailer, "The aws-chunked trailer lacks x-amz-trailer-signature.")
 	}
 	lines = lines[:len(lines)-1]
 	var signed []byte
@@ -79,11 +79,11 @@ func (c *chunkedReader) parseTrailer(lines [][]byte) (http.Header, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch {
 		case !ok || name == "":
-			return nil, newError(KindMalformedChunk, "An aws-chunked trailer line is not 'name:value'.")
+			return nil, newError(KindMalformedTrailer, "An aws-chunked trailer line is not 'name:value'.")
 		case name != c.sumName:
 			return nil, errorf(KindInvalidRequest, "The trailer '%s' is not announced in x-amz-trailer.", clip(name))
 		case h.Get(name) != "":
-			return nil, errorf(KindMalformedChunk, "The trailer '%s' appears twice.", clip(name))
+			return nil, errorf(KindMalformedTrailer, "The trailer '%s' appears twice.", clip(name))
 		}
 		h.Set(name, strings.TrimSpace(value))
 	}
