@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -150,5 +151,37 @@ func TestVerifyStream_SDKPresigned(t *testing.T) {
 		if u := <-got; u.err != nil || string(u.body) != p.body {
 			t.Fatalf("%s: server read %q, err %v; want %q and nil", p.method, u.body, u.err, p.body)
 		}
+	}
+}
+
+// TestVerifyStream_PresignedPayload checks which payload hash a presigned
+// request is verified with: UNSIGNED-PAYLOAD, even when the URL's user adds
+// an x-amz-content-sha256 header; a hash in the query is checked.
+func TestVerifyStream_PresignedPayload(t *testing.T) {
+	presign := func(rawQuery string) *http.Request {
+		cr := newClientRequest(t, request{method: "PUT", url: "https://127.0.0.1:4590/bucket/key" + rawQuery})
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		payload := UnsignedPayload
+		if rawQuery != "" {
+			payload = hashHex([]byte("body"))
+		}
+		u, _, err := signer.PresignHTTP(context.Background(), sdkCredentials(testCreds), cr, payload, "s3", "us-east-1", testTime)
+		if err != nil {
+			t.Fatalf("PresignHTTP=%v", err)
+		}
+		r, err := http.NewRequest("PUT", u, bytes.NewReader([]byte("body")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return serverRequest(t, r)
+	}
+	r := presign("")
+	r.Header.Set("X-Amz-Content-Sha256", hashHex([]byte("other")))
+	if got, _, err := readStream(t, r); err != nil || string(got) != "body" {
+		t.Fatalf("unsigned: %q, %v; want the body and nil", got, err)
+	}
+	r = presign("?X-Amz-Content-Sha256=" + hashHex([]byte("body")))
+	if got, _, err := readStream(t, r); err != nil || string(got) != "body" {
+		t.Fatalf("hash in query: %q, %v; want the body and nil", got, err)
 	}
 }

@@ -27,7 +27,7 @@ const MaxPayload = 5 << 30
 // uses the path exactly as sent (S3 clients do not encode it twice) and the
 // payload hash the client claims in x-amz-content-sha256, which a
 // header-signed request must send; a presigned request's payload is
-// unsigned. The returned Body checks that claim as it streams:
+// unsigned unless its query names a hash. The returned Body checks that claim as it streams:
 //
 //   - a hex SHA-256: the body must hash to it (KindPayloadMismatch at EOF);
 //   - UNSIGNED-PAYLOAD: the body is passed through;
@@ -46,7 +46,7 @@ func (s *Signature) VerifyStream(r *http.Request, secret string, now time.Time) 
 	if err := s.checkScopeDate(); err != nil {
 		return nil, err
 	}
-	payload, err := s.claimedPayload(r.Header)
+	payload, err := s.claimedPayload(r)
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +65,18 @@ func (s *Signature) VerifyStream(r *http.Request, secret string, now time.Time) 
 }
 
 // claimedPayload returns the payload hash of the canonical request:
-// x-amz-content-sha256, which must be one S3 knows.
-func (s *Signature) claimedPayload(h http.Header) (string, error) {
-	v := h.Get("X-Amz-Content-Sha256")
+// x-amz-content-sha256, which must be one S3 knows. Presigners sign
+// UNSIGNED-PAYLOAD unless they put the parameter in the query, and a header
+// the URL's user adds was not signed, so a presigned request ignores it.
+func (s *Signature) claimedPayload(r *http.Request) (string, error) {
+	v := r.Header.Get("X-Amz-Content-Sha256")
+	if s.Presigned {
+		var ok bool
+		if v, ok = parseQuery(r.URL.RawQuery).get("X-Amz-Content-Sha256"); !ok {
+			return unsignedPayload, nil
+		}
+	}
 	switch {
-	case v == "" && s.Presigned:
-		return unsignedPayload, nil
 	case v == "":
 		return "", newError(KindInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
 	case s.Presigned && strings.HasPrefix(v, "STREAMING-"):
