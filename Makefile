@@ -42,6 +42,7 @@ fuzz:
 	@set -eo pipefail; for spec in \
 		internal/sigv4:FuzzParseAuthorization \
 		internal/sigv4:FuzzParsePresigned \
+		internal/sigv4:FuzzChunkedReader \
 		internal/iam/policy:FuzzParse \
 		internal/awsproto:FuzzDecodeQuery \
 		internal/awsproto:FuzzDecodeJSON \

@@ -15,7 +15,8 @@ var allowedDeps = map[string][]string{
 	"internal/objstore/fs":   {"internal/objstore"},
 	"internal/objstore/s3":   {"internal/objstore"},
 	"internal/objstore/mem":  {"internal/objstore"},
-	"internal/sigv4":         {},
+	"internal/sigv4":         {"internal/checksum"},
+	"internal/checksum":      {},
 	"internal/iam/policy":    {},
 	"internal/bucketpolicy":  {"internal/iam/policy", "internal/objstore"},
 	"internal/awsproto":      {"internal/awserr", "internal/awsproto/models"},
@@ -33,9 +34,9 @@ var allowedDeps = map[string][]string{
 	"internal/version":       {},
 	"internal/digest":        {},
 	"internal/pkcs7":         {},
-	"internal/agent":         {"internal/sigv4", "internal/pkcs7", "internal/version"},
+	"internal/agent":         {"internal/sigv4", "internal/checksum", "internal/pkcs7", "internal/version"},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
-	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/iam", "internal/iam/policy", "internal/trail"},
+	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/checksum", "internal/iam", "internal/iam/policy", "internal/trail"},
 }
 
 const module = "github.com/deploytrail/deploytrail/"

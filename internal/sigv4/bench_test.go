@@ -2,8 +2,12 @@ package sigv4
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"strconv"
 	"testing"
+
+	"github.com/deploytrail/deploytrail/internal/checksum"
 )
 
 // BenchmarkVerify measures what a server does per call: Parse and Verify of
@@ -22,4 +26,44 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatalf("Verify=%v, want nil", err)
 		}
 	}
+}
+
+// benchmarkBody measures decoding body (of size payload bytes) in mode,
+// with the reads io.Copy makes.
+func benchmarkBody(b *testing.B, payload string, body []byte, size int, h http.Header) {
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		chain := docChain()
+		if payload == StreamingUnsignedTrailer {
+			chain = nil
+		}
+		r, err := newBody(bytes.NewReader(body), h, payload, chain)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.Copy(io.Discard, r); err != nil || n != int64(size) {
+			b.Fatalf("Copy=%d, %v", n, err)
+		}
+	}
+}
+
+func BenchmarkBody(b *testing.B) {
+	const size = 64 << 20
+	data := payloadData(size)
+	crc := checksum.CRC32.New()
+	crc.Write(data)
+	trailer := "x-amz-checksum-crc32:" + checksum.Encode(crc.Sum(nil))
+	withTrailer := http.Header{"X-Amz-Trailer": {"x-amz-checksum-crc32"}, "X-Amz-Decoded-Content-Length": {strconv.Itoa(size)}}
+	b.Run("PlainSHA256", func(b *testing.B) {
+		benchmarkBody(b, hashHex(data), data, size, http.Header{})
+	})
+	b.Run("UnsignedOneChunkCRC32", func(b *testing.B) {
+		body := (&encoder{}).chunks(b, data, size).trailer(trailer).bytes()
+		benchmarkBody(b, StreamingUnsignedTrailer, body, size, withTrailer)
+	})
+	b.Run("Signed64KiBChunks", func(b *testing.B) {
+		body := newEncoder(b, docChain().prev, docTime).chunks(b, data, 64<<10).end().bytes()
+		benchmarkBody(b, StreamingSigned, body, size, http.Header{"X-Amz-Decoded-Content-Length": {strconv.Itoa(size)}})
+	})
 }

@@ -24,6 +24,31 @@ const (
 	// KindExpired means the request time is outside the allowed clock skew,
 	// or a presigned URL is past X-Amz-Expires.
 	KindExpired
+	// KindInvalidRequest means headers that describe an S3 body are
+	// missing or malformed: x-amz-content-sha256, x-amz-decoded-content-length,
+	// x-amz-trailer (S3's InvalidRequest / InvalidArgument, 400).
+	KindInvalidRequest
+	// KindPayloadMismatch means a body's SHA-256 differs from the hex
+	// x-amz-content-sha256 it was signed with (XAmzContentSHA256Mismatch, 400).
+	KindPayloadMismatch
+	// KindIncompleteBody means an S3 body ended early or its length differs
+	// from x-amz-decoded-content-length (IncompleteBody, 400).
+	KindIncompleteBody
+	// KindMalformedChunk means an aws-chunked body breaks the framing: a
+	// chunk header that is not "<hex size>[;chunk-signature=<sig>]\r\n" or
+	// longer than 4 KiB, a chunk whose data is not followed by CRLF (it lied
+	// about its length), bytes after the end. S3 documents no code; like
+	// versitygw, the S3 layer answers IncompleteBody.
+	KindMalformedChunk
+	// KindInvalidChunkSize means a chunk other than the last one before
+	// the final, empty chunk is smaller than 8 KiB (InvalidChunkSizeError,
+	// 400; S3 refuses these for signed and unsigned chunks alike).
+	KindInvalidChunkSize
+	// KindMalformedTrailer means the trailer after the final chunk is not
+	// "name:value" lines (with x-amz-trailer-signature last when chunks are
+	// signed), repeats a name, or exceeds 10 lines or 16 KiB
+	// (MalformedTrailerError, 400).
+	KindMalformedTrailer
 )
 
 // String returns a short lower-case name for k, for logs and test output.
@@ -37,6 +62,18 @@ func (k Kind) String() string {
 		return "signature mismatch"
 	case KindExpired:
 		return "signature expired"
+	case KindInvalidRequest:
+		return "invalid request"
+	case KindPayloadMismatch:
+		return "payload hash mismatch"
+	case KindIncompleteBody:
+		return "incomplete body"
+	case KindMalformedChunk:
+		return "malformed chunk"
+	case KindInvalidChunkSize:
+		return "invalid chunk size"
+	case KindMalformedTrailer:
+		return "malformed trailer"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
