@@ -8,6 +8,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // ErrConflict is what BeginDelivery returns when the trail's state moved
@@ -140,6 +141,14 @@ type Event struct {
 	Name     string
 	ReadOnly bool
 	Time     time.Time // eventTime
+	// Category is the eventCategory: trail.CategoryManagement or
+	// trail.CategoryData.
+	Category string
+	// Resources and UserARN (userIdentity.arn) are read from a data
+	// event's record, for data selectors; management events leave them
+	// empty.
+	Resources []trail.Resource
+	UserARN   string
 	// Record is the CloudTrail record as stored, compact JSON.
 	Record string
 }
