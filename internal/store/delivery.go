@@ -142,6 +142,9 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 		if err != nil || len(in.Files) == 0 {
 			return err // a batch of no selected events is no delivery
 		}
+		if err := s.record(ctx, in.Records); err != nil {
+			return err
+		}
 		if err := s.addDigestFiles(ctx, in); err != nil {
 			return err
 		}
@@ -149,6 +152,17 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 			latest_attempt_ok = 1, latest_error = '' WHERE arn = ?`, nanos(at), nanos(at), in.TrailARN)
 		return err
 	})
+}
+
+// record stores the data events of CloudTrail's own writes in the
+// transaction of ctx.
+func (s Delivery) record(ctx context.Context, records []*trail.Event) error {
+	for _, ev := range records {
+		if err := (Events{s.DB}).Record(ctx, ev); err != nil {
+			return fmt.Errorf("record %s: %w", ev.EventName, err)
+		}
+	}
+	return nil
 }
 
 func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at time.Time) error {
