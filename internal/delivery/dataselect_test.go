@@ -252,3 +252,26 @@ func TestFilter_Wanted(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkFilter_Wanted: the cost the S3 API pays per object call, with
+// the trails cached (the default TTL) and with the version read on every
+// call (TTL 0).
+func BenchmarkFilter_Wanted(b *testing.B) {
+	e := newEnv(b, nil)
+	for _, name := range []string{"a", "b", "c", "d"} {
+		e.trail(name, basic("All", "arn:aws:s3:::"+name+"/"))
+	}
+	e.trail("photos", basic("WriteOnly", "arn:aws:s3:::photos/"))
+	ev := objectEvent(acct, east, "photos", "2026/a.jpg", "PutObject", false)
+	for _, ttl := range []time.Duration{delivery.DefaultFilterTTL, 0} {
+		b.Run(ttl.String(), func(b *testing.B) {
+			f := delivery.NewFilter(store.DataTrails{DB: e.db})
+			f.TTL = ttl
+			for b.Loop() {
+				if !wanted(b, f, ev) {
+					b.Fatal("not wanted")
+				}
+			}
+		})
+	}
+}
