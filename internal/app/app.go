@@ -55,6 +55,9 @@ type App struct {
 	Commands *codedeploy.CommandService
 	// Delivery writes the trails' log files; Serve runs it.
 	Delivery *delivery.Deliverer
+	// DataEvents tells whether a trail selects a data event: the S3 API
+	// asks it before storing one.
+	DataEvents *delivery.Filter
 	// Lifecycle enforces the lifecycle rules of file-backend buckets;
 	// Serve runs it (an S3 service enforces its own).
 	Lifecycle *lifecycle.Enforcer
@@ -158,9 +161,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
+	dataEvents := delivery.NewFilter(store.DataTrails{DB: db})
+	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
 	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
-		Delivery:  deliverer, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
+		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
 		MaxConnections: cfg.MaxConnections}
 	a.observe()

@@ -39,6 +39,19 @@ func (a bucketAccounts) ManagedOrganization(ctx context.Context, account string)
 	return org.ID, nil
 }
 
+// bucketOwners tells delivery who owns a bucket, for the data events of
+// CloudTrail's writes: the owner its policy record names, the management
+// account by default.
+type bucketOwners struct{ policies *bucketpolicy.Policies }
+
+func (o bucketOwners) Owner(ctx context.Context, bucket string) (string, error) {
+	r, err := o.policies.Effective(ctx, bucket)
+	if err != nil {
+		return "", err
+	}
+	return r.Owner, nil
+}
+
 // newBucketPolicies returns the bucket policies kept in db.
 func newBucketPolicies(db *store.DB) *bucketpolicy.Policies {
 	return bucketpolicy.New(store.BucketPolicies{DB: db}, bucketAccounts{db})

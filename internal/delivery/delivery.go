@@ -74,6 +74,11 @@ type Deliverer struct {
 	// with files and every digest written, and about their failures.
 	OnDelivery func(DeliveryReport)
 	OnDigest   func(DigestReport)
+	// DataEvents, when set with Owners, records CloudTrail's PutObject of
+	// each log and digest file as a data event for the trails that select
+	// it (dataevents.go).
+	DataEvents *Filter
+	Owners     BucketOwners
 
 	retries map[string]retry // by trail ARN; owned by the delivering goroutine
 }
@@ -277,6 +282,7 @@ func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error 
 // write puts every file of in and reports what it wrote.
 func (d *Deliverer) write(ctx context.Context, in *Intent) (DeliveryReport, error) {
 	rep := DeliveryReport{Trail: in.TrailARN, Files: len(in.Files)}
+	in.Records = nil // a write after a failed one records its files afresh
 	if len(in.Files) == 0 {
 		return rep, nil
 	}
@@ -311,6 +317,13 @@ func (d *Deliverer) write(ctx context.Context, in *Intent) (DeliveryReport, erro
 		}
 		if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
 			return rep, fmt.Errorf("put %s: %w", f.Key, err)
+		}
+		rec, err := d.putRecord(ctx, in.TrailARN, in.Bucket, f.Key, len(b), in.Encryption)
+		if err != nil {
+			return rep, err
+		}
+		if rec != nil {
+			in.Records = append(in.Records, rec)
 		}
 		written.HashValue, f.Written = hash, written
 		rep.Events, rep.Bytes = rep.Events+len(recs), rep.Bytes+int64(len(b))

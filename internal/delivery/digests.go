@@ -8,6 +8,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // DefaultDigestInterval is how often a chain gets a digest (AWS: hourly).
@@ -57,7 +58,13 @@ func (d *Deliverer) writeDigest(ctx context.Context, c *Chain) error {
 		d.reportDigest(DigestReport{Trail: c.TrailARN, Key: p.Key, ErrorCode: ErrorCode(err)})
 		return errors.Join(fmt.Errorf("put digest %s: %w", p.Key, err), d.store.NoteDigest(ctx, c.TrailARN, ErrorCode(err), d.Now().UTC()))
 	}
-	if err := d.store.DigestWritten(ctx, c); err != nil {
+	var records []*trail.Event
+	if rec, err := d.putRecord(ctx, c.TrailARN, p.Bucket, p.Key, len(p.Body), p.Encryption); err != nil {
+		return err
+	} else if rec != nil {
+		records = append(records, rec)
+	}
+	if err := d.store.DigestWritten(ctx, c, records); err != nil {
 		return err
 	}
 	d.reportDigest(DigestReport{Trail: c.TrailARN, Key: p.Key})

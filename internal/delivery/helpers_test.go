@@ -38,6 +38,7 @@ const (
 type env struct {
 	tb       testing.TB
 	db       *store.DB
+	dbPath   string
 	buckets  objstore.Provider
 	policies *bucketpolicy.Policies
 	now      time.Time
@@ -50,7 +51,8 @@ const openPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Prin
 
 func newEnv(tb testing.TB, buckets objstore.Provider) *env {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "deploytrail.db"))
+	dbPath := filepath.Join(tb.TempDir(), "deploytrail.db")
+	db, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -71,7 +73,7 @@ func newEnv(tb testing.TB, buckets objstore.Provider) *env {
 		tb.Fatal(err)
 	}
 	now, _ := time.Parse(time.RFC3339, testDay)
-	return &env{tb: tb, db: db, buckets: buckets, policies: policies, now: now}
+	return &env{tb: tb, db: db, dbPath: dbPath, buckets: buckets, policies: policies, now: now}
 }
 
 // record stores an event and returns its eventID.

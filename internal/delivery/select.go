@@ -1,11 +1,13 @@
 package delivery
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // globalSources are the services whose events are global (recorded in
@@ -22,11 +24,13 @@ func query(t *cloudtrail.Trail, after, upTo int64, limit int) *Query {
 	return q
 }
 
-// Selects reports whether t logs e, an event of its scope: every event we
-// record is a management event, so what counts is the global service
-// setting and the selectors (spec §6). Data events never exist here.
+// Selects reports whether t logs e, an event of its scope (spec §6.4):
+// by its selectors, the default one (every management event, no data
+// event) when it has none, and for management events the global service
+// setting.
 func Selects(t *cloudtrail.Trail, e *Event) bool {
-	if !t.Config.IncludeGlobalServiceEvents && slices.Contains(globalSources, e.Source) {
+	data := e.Category == trail.CategoryData
+	if !data && !t.Config.IncludeGlobalServiceEvents && slices.Contains(globalSources, e.Source) {
 		return false
 	}
 	if t.AdvancedEventSelectors != nil {
@@ -35,20 +39,44 @@ func Selects(t *cloudtrail.Trail, e *Event) bool {
 		})
 	}
 	if t.EventSelectors == nil {
-		return true // the default selector: every management event
+		return !data
 	}
 	return slices.ContainsFunc(t.EventSelectors, func(s cloudtrail.EventSelector) bool {
-		return basicMatches(s, e)
+		if data {
+			return readWriteMatches(s, e) && slices.ContainsFunc(s.DataResources, func(d cloudtrail.DataResource) bool {
+				return dataResourceMatches(d, e)
+			})
+		}
+		return managementMatches(s, e)
 	})
 }
 
-func basicMatches(s cloudtrail.EventSelector, e *Event) bool {
+// SelectsData reports whether t could log some data event: what the data
+// event filter keeps of the trails.
+func SelectsData(t *cloudtrail.Trail) bool {
+	if t.AdvancedEventSelectors != nil {
+		return slices.ContainsFunc(t.AdvancedEventSelectors, func(s cloudtrail.AdvancedEventSelector) bool {
+			return slices.ContainsFunc(s.FieldSelectors, func(f cloudtrail.AdvancedFieldSelector) bool {
+				return f.Field == "eventCategory" && slices.Contains(f.Equals, trail.CategoryData)
+			})
+		})
+	}
+	return slices.ContainsFunc(t.EventSelectors, func(s cloudtrail.EventSelector) bool { return len(s.DataResources) > 0 })
+}
+
+// managementMatches: IncludeManagementEvents and the excluded sources
+// govern management events only; ReadWriteType governs both kinds.
+func managementMatches(s cloudtrail.EventSelector, e *Event) bool {
 	if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
 		return false
 	}
 	if slices.Contains(s.ExcludeManagementEventSources, e.Source) {
 		return false
 	}
+	return readWriteMatches(s, e)
+}
+
+func readWriteMatches(s cloudtrail.EventSelector, e *Event) bool {
 	switch s.ReadWriteType {
 	case "ReadOnly":
 		return e.ReadOnly
@@ -58,22 +86,48 @@ func basicMatches(s cloudtrail.EventSelector, e *Event) bool {
 	return true
 }
 
-// advancedMatches: every field selector must match (spec §6.3). Fields
-// an API call record has no value for (resources.type, …) match nothing.
+// dataResourceMatches: a basic data resource selects the events on a
+// resource of its type whose ARN one of its values begins
+// (arn:aws:s3 = every object, arn:aws:s3:::bucket/ = a bucket's,
+// arn:aws:s3:::bucket/prefix = a prefix; spec §6.2).
+func dataResourceMatches(d cloudtrail.DataResource, e *Event) bool {
+	return slices.ContainsFunc(e.Resources, func(r trail.Resource) bool {
+		return r.Type == d.Type && slices.ContainsFunc(d.Values, func(v string) bool { return strings.HasPrefix(r.ARN, v) })
+	})
+}
+
+// advancedMatches: every field selector must match (spec §6.3).
+// resources.type and resources.ARN must match the same resource of the
+// event; fields an event has no value for match nothing.
 func advancedMatches(s cloudtrail.AdvancedEventSelector, e *Event) bool {
-	for _, f := range s.FieldSelectors {
+	var types, arns *cloudtrail.AdvancedFieldSelector
+	for i := range s.FieldSelectors {
+		f := &s.FieldSelectors[i]
+		switch f.Field {
+		case "resources.type":
+			types = f
+			continue
+		case "resources.ARN":
+			arns = f
+			continue
+		}
 		v, ok := field(e, f.Field)
-		if !ok || !fieldMatches(f, v) {
+		if !ok || !fieldMatches(*f, v) {
 			return false
 		}
 	}
-	return true
+	if types == nil && arns == nil {
+		return true
+	}
+	return slices.ContainsFunc(e.Resources, func(r trail.Resource) bool {
+		return (types == nil || fieldMatches(*types, r.Type)) && (arns == nil || fieldMatches(*arns, r.ARN))
+	})
 }
 
 func field(e *Event, name string) (string, bool) {
 	switch name {
 	case "eventCategory":
-		return "Management", true
+		return cmp.Or(e.Category, trail.CategoryManagement), true
 	case "readOnly":
 		return strconv.FormatBool(e.ReadOnly), true
 	case "eventSource":
@@ -81,7 +135,11 @@ func field(e *Event, name string) (string, bool) {
 	case "eventName":
 		return e.Name, true
 	case "eventType":
-		return "AwsApiCall", true
+		return trail.EventTypeAPICall, true
+	case "userIdentity.arn":
+		// A service's call has no caller ARN: "", which negative
+		// operators let through.
+		return e.UserARN, e.Category == trail.CategoryData
 	}
 	return "", false
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // ErrConflict is what BeginDelivery returns when the trail's state moved
@@ -36,9 +37,9 @@ type Store interface {
 	// since Targets). Errors: ErrConflict.
 	BeginDelivery(ctx context.Context, in *Intent) error
 	// FinishDelivery advances the trail's cursor to in.To (never back),
-	// clears the intent and, when in has files, records a successful
-	// delivery at at. A deleted trail whose last events are delivered
-	// is forgotten.
+	// clears the intent, stores in.Records and, when in has files,
+	// records a successful delivery at at. A deleted trail whose last
+	// events are delivered is forgotten.
 	FinishDelivery(ctx context.Context, in *Intent, at time.Time) error
 	// FailDelivery records a failed attempt with the error code; the
 	// intent and the cursor stay.
@@ -63,9 +64,10 @@ type Store interface {
 	// RecordDigest stores c (advanced: Start, Previous, Pending, Final)
 	// and forgets its digest files up to lastFile, in one transaction.
 	RecordDigest(ctx context.Context, c *Chain, lastFile int64) error
-	// DigestWritten clears c's pending digest, and forgets c when that
-	// digest was its last.
-	DigestWritten(ctx context.Context, c *Chain) error
+	// DigestWritten clears c's pending digest, forgets c when that
+	// digest was its last, and stores records (the data event of its
+	// write, when a trail selects it).
+	DigestWritten(ctx context.Context, c *Chain, records []*trail.Event) error
 	// NoteDigest records a digest write attempt for a trail at at: a
 	// success when code is "", else its error code.
 	NoteDigest(ctx context.Context, trailARN, code string, at time.Time) error
@@ -140,6 +142,14 @@ type Event struct {
 	Name     string
 	ReadOnly bool
 	Time     time.Time // eventTime
+	// Category is the eventCategory: trail.CategoryManagement or
+	// trail.CategoryData.
+	Category string
+	// Resources and UserARN (userIdentity.arn) are read from a data
+	// event's record, for data selectors; management events leave them
+	// empty.
+	Resources []trail.Resource
+	UserARN   string
 	// Record is the CloudTrail record as stored, compact JSON.
 	Record string
 }
@@ -164,6 +174,10 @@ type Intent struct {
 	// events are the selected events, by seq, when the intent was just
 	// planned (not stored: a redone intent reads them again).
 	events map[int64]*Event
+	// Records are the data events of CloudTrail's writes of Files that a
+	// trail selects, made once the files are written (not stored):
+	// FinishDelivery stores them.
+	Records []*trail.Event `json:"-"`
 }
 
 // File is one log file of an intent: the events Seqs (in order) of one

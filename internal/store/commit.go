@@ -21,7 +21,11 @@ type unit struct {
 	ctx  context.Context
 	fn   func(ctx context.Context) error
 	done chan error
+	// after runs once the unit's work is committed (afterCommit).
+	after []func()
 }
+
+type unitKey struct{}
 
 // committer owns the write connection for transactions. It takes the units
 // waiting when it becomes free, runs each inside its own SAVEPOINT of one
@@ -115,6 +119,11 @@ func (c *committer) commit(batch []*unit) {
 		if results[i] == nil && err != nil {
 			results[i] = fmt.Errorf("commit: %w", err)
 		}
+		if results[i] == nil {
+			for _, fn := range u.after {
+				fn()
+			}
+		}
 		u.done <- results[i]
 	}
 }
@@ -139,7 +148,20 @@ func runUnit(tx *sql.Tx, u *unit) (err error) {
 			err = errors.Join(err, relErr)
 		}
 	}()
-	return u.fn(context.WithValue(context.WithoutCancel(u.ctx), txKey{}, tx))
+	ctx := context.WithValue(context.WithValue(context.WithoutCancel(u.ctx), txKey{}, tx), unitKey{}, u)
+	return u.fn(ctx)
+}
+
+// afterCommit runs fn once the transaction in ctx has committed, and not
+// at all if it rolls back; outside a transaction (a write that committed
+// by itself) it runs fn at once. fn runs on the committer: it must not
+// block.
+func afterCommit(ctx context.Context, fn func()) {
+	if u, ok := ctx.Value(unitKey{}).(*unit); ok {
+		u.after = append(u.after, fn)
+		return
+	}
+	fn()
 }
 
 // ObserveCommits makes the store report every group commit to fn (for

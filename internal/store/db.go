@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +37,10 @@ type DB struct {
 	read    *sql.DB
 	commits *committer
 	path    string
+	// trailChanges counts the committed changes to trails (and
+	// organization membership) this process made: the data event
+	// filter's hint to look again at once (see DataTrails).
+	trailChanges atomic.Uint64
 }
 
 // Open opens (creating it 0600 if needed) the SQLite database at path and

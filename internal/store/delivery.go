@@ -11,6 +11,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/delivery"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // Delivery is the delivery.Store of a DB: the trail_delivery rows (cursor,
@@ -67,18 +68,36 @@ func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Ev
 	if q.Region != "" {
 		where, args = append(where, "region = ?"), append(args, q.Region)
 	}
-	query := `SELECT seq, event_id, account, region, source, name, read_only, time, record FROM events WHERE ` +
+	query := `SELECT seq, event_id, account, region, source, name, read_only, time, category, record FROM events WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY seq`
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
 	}
-	return collect(ctx, s.q(ctx), func(r rowScanner) (*delivery.Event, error) {
-		e := &delivery.Event{}
-		var t int64
-		err := r.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &t, &e.Record)
-		e.Time = fromNanos(t).Truncate(time.Second) // eventTime has whole seconds
-		return e, err
-	}, query, args...)
+	return collect(ctx, s.q(ctx), scanDeliveryEvent, query, args...)
+}
+
+func scanDeliveryEvent(r rowScanner) (*delivery.Event, error) {
+	e := &delivery.Event{}
+	var t int64
+	if err := r.Scan(&e.Seq, &e.EventID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly, &t, &e.Category, &e.Record); err != nil {
+		return nil, err
+	}
+	e.Time = fromNanos(t).Truncate(time.Second) // eventTime has whole seconds
+	if e.Category == trail.CategoryManagement {
+		return e, nil
+	}
+	// Data selectors look at members no column holds.
+	var rec struct {
+		Resources    []trail.Resource `json:"resources"`
+		UserIdentity struct {
+			ARN string `json:"arn"`
+		} `json:"userIdentity"`
+	}
+	if err := json.Unmarshal([]byte(e.Record), &rec); err != nil {
+		return nil, fmt.Errorf("decode event %d: %w", e.Seq, err)
+	}
+	e.Resources, e.UserARN = rec.Resources, rec.UserIdentity.ARN
+	return e, nil
 }
 
 func (s Delivery) BeginDelivery(ctx context.Context, in *delivery.Intent) error {
@@ -123,6 +142,9 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 		if err != nil || len(in.Files) == 0 {
 			return err // a batch of no selected events is no delivery
 		}
+		if err := s.record(ctx, in.Records); err != nil {
+			return err
+		}
 		if err := s.addDigestFiles(ctx, in); err != nil {
 			return err
 		}
@@ -130,6 +152,17 @@ func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at ti
 			latest_attempt_ok = 1, latest_error = '' WHERE arn = ?`, nanos(at), nanos(at), in.TrailARN)
 		return err
 	})
+}
+
+// record stores the data events of CloudTrail's own writes in the
+// transaction of ctx.
+func (s Delivery) record(ctx context.Context, records []*trail.Event) error {
+	for _, ev := range records {
+		if err := (Events{s.DB}).Record(ctx, ev); err != nil {
+			return fmt.Errorf("record %s: %w", ev.EventName, err)
+		}
+	}
+	return nil
 }
 
 func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at time.Time) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/signing"
+	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
 // addDigestFiles lists in's written files for their chains' next digests;
@@ -119,13 +120,17 @@ func (s Delivery) RecordDigest(ctx context.Context, c *delivery.Chain, lastFile 
 	})
 }
 
-func (s Delivery) DigestWritten(ctx context.Context, c *delivery.Chain) error {
+func (s Delivery) DigestWritten(ctx context.Context, c *delivery.Chain, records []*trail.Event) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		return s.exec(ctx,
+		err := s.exec(ctx,
 			stmt{`DELETE FROM digest_chains WHERE trail_arn = ? AND account = ? AND region = ? AND final`,
 				[]any{c.TrailARN, c.Account, c.Region}},
 			stmt{`UPDATE digest_chains SET pending = NULL WHERE trail_arn = ? AND account = ? AND region = ?`,
 				[]any{c.TrailARN, c.Account, c.Region}})
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, records)
 	})
 }
 

@@ -24,17 +24,29 @@ func (s Events) Record(ctx context.Context, ev *trail.Event) error {
 		return fmt.Errorf("event time %q: %w", ev.EventTime, err)
 	}
 	readOnly := ev.ReadOnly != nil && *ev.ReadOnly
-	res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
-		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), string(record))
+	res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, category, record)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
+		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), category(ev), string(record))
 	if err != nil {
 		return err
+	}
+	if category(ev) != trail.CategoryManagement {
+		return nil // event history never shows it: nothing to index
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
 		return err
 	}
 	return s.recordResources(ctx, seq, ev, at, ev.LookupResources())
+}
+
+// category is ev's eventCategory; a record without one is a management
+// event, as every record was before data events.
+func category(ev *trail.Event) string {
+	if ev.EventCategory == "" {
+		return trail.CategoryManagement
+	}
+	return ev.EventCategory
 }
 
 // resourcesPerInsert bounds the rows of one INSERT INTO event_resources.
@@ -60,9 +72,9 @@ func (s Events) recordResources(ctx context.Context, seq int64, ev *trail.Event,
 	return nil
 }
 
-// Latest returns the newest records of an account in a region, newest
-// first.
+// Latest returns the newest management records of an account in a
+// region, newest first.
 func (s Events) Latest(ctx context.Context, account, region string, limit int) ([]string, error) {
-	return collect(ctx, s.q(ctx), scanString, `SELECT record FROM events WHERE account = ? AND region = ?
+	return collect(ctx, s.q(ctx), scanString, `SELECT record FROM events WHERE account = ? AND region = ? AND category = 'Management'
 		ORDER BY time DESC, seq DESC LIMIT ?`, account, region, limit)
 }

@@ -19,11 +19,12 @@ func (s Events) LastSeq(ctx context.Context) (int64, error) {
 	return seq.Int64, err
 }
 
-// EventSeq implements cloudtrail.FeedStore: the seq of an event of the
-// account in the region, cloudtrail.ErrNoEvent if it has none by that id.
+// EventSeq implements cloudtrail.FeedStore: the seq of a management event
+// of the account in the region, cloudtrail.ErrNoEvent if it has none by
+// that id.
 func (s Events) EventSeq(ctx context.Context, account, region, eventID string) (int64, error) {
 	var seq int64
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT seq FROM events WHERE event_id = ? AND account = ? AND region = ?`,
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT seq FROM events WHERE event_id = ? AND account = ? AND region = ? AND category = 'Management'`,
 		eventID, account, region).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, cloudtrail.ErrNoEvent
@@ -31,13 +32,14 @@ func (s Events) EventSeq(ctx context.Context, account, region, eventID string) (
 	return seq, err
 }
 
-// FollowEvents implements cloudtrail.FeedStore: at most q.Limit events of
+// FollowEvents implements cloudtrail.FeedStore: at most q.Limit
+// management events (the stream is event history's: no data events) of
 // q's account and region matching q's attributes and start, with after <
 // seq <= upTo, in seq (commit) order. It walks the events table by its
 // primary key from after (NOT INDEXED keeps SQLite off the per-account
 // time indexes), so a poll reads only the rows committed since the last.
 func (s Events) FollowEvents(ctx context.Context, q *cloudtrail.Query, after, upTo int64) ([]*cloudtrail.Record, error) {
-	where := []string{"e.seq > ? AND e.seq <= ? AND e.account = ? AND e.region = ? AND e.time >= ?"}
+	where := []string{"e.seq > ? AND e.seq <= ? AND e.account = ? AND e.region = ? AND e.category = 'Management' AND e.time >= ?"}
 	lower, _ := timeBounds(q)
 	args := []any{after, upTo, q.Account, q.Region, lower}
 	attributeConds(q.Attributes, 0, func(cond string, vals ...any) {

@@ -49,12 +49,17 @@ func (s IAM) Account(ctx context.Context, id string) (*iam.Account, error) {
 }
 
 func (s IAM) InsertAccount(ctx context.Context, a *iam.Account) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Name, a.Email, nullString(a.Alias), a.Status, a.JoinedMethod, nanos(a.Created), nullString(a.OrgID))
-	if isUnique(err) {
-		return iam.ErrExists
-	}
-	return err
+	return s.Tx(ctx, func(ctx context.Context) error {
+		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.Name, a.Email, nullString(a.Alias), a.Status, a.JoinedMethod, nanos(a.Created), nullString(a.OrgID))
+		if isUnique(err) {
+			return iam.ErrExists
+		}
+		if err != nil || a.OrgID == "" {
+			return err
+		}
+		return s.trailsChanged(ctx) // a new member: its organization's trails cover it
+	})
 }
 
 func (s IAM) SetAccountAlias(ctx context.Context, account, alias string) error {

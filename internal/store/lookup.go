@@ -56,6 +56,11 @@ func lookupSQL(q *cloudtrail.Query) (string, []any) {
 	}
 	lower, upper := timeBounds(q)
 	and(walk+".account = ? AND "+walk+".region = ? AND "+walk+".time >= ? AND "+walk+".time <= ?", q.Account, q.Region, lower, upper)
+	if walk == "e" {
+		// Event history is management events only (spec §11.3); the
+		// resources index holds no other.
+		and("e.category = 'Management'")
+	}
 	if q.After != nil {
 		// time <= the cursor's is in upper; this drops what the page
 		// before showed of the cursor's own instant.

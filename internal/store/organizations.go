@@ -82,7 +82,7 @@ func (s Organizations) InsertOrg(ctx context.Context, o *organizations.Org) erro
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errors.Join(err, organizations.ErrExists)
 		}
-		return nil
+		return s.trailsChanged(ctx) // the management account joined: organization trails cover it
 	})
 }
 

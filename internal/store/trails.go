@@ -49,9 +49,14 @@ func (s CloudTrail) InsertTrail(ctx context.Context, t *cloudtrail.Trail) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO trails (arn, account, home_region, name, org_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ARN, t.Account, t.HomeRegion, t.Config.Name, t.OrgID, data)
-	return ctErr(err)
+	return s.Tx(ctx, func(ctx context.Context) error {
+		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO trails (arn, account, home_region, name, org_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.ARN, t.Account, t.HomeRegion, t.Config.Name, t.OrgID, data)
+		if err != nil {
+			return ctErr(err)
+		}
+		return s.trailsChanged(ctx)
+	})
 }
 
 func (s CloudTrail) UpdateTrail(ctx context.Context, t *cloudtrail.Trail) error {
@@ -67,6 +72,9 @@ func (s CloudTrail) UpdateTrail(ctx context.Context, t *cloudtrail.Trail) error 
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errors.Join(err, cloudtrail.ErrNotFound)
 		}
+		if err := s.trailsChanged(ctx); err != nil {
+			return err
+		}
 		return s.syncDelivery(ctx, t)
 	})
 }
@@ -76,8 +84,10 @@ func (s CloudTrail) DeleteTrail(ctx context.Context, arn string) error {
 		if err := s.deleteDelivery(ctx, arn); err != nil {
 			return err
 		}
-		_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn)
-		return err
+		if _, err := s.w(ctx).ExecContext(ctx, `DELETE FROM trails WHERE arn = ?`, arn); err != nil {
+			return err
+		}
+		return s.trailsChanged(ctx)
 	})
 }
 

@@ -14,8 +14,13 @@ const (
 	EventVersion = "1.11"
 	// EventTypeAPICall is the eventType of every record Build writes.
 	EventTypeAPICall = "AwsApiCall"
-	// CategoryManagement is the eventCategory of every API call we serve.
+	// CategoryManagement is the eventCategory of management events: every
+	// API call but S3's object-level ones.
 	CategoryManagement = "Management"
+	// CategoryData is the eventCategory of data events (S3 object-level
+	// calls, spec §4.3): managementEvent false, stored only when a trail
+	// selects them, never in event history.
+	CategoryData = "Data"
 	// Hidden replaces secret values in requestParameters and
 	// responseElements (spec §4.4).
 	Hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
