@@ -187,6 +187,17 @@ func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployme
 	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET status = ?, data = ? WHERE id = ?`, d, d.Info.Status, docArg, d.Info.DeploymentID))
 }
 
+// PutDeploymentPlan keeps the plan in its own column: the deployment's
+// document, read and written on every lifecycle event, stays the same
+// size whatever the number of targets the plan orders.
+func (s CodeDeploy) PutDeploymentPlan(ctx context.Context, deploymentID string, p *codedeploy.Plan) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET plan = ? WHERE id = ?`, p, docArg, deploymentID))
+}
+
+func (s CodeDeploy) DeploymentPlan(ctx context.Context, deploymentID string) (*codedeploy.Plan, error) {
+	return cdOne[codedeploy.Plan](ctx, s.q(ctx), `SELECT plan FROM cd_deployments WHERE id = ? AND plan <> ''`, deploymentID)
+}
+
 func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Scope) (int, error) {
 	var n int
 	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployments WHERE account = ? AND region = ?

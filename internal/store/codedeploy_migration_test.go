@@ -4,17 +4,20 @@ import (
 	"context"
 	"maps"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
-// TestMigration_TargetStatus upgrades a database written before the
-// targets' status column (migration 0013) with a deployment in flight:
-// its targets' statuses are filled from their documents, so that the
-// overview of its next lifecycle event counts them all.
-func TestMigration_TargetStatus(t *testing.T) {
+// TestMigration_EngineReads upgrades a database written before migration
+// 0013 with a deployment in flight: its targets' statuses are filled from
+// their documents, so that the overview of its next lifecycle event counts
+// them all, and its plan moves out of its document, so that the engine
+// goes on with it.
+func TestMigration_EngineReads(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db.sqlite")
 	db, err := Open(ctx, path)
@@ -31,7 +34,9 @@ func TestMigration_TargetStatus(t *testing.T) {
 		`DROP INDEX cd_targets_status`,
 		`DROP INDEX cd_host_commands_host`,
 		`ALTER TABLE cd_targets DROP COLUMN status`,
+		`ALTER TABLE cd_deployments DROP COLUMN plan`,
 		`DELETE FROM schema_migrations WHERE version = 13`,
+		`UPDATE cd_deployments SET data = json_set(data, '$.Plan', json('{"MinHealthy":2,"BatchSize":1,"Order":["h3","h1","h2"]}'))`,
 		`INSERT INTO cd_targets (deployment_id, target_id, data) VALUES
 			('d-AAAAAAAAA', 'h1', '{"targetId":"h1","status":"Succeeded"}'),
 			('d-AAAAAAAAA', 'h2', '{"targetId":"h2","status":"InProgress"}'),
@@ -51,5 +56,13 @@ func TestMigration_TargetStatus(t *testing.T) {
 	counts, err := CodeDeploy{db}.TargetStatusCounts(ctx, "d-AAAAAAAAA")
 	if want := map[string]int{codedeploy.StatusSucceeded: 1, codedeploy.StatusInProgress: 2}; err != nil || !maps.Equal(counts, want) {
 		t.Fatalf("TargetStatusCounts after the upgrade=%v, %v, want %v", counts, err, want)
+	}
+	plan, err := CodeDeploy{db}.DeploymentPlan(ctx, "d-AAAAAAAAA")
+	if want := (codedeploy.Plan{MinHealthy: 2, BatchSize: 1, Order: []string{"h3", "h1", "h2"}}); err != nil || !reflect.DeepEqual(*plan, want) {
+		t.Fatalf("DeploymentPlan after the upgrade=%+v, %v, want %+v", plan, err, want)
+	}
+	var data string
+	if err := db.read.QueryRowContext(ctx, `SELECT data FROM cd_deployments WHERE id = 'd-AAAAAAAAA'`).Scan(&data); err != nil || strings.Contains(data, "Plan") {
+		t.Fatalf("deployment document after the upgrade=%s, %v, want it without its plan", data, err)
 	}
 }
