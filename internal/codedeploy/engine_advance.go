@@ -89,8 +89,9 @@ func (s *Service) timeOutDeployment(ctx context.Context, d *Deployment) error {
 type run struct {
 	d        *Deployment
 	targets  []*InstanceTarget
-	busy     map[string]bool // targets with an open command
-	started  map[string]bool // targets with any command
+	byID     map[string]*InstanceTarget // targets by id: dispatch looks up each of the plan's
+	busy     map[string]bool            // targets with an open command
+	started  map[string]bool            // targets with any command
 	timeouts map[string]time.Duration
 }
 
@@ -110,7 +111,11 @@ func (s *Service) loadRun(ctx context.Context, d *Deployment) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{d: d, targets: targets, busy: map[string]bool{}, started: map[string]bool{}, timeouts: eventTimeouts(d.Info.Revision)}
+	r := &run{d: d, targets: targets, byID: make(map[string]*InstanceTarget, len(targets)), busy: map[string]bool{},
+		started: map[string]bool{}, timeouts: eventTimeouts(d.Info.Revision)}
+	for _, t := range targets {
+		r.byID[t.TargetID] = t
+	}
 	for _, id := range started {
 		r.started[id] = true
 	}
@@ -152,25 +157,28 @@ func (s *Service) dispatch(ctx context.Context, id string) error {
 	if err != nil || d.Info.Status != StatusInProgress {
 		return err
 	}
+	plan, err := s.store.DeploymentPlan(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return illegal("deployment %s is InProgress without a plan", id)
+	} else if err != nil {
+		return err
+	}
 	r, err := s.loadRun(ctx, d)
 	if err != nil {
 		return err
 	}
-	if d.Plan == nil {
-		return illegal("deployment %s is InProgress without a plan", id)
-	}
-	n, outcome := d.Plan.step(r.progress())
+	n, outcome := plan.step(r.progress())
 	switch outcome {
 	case StatusSucceeded:
 		return s.CompleteDeployment(ctx, id, StatusSucceeded, nil)
 	case StatusFailed:
 		return s.CompleteDeployment(ctx, id, StatusFailed, healthConstraints())
 	}
-	for _, tid := range d.Plan.Order {
+	for _, tid := range plan.Order {
 		if n == 0 {
 			break
 		}
-		t := findTarget(r.targets, tid)
+		t := r.byID[tid]
 		if t == nil || t.Status != StatusPending || r.started[tid] {
 			continue
 		}

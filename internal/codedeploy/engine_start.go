@@ -78,11 +78,7 @@ func (s *Service) startRun(ctx context.Context, d *Deployment) error {
 	if err := s.StartDeployment(ctx, id); err != nil {
 		return err
 	}
-	if d, err = s.loadDeployment(ctx, id); err != nil {
-		return err
-	}
-	d.Plan = &plan
-	return s.store.UpdateDeployment(ctx, d)
+	return s.store.PutDeploymentPlan(ctx, id, &plan)
 }
 
 // minimumHealthyHosts is the rule of the deployment's config.

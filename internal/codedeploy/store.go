@@ -52,8 +52,9 @@ type Deployment struct {
 	// Stop is set while a StopDeployment waits for lifecycle events in
 	// flight (see lifecycle.go).
 	Stop *StopRequest `json:",omitempty"`
-	// Plan is set by the engine when the deployment starts.
-	Plan *Plan `json:",omitempty"`
+	// The engine's Plan is stored apart (Store.DeploymentPlan): its order
+	// names every target, and the deployment is read and written on every
+	// lifecycle event.
 }
 
 // Instance is a registered (or deregistered) on-premises instance.
@@ -129,6 +130,12 @@ type Store interface {
 	Deployment(ctx context.Context, id string) (*Deployment, error)
 	InsertDeployment(ctx context.Context, d *Deployment) error
 	UpdateDeployment(ctx context.Context, d *Deployment) error
+	// PutDeploymentPlan stores the plan the engine made when the
+	// deployment started.
+	PutDeploymentPlan(ctx context.Context, deploymentID string, p *Plan) error
+	// DeploymentPlan reads a deployment's plan (ErrNotFound if it has
+	// none or there is no such deployment).
+	DeploymentPlan(ctx context.Context, deploymentID string) (*Plan, error)
 	// CountActiveDeployments counts a scope's deployments that have not
 	// ended (Created, Queued, InProgress, Baking, Ready).
 	CountActiveDeployments(ctx context.Context, s Scope) (int, error)

@@ -187,6 +187,17 @@ func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployme
 	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET status = ?, data = ? WHERE id = ?`, d, d.Info.Status, docArg, d.Info.DeploymentID))
 }
 
+// PutDeploymentPlan keeps the plan in its own column: the deployment's
+// document, read and written on every lifecycle event, stays the same
+// size whatever the number of targets the plan orders.
+func (s CodeDeploy) PutDeploymentPlan(ctx context.Context, deploymentID string, p *codedeploy.Plan) error {
+	return cdAffect(s.write(ctx, `UPDATE cd_deployments SET plan = ? WHERE id = ?`, p, docArg, deploymentID))
+}
+
+func (s CodeDeploy) DeploymentPlan(ctx context.Context, deploymentID string) (*codedeploy.Plan, error) {
+	return cdOne[codedeploy.Plan](ctx, s.q(ctx), `SELECT plan FROM cd_deployments WHERE id = ? AND plan <> ''`, deploymentID)
+}
+
 func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Scope) (int, error) {
 	var n int
 	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployments WHERE account = ? AND region = ?
@@ -222,8 +233,9 @@ func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilt
 func (s CodeDeploy) PutTargets(ctx context.Context, deploymentID string, targets []*codedeploy.InstanceTarget) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
 		for _, t := range targets {
-			_, err := s.write(ctx, `INSERT INTO cd_targets (deployment_id, target_id, data) VALUES (?, ?, ?)
-				ON CONFLICT (deployment_id, target_id) DO UPDATE SET data = excluded.data`, t, deploymentID, t.TargetID, docArg)
+			_, err := s.write(ctx, `INSERT INTO cd_targets (deployment_id, target_id, status, data) VALUES (?, ?, ?, ?)
+				ON CONFLICT (deployment_id, target_id) DO UPDATE SET status = excluded.status, data = excluded.data`,
+				t, deploymentID, t.TargetID, t.Status, docArg)
 			if err != nil {
 				return err
 			}
@@ -242,20 +254,19 @@ func (s CodeDeploy) Target(ctx context.Context, deploymentID, targetID string) (
 }
 
 func (s CodeDeploy) TargetStatusCounts(ctx context.Context, deploymentID string) (map[string]int, error) {
-	rows, err := s.q(ctx).QueryContext(ctx, `SELECT json_extract(data, '$.status'), COUNT(*) FROM cd_targets
-		WHERE deployment_id = ? GROUP BY 1`, deploymentID)
+	rows, err := s.q(ctx).QueryContext(ctx, targetStatusCountsSQL, deploymentID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	counts := map[string]int{}
 	for rows.Next() {
-		var status sql.NullString
+		var status string
 		var n int
 		if err := rows.Scan(&status, &n); err != nil {
 			return nil, err
 		}
-		counts[status.String] += n
+		counts[status] = n
 	}
 	return counts, rows.Err()
 }

@@ -9,6 +9,26 @@ import (
 
 // The deployment engine's leases and host command queue.
 
+// The reads made for every engine pass or agent call, whose cost must not
+// grow with the deployment's other hosts: each walks an index
+// (TestCodeDeploySQL_UsesIndexes).
+const (
+	// openHostCommandsSQL walks (deployment_id, state): only the few open
+	// commands are read, then sorted.
+	openHostCommandsSQL = `SELECT data FROM cd_host_commands
+		WHERE deployment_id = ? AND state IN ('Pending', 'Dispatched', 'InProgress') ORDER BY created, id`
+	// hostCommandsOfHostSQL walks (deployment_id, host, created, id) in
+	// order: one host's commands, unsorted.
+	hostCommandsOfHostSQL = `SELECT data FROM cd_host_commands
+		WHERE deployment_id = ? AND host = ? ORDER BY created, id`
+	// commandedTargetsSQL reads the (deployment_id, target_id,
+	// command_name) unique index alone.
+	commandedTargetsSQL = `SELECT DISTINCT target_id FROM cd_host_commands WHERE deployment_id = ?`
+	// targetStatusCountsSQL counts over the (deployment_id, status) index
+	// alone: no target's document is read.
+	targetStatusCountsSQL = `SELECT status, COUNT(*) FROM cd_targets WHERE deployment_id = ? GROUP BY status`
+)
+
 func (s CodeDeploy) ActiveDeployments(ctx context.Context, limit int) ([]string, error) {
 	return collect(ctx, s.q(ctx), scanString, `SELECT id FROM cd_deployments WHERE status IN ('Created', 'Queued', 'InProgress')
 		ORDER BY created, id LIMIT ?`, limit)
@@ -61,17 +81,15 @@ func (s CodeDeploy) HostCommands(ctx context.Context, deploymentID string) ([]*c
 }
 
 func (s CodeDeploy) OpenHostCommands(ctx context.Context, deploymentID string) ([]*codedeploy.HostCommand, error) {
-	return all[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands
-		WHERE deployment_id = ? AND state IN ('Pending', 'Dispatched', 'InProgress') ORDER BY created, id`, deploymentID)
+	return all[codedeploy.HostCommand](ctx, s.q(ctx), openHostCommandsSQL, deploymentID)
 }
 
 func (s CodeDeploy) HostCommandsOfHost(ctx context.Context, deploymentID, host string) ([]*codedeploy.HostCommand, error) {
-	return all[codedeploy.HostCommand](ctx, s.q(ctx), `SELECT data FROM cd_host_commands
-		WHERE deployment_id = ? AND host = ? ORDER BY created, id`, deploymentID, host)
+	return all[codedeploy.HostCommand](ctx, s.q(ctx), hostCommandsOfHostSQL, deploymentID, host)
 }
 
 func (s CodeDeploy) CommandedTargets(ctx context.Context, deploymentID string) ([]string, error) {
-	return collect(ctx, s.q(ctx), scanString, `SELECT DISTINCT target_id FROM cd_host_commands WHERE deployment_id = ?`, deploymentID)
+	return collect(ctx, s.q(ctx), scanString, commandedTargetsSQL, deploymentID)
 }
 
 func (s CodeDeploy) NextHostCommand(ctx context.Context, sc codedeploy.Scope, host string) (*codedeploy.HostCommand, error) {

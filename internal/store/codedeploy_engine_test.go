@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -167,5 +168,34 @@ func TestCodeDeploy_Target(t *testing.T) {
 	counts, err := s.TargetStatusCounts(ctx, "d-AAAAAAAAA")
 	if want := map[string]int{codedeploy.StatusSucceeded: 1, codedeploy.StatusInProgress: 2}; err != nil || !maps.Equal(counts, want) {
 		t.Fatalf("TargetStatusCounts=%v, %v, want %v", counts, err, want)
+	}
+}
+
+// TestCodeDeploy_Plan stores the engine's plan apart from its deployment,
+// which reads and writes as before.
+func TestCodeDeploy_Plan(t *testing.T) {
+	ctx := context.Background()
+	s := openCodeDeploy(t)
+	insertTestDeployment(t, s, "d-AAAAAAAAA", codedeploy.StatusInProgress, time.Now())
+	if _, err := s.DeploymentPlan(ctx, "d-AAAAAAAAA"); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("plan before the deployment starts err=%v, want ErrNotFound", err)
+	}
+	want := &codedeploy.Plan{MinHealthy: 1, BatchSize: 2, Order: []string{"h2", "h1", "h3"}}
+	if err := s.PutDeploymentPlan(ctx, "d-AAAAAAAAA", want); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Deployment(ctx, "d-AAAAAAAAA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Info.Status = codedeploy.StatusSucceeded
+	if err := s.UpdateDeployment(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.DeploymentPlan(ctx, "d-AAAAAAAAA"); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DeploymentPlan after an update of its deployment=%+v, %v, want %+v", got, err, want)
+	}
+	if err := s.PutDeploymentPlan(ctx, "d-BBBBBBBBB", want); !errors.Is(err, codedeploy.ErrNotFound) {
+		t.Fatalf("plan of a missing deployment err=%v, want ErrNotFound", err)
 	}
 }

@@ -79,6 +79,13 @@ func attr(key, value string) []cloudtrail.Attribute {
 func queryPlan(t *testing.T, db *DB, q *cloudtrail.Query) string {
 	t.Helper()
 	query, args := lookupSQL(q)
+	return explain(t, db, query, args...)
+}
+
+// explain returns EXPLAIN QUERY PLAN's details for query, one line per
+// step.
+func explain(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
 	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
