@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"io/fs"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -35,7 +36,7 @@ func TestMigration_EngineReads(t *testing.T) {
 		`DROP INDEX cd_host_commands_host`,
 		`ALTER TABLE cd_targets DROP COLUMN status`,
 		`ALTER TABLE cd_deployments DROP COLUMN plan`,
-		`DELETE FROM schema_migrations WHERE version = 13`,
+		`DELETE FROM schema_migrations WHERE version = 14`,
 		`UPDATE cd_deployments SET data = json_set(data, '$.Plan', json('{"MinHealthy":2,"BatchSize":1,"Order":["h3","h1","h2"]}'))`,
 		`INSERT INTO cd_targets (deployment_id, target_id, data) VALUES
 			('d-AAAAAAAAA', 'h1', '{"targetId":"h1","status":"Succeeded"}'),
@@ -64,5 +65,23 @@ func TestMigration_EngineReads(t *testing.T) {
 	var data string
 	if err := db.read.QueryRowContext(ctx, `SELECT data FROM cd_deployments WHERE id = 'd-AAAAAAAAA'`).Scan(&data); err != nil || strings.Contains(data, "Plan") {
 		t.Fatalf("deployment document after the upgrade=%s, %v, want it without its plan", data, err)
+	}
+}
+
+// TestMigrations_UniqueVersions: two migration files with one version
+// number would leave the second unapplied forever (migrate skips a
+// version it has recorded), which branches merged side by side can cause.
+func TestMigrations_UniqueVersions(t *testing.T) {
+	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, name := range files {
+		version := strings.SplitN(filepath.Base(name), "_", 2)[0]
+		if other, ok := seen[version]; ok {
+			t.Errorf("migrations %s and %s share version %s", other, name, version)
+		}
+		seen[version] = name
 	}
 }
