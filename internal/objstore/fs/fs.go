@@ -10,6 +10,8 @@
 //	                                      user metadata, SSE mode, ETag, and
 //	                                      "sealed" naming the file's format
 //	.deploytrail/tmp/                     writes in progress (never listed)
+//	.deploytrail/uploads/<id>/            a multipart upload: upload.json and its
+//	                                      parts, <nnnnn>.<md5 hex>, sealed
 //
 // All access goes through [os.Root] opened on the bucket directory, so no
 // key, and no symbolic link planted inside a bucket, can reach a file outside
@@ -59,7 +61,9 @@
 // object and sidecar change together for readers), and the directories are
 // synced. A crash leaves the old object or the new one, never a partial
 // one; temp files it leaves are swept by the next Open once older than
-// StaleTempAge. Two processes writing one data directory are not supported.
+// StaleTempAge. Multipart uploads (objstore.Multipart) keep their parts
+// until completed or aborted, as in S3. Two processes writing one data
+// directory are not supported.
 package fs
 
 import (

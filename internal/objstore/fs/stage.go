@@ -2,6 +2,7 @@ package fs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -60,12 +61,23 @@ func (b *Bucket) Put(ctx context.Context, key string, body []byte, opts objstore
 // (sealed unless the store is plaintext) and writes the sidecar beside it.
 // Bodies above MaxPutSize fail with objstore.ErrEntityTooLarge.
 func (b *Bucket) Stage(ctx context.Context, key string, body io.Reader, size int64, opts objstore.PutOptions) (objstore.Staged, error) {
-	return b.stage(ctx, key, body, size, MaxPutSize, opts)
+	return b.stage(ctx, stageRequest{key: key, body: body, size: size, limit: MaxPutSize, opts: opts})
 }
 
-// stage is Stage with a limit on the body's size.
-func (b *Bucket) stage(ctx context.Context, key string, body io.Reader, size, limit int64, opts objstore.PutOptions) (*staged, error) {
-	opts, err := objstore.NormalizePut(key, opts)
+// stageRequest is what stage writes.
+type stageRequest struct {
+	key         string
+	body        io.Reader
+	size, limit int64 // size -1: unknown, at most limit
+	opts        objstore.PutOptions
+	eTag        string // if set, the ETag to record instead of the body's MD5
+}
+
+// stage is Stage with a limit on the body's size and, for multipart
+// uploads, the ETag to record.
+func (b *Bucket) stage(ctx context.Context, req stageRequest) (*staged, error) {
+	key, size, limit := req.key, req.size, req.limit
+	opts, err := objstore.NormalizePut(key, req.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +92,8 @@ func (b *Bucket) stage(ctx context.Context, key string, body io.Reader, size, li
 		return nil, err
 	}
 	st := &staged{bucket: b, root: r, key: key}
-	if err := st.write(ctx, body, size, limit, opts); err != nil {
+	req.opts = opts
+	if err := st.write(ctx, req); err != nil {
 		st.Abort()
 		return nil, err
 	}
@@ -109,7 +122,7 @@ func (st *staged) Info() *objstore.ObjectInfo {
 
 // write fills the data temp file from body and the meta temp file from
 // opts and what the body turned out to be.
-func (st *staged) write(ctx context.Context, body io.Reader, size, limit int64, opts objstore.PutOptions) error {
+func (st *staged) write(ctx context.Context, req stageRequest) error {
 	if err := prepareDirs(st.root, st.key); err != nil {
 		return err
 	}
@@ -118,14 +131,15 @@ func (st *staged) write(ctx context.Context, body io.Reader, size, limit int64, 
 	if err != nil {
 		return err
 	}
-	n, sealed, err := st.bucket.store.writeBody(f, sum, st.bucket.name, st.key, &ctxReader{ctx, body}, size, limit)
+	n, sealed, err := st.bucket.store.writeBody(f, sum, st.bucket.name, st.key, &ctxReader{ctx, req.body}, req.size, req.limit)
 	if err != nil {
 		return err
 	}
+	opts := req.opts
 	st.info = objstore.ObjectInfo{
 		Key: st.key, Size: n, Modified: time.Now(), ContentType: opts.ContentType,
 		ContentEncoding: opts.ContentEncoding, Metadata: opts.Metadata,
-		Encryption: opts.Encryption, ETag: etag(sum),
+		Encryption: opts.Encryption, ETag: cmp.Or(req.eTag, etag(sum)),
 	}
 	return st.writeSidecar(sealed)
 }
