@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -65,6 +67,7 @@ func TestDelivery(t *testing.T) {
 			t.Errorf("request %s (%s) delivered as %v, want once", id, name, names)
 		}
 	}
+	checkEncryptedAtRest(t, srv)
 	// The files are written before the delivery is marked done, so the
 	// status may trail them by a moment.
 	var st *cloudtrail.GetTrailStatusOutput
@@ -107,4 +110,22 @@ func deliveredRequests(tb testing.TB, srv *apptest.Server) map[string][]string {
 		}
 	})
 	return got
+}
+
+// checkEncryptedAtRest: the files the delivered logs are kept in are not
+// the log files (gzip) but their ciphertext.
+func checkEncryptedAtRest(tb testing.TB, srv *apptest.Server) {
+	tb.Helper()
+	checked := 0
+	eachDeliveredFile(tb, srv, func(key string, body []byte) {
+		raw, err := os.ReadFile(filepath.Join(srv.Data, "buckets", trailBucket, filepath.FromSlash(key)))
+		fatalIf(tb, err)
+		if bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) || bytes.Contains(raw, body) || len(raw) <= len(body) {
+			tb.Errorf("%s: the file on disk (%d bytes) holds the log file (%d bytes) in the clear", key, len(raw), len(body))
+		}
+		checked++
+	})
+	if checked == 0 {
+		tb.Errorf("no delivered file to check")
+	}
 }
