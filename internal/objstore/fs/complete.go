@@ -14,7 +14,10 @@ import (
 // Complete implements objstore.Multipart: it checks the parts against the
 // upload, then stages their bytes, decrypted part by part and sealed
 // again under the object's own data key, one segment in memory at a time.
-// It holds the upload's lock meanwhile, so no part changes under it.
+// It takes no lock while it copies (that may take minutes, and the locks
+// are shared by keys): a part uploaded again meanwhile has a new file
+// name, so the copy reads the part it checked, or fails if that part's
+// file is gone by the time it is reached.
 func (b *Bucket) Complete(ctx context.Context, key, id string, want []objstore.CompletedPart) (objstore.Staged, error) {
 	if err := checkPartList(want); err != nil {
 		return nil, err
@@ -26,8 +29,8 @@ func (b *Bucket) Complete(ctx context.Context, key, id string, want []objstore.C
 	defer r.Close()
 	mu := b.store.lockFor(b.name, uploadsDir+"/"+id)
 	mu.Lock()
-	defer mu.Unlock()
 	have, err := b.readParts(r, dir)
+	mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("complete upload %q: %w", id, err)
 	}
