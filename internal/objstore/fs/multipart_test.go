@@ -2,6 +2,7 @@ package fs_test
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,4 +51,36 @@ func TestMultipart_DurableSealed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "logs", ".deploytrail", "uploads", id)); !os.IsNotExist(err) {
 		t.Errorf("the upload's directory outlived Complete: %v", err)
 	}
+}
+
+// TestMultipart_BoundedMemory completes a 65 MiB upload of 13 parts: the
+// bytes allocated by Complete and Commit stay far below the object's size.
+func TestMultipart_BoundedMemory(t *testing.T) {
+	const parts, partSize = 13, objstore.MinPartSize
+	b := mustCreate(t, mustOpen(t, t.TempDir()), "logs").(objstore.Multipart)
+	id := objstoretest.MustCreateUpload(t, b, "big.bin", objstore.PutOptions{})
+	var list []objstore.CompletedPart
+	for n := 1; n <= parts; n++ {
+		p, err := b.UploadPart(t.Context(), "big.bin", id, n, io.LimitReader(zeroish{}, partSize), partSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, objstore.CompletedPart{Number: n, ETag: p.ETag})
+	}
+	before := allocated()
+	st, err := b.Complete(t.Context(), "big.bin", id, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	grew := allocated() - before
+	if info, err := b.Head(t.Context(), "big.bin"); err != nil || info.Size != parts*partSize {
+		t.Fatalf("Head=%+v, %v; want %d bytes", info, err, parts*partSize)
+	}
+	if grew > 4<<20 {
+		t.Errorf("completing 65 MiB allocated %d MiB, want under 4", grew>>20)
+	}
+	t.Logf("completing 65 MiB allocated %d KiB", grew>>10)
 }
