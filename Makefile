@@ -51,7 +51,8 @@ fuzz:
 		internal/codedeploy:FuzzEventTimeouts \
 		internal/sns:FuzzCheckEndpoint \
 		internal/digest:FuzzParse \
-		internal/lifecycle:FuzzParse; do \
+		internal/lifecycle:FuzzParse \
+		internal/objstore/fs:FuzzUnseal; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"math/rand/v2"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/app"
+	"github.com/deploytrail/deploytrail/internal/objstore"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
@@ -92,7 +92,7 @@ func timeDelivery(ctx context.Context, p *inproc, recordsPath string, rep *throu
 		return err
 	}
 	elapsed := time.Since(t0)
-	if err := countDelivered(filepath.Join(app.BucketsDir(p.cfg), benchBucket), rep); err != nil {
+	if err := countDelivered(ctx, p.app.Buckets, rep); err != nil {
 		return err
 	}
 	rep.DeliverSeconds = round(elapsed.Seconds())
@@ -169,33 +169,53 @@ func backlog(ctx context.Context, p *inproc, n int, path string, rep *throughput
 	return ids, w.Flush()
 }
 
-// countDelivered counts the log files under dir and the events in them.
-func countDelivered(dir string, rep *throughputReport) error {
+// countDelivered counts the log files in the benchmark bucket and the
+// events in them, read through the bucket store (the files on disk are
+// encrypted).
+func countDelivered(ctx context.Context, buckets objstore.Provider, rep *throughputReport) error {
+	b, err := buckets.Bucket(benchBucket)
+	if err != nil {
+		return err
+	}
 	var compressed int64
 	marker := []byte(`"eventID":`)
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json.gz") {
+	for after := ""; ; {
+		page, err := b.List(ctx, "", after, 0)
+		if err != nil || len(page) == 0 {
+			rep.CompressedMB = round(float64(compressed) / 1e6)
 			return err
 		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		for _, o := range page {
+			after = o.Key
+			if !strings.HasSuffix(o.Key, ".json.gz") {
+				continue
+			}
+			n, err := countEvents(ctx, b, o.Key, marker)
+			if err != nil {
+				return err
+			}
+			compressed += o.Size
+			rep.Files++
+			rep.Delivered += n
 		}
-		compressed += int64(len(raw))
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
-		body, err := io.ReadAll(zr)
-		if err != nil {
-			return err
-		}
-		rep.Files++
-		rep.Delivered += bytes.Count(body, marker)
-		return nil
-	})
-	rep.CompressedMB = round(float64(compressed) / 1e6)
-	return err
+	}
+}
+
+// countEvents counts marker in the gunzipped object.
+func countEvents(ctx context.Context, b objstore.Bucket, key string, marker []byte) (int, error) {
+	obj, err := b.Get(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(obj.Body))
+	if err != nil {
+		return 0, err
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return 0, err
+	}
+	return bytes.Count(body, marker), nil
 }
 
 // timeGzip times gzip -6 compressing the records file to /dev/null.

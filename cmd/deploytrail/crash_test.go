@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +30,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/deploytrail/deploytrail/internal/app"
+	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
 // TestCrashLosesNoEvent kills the server with SIGKILL while workers make
@@ -42,14 +43,14 @@ import (
 func TestCrashLosesNoEvent(t *testing.T) {
 	dir := t.TempDir()
 	runClean(t, "buckets", "create", "--init", "--data", dir, "crash-logs")
-	bucketDir := filepath.Join(dir, "buckets", "crash-logs")
 	p, account := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s")
 	rec := newRecorder(t)
 	createTrail(t, p, "crash-logs")
 	if _, err := rec.cloudTrail(p).StartLogging(t.Context(), &cloudtrail.StartLoggingInput{Name: aws.String("main")}); err != nil {
 		t.Fatalf("StartLogging: %v", err)
 	}
-	read := func() (map[string][]byte, error) { return readBucketDir(bucketDir) }
+	bucket := testBucket(t, app.Config{Data: dir}, "crash-logs")
+	read := func() (map[string][]byte, error) { return readBucket(t.Context(), bucket) }
 
 	var created []string // applications whose creation was acknowledged before a kill
 	for round := range 2 {
@@ -366,29 +367,27 @@ func listApplications(t *testing.T, cd *codedeploy.Client) map[string]bool {
 	return names
 }
 
-// readBucketDir returns every object of a directory bucket by key,
-// leaving out the backend's own .deploytrail directory.
-func readBucketDir(root string) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// readBucket returns every object of a bucket by key, read through the
+// bucket store as the server wrote it (the files on disk are encrypted).
+func readBucket(ctx context.Context, b objstore.Bucket) (map[string][]byte, error) {
+	objects := map[string][]byte{}
+	for after := ""; ; {
+		page, err := b.List(ctx, "", after, 0)
+		if err != nil || len(page) == 0 {
+			return objects, err
 		}
-		if d.IsDir() && d.Name() == ".deploytrail" {
-			return filepath.SkipDir
+		for _, o := range page {
+			obj, err := b.Get(ctx, o.Key)
+			if errors.Is(err, objstore.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			objects[o.Key] = obj.Body
 		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		files[filepath.ToSlash(rel)] = raw
-		return err
-	})
-	return files, err
+		after = page[len(page)-1].Key
+	}
 }
 
 func countFiles(t *testing.T, read func() (map[string][]byte, error)) int {

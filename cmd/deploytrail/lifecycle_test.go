@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/objstore"
-	"github.com/deploytrail/deploytrail/internal/objstore/fs"
 )
 
 // runInProcess runs the command in this process and returns its output
@@ -125,12 +125,7 @@ func TestBucketsLifecycle_Errors(t *testing.T) {
 // putAged stores an object in an fs bucket of dir, written age days ago.
 func putAged(t *testing.T, dir, key string, age int) {
 	t.Helper()
-	store, err := fs.Open(filepath.Join(dir, "buckets"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, _ := store.Bucket("trail-logs")
+	b := testBucket(t, app.Config{Data: dir}, "trail-logs")
 	if err := b.Put(t.Context(), key, []byte(key), objstore.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -198,8 +198,14 @@ func newDeliverer(cfg Config, db *store.DB, buckets objstore.Provider, policies 
 // subdirectory per bucket.
 func BucketsDir(cfg Config) string { return filepath.Join(cfg.Data, "buckets") }
 
+// MasterKeyFile holds the key that wraps the data keys of the objects in
+// the default bucket store (encryption at rest): kept beside the buckets,
+// not in them, so that a copy of the buckets alone reveals nothing.
+func MasterKeyFile(cfg Config) string { return filepath.Join(cfg.Data, "keys", "s3-master.key") }
+
 // OpenBuckets returns the bucket provider cfg chooses: the S3-compatible
-// service at S3Endpoint, or else directories under <Data>/buckets (0700).
+// service at S3Endpoint, or else directories under <Data>/buckets (0700),
+// encrypted with the key in MasterKeyFile.
 func OpenBuckets(cfg Config) (objstore.Provider, error) {
 	if cfg.S3Endpoint != "" {
 		p, err := s3.New(s3.Config{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region,
@@ -209,7 +215,7 @@ func OpenBuckets(cfg Config) (objstore.Provider, error) {
 		}
 		return p, nil
 	}
-	p, err := fs.Open(BucketsDir(cfg))
+	p, err := fs.Open(BucketsDir(cfg), fs.WithMasterKeyFile(MasterKeyFile(cfg)))
 	if err != nil {
 		return nil, fmt.Errorf("open buckets: %w", err)
 	}

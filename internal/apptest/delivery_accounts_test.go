@@ -130,6 +130,19 @@ func anyMatch(keys []string, re *regexp.Regexp) bool {
 // trailBucket and the key of its file, in key order.
 func eachDeliveredRecord(tb testing.TB, srv *apptest.Server, fn func(key string, rec map[string]any)) {
 	tb.Helper()
+	eachDeliveredFile(tb, srv, func(key string, body []byte) {
+		var doc struct{ Records []map[string]any }
+		fatalIf(tb, json.Unmarshal(gunzip(tb, body), &doc))
+		for _, r := range doc.Records {
+			fn(key, r)
+		}
+	})
+}
+
+// eachDeliveredFile calls fn with every log file in trailBucket, in key
+// order, read through the bucket store (the files on disk are encrypted).
+func eachDeliveredFile(tb testing.TB, srv *apptest.Server, fn func(key string, body []byte)) {
+	tb.Helper()
 	b, err := srv.App.Buckets.Bucket(trailBucket)
 	fatalIf(tb, err)
 	for after := ""; ; {
@@ -145,11 +158,7 @@ func eachDeliveredRecord(tb testing.TB, srv *apptest.Server, fn func(key string,
 			}
 			obj, err := b.Get(ctx, o.Key)
 			fatalIf(tb, err)
-			var doc struct{ Records []map[string]any }
-			fatalIf(tb, json.Unmarshal(gunzip(tb, obj.Body), &doc))
-			for _, r := range doc.Records {
-				fn(o.Key, r)
-			}
+			fn(o.Key, obj.Body)
 		}
 	}
 }

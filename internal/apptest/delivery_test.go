@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,10 +55,9 @@ func TestDelivery(t *testing.T) {
 	fatalIf(t, err)
 	sent("GetCallerIdentity", who.ResultMetadata)
 
-	dir := filepath.Join(srv.Data, "buckets", trailBucket)
 	var got map[string][]string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		got = deliveredRequests(t, dir)
+		got = deliveredRequests(t, srv)
 		if len(got) >= len(want) {
 			break
 		}
@@ -69,6 +67,7 @@ func TestDelivery(t *testing.T) {
 			t.Errorf("request %s (%s) delivered as %v, want once", id, name, names)
 		}
 	}
+	checkEncryptedAtRest(t, srv)
 	// The files are written before the delivery is marked done, so the
 	// status may trail them by a moment.
 	var st *cloudtrail.GetTrailStatusOutput
@@ -85,49 +84,48 @@ func TestDelivery(t *testing.T) {
 	}
 }
 
-// deliveredRequests reads every log file under dir and returns the
-// eventNames delivered per requestID.
-func deliveredRequests(tb testing.TB, dir string) map[string][]string {
+// deliveredRequests reads every log file of the trail bucket and returns
+// the eventNames delivered per requestID.
+func deliveredRequests(tb testing.TB, srv *apptest.Server) map[string][]string {
 	tb.Helper()
 	got := map[string][]string{}
-	root := filepath.Join(dir, "AWSLogs")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	eachDeliveredFile(tb, srv, func(key string, body []byte) {
+		if !logKey.MatchString(key) {
+			tb.Errorf("unexpected key %s", key)
 		}
-		rel, _ := filepath.Rel(dir, path)
-		if !logKey.MatchString(filepath.ToSlash(rel)) {
-			tb.Errorf("unexpected key %s", rel)
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		fatalIf(tb, err)
 		zr.Multistream(false)
-		body, err := io.ReadAll(zr)
-		if err != nil {
-			return err
-		}
+		plain, err := io.ReadAll(zr)
+		fatalIf(tb, err)
 		var doc struct {
 			Records []struct {
 				RequestID string `json:"requestID"`
 				EventName string `json:"eventName"`
 			}
 		}
-		if err := json.Unmarshal(body, &doc); err != nil {
-			return err
-		}
+		fatalIf(tb, json.Unmarshal(plain, &doc))
 		for _, r := range doc.Records {
 			got[r.RequestID] = append(got[r.RequestID], r.EventName)
 		}
-		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
-		tb.Fatalf("read log files: %v", err)
-	}
 	return got
+}
+
+// checkEncryptedAtRest: the files the delivered logs are kept in are not
+// the log files (gzip) but their ciphertext.
+func checkEncryptedAtRest(tb testing.TB, srv *apptest.Server) {
+	tb.Helper()
+	checked := 0
+	eachDeliveredFile(tb, srv, func(key string, body []byte) {
+		raw, err := os.ReadFile(filepath.Join(srv.Data, "buckets", trailBucket, filepath.FromSlash(key)))
+		fatalIf(tb, err)
+		if bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) || bytes.Contains(raw, body) || len(raw) <= len(body) {
+			tb.Errorf("%s: the file on disk (%d bytes) holds the log file (%d bytes) in the clear", key, len(raw), len(body))
+		}
+		checked++
+	})
+	if checked == 0 {
+		tb.Errorf("no delivered file to check")
+	}
 }

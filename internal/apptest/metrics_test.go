@@ -1,11 +1,7 @@
 package apptest_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,24 +82,14 @@ func wantMetric(tb testing.TB, families map[string]*dto.MetricFamily, name strin
 	}
 }
 
-// delivered counts the log files in a bucket directory, their records
-// and their bytes.
-func delivered(tb testing.TB, dir string) (files, records int, size int64) {
+// delivered counts the log files in the trail bucket, their records and
+// their bytes.
+func delivered(tb testing.TB, srv *apptest.Server) (files, records int, size int64) {
 	tb.Helper()
-	filepath.WalkDir(filepath.Join(dir, "AWSLogs"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.Contains(path, "/CloudTrail/") {
-			return nil
-		}
-		raw, err := os.ReadFile(path)
-		fatalIf(tb, err)
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		fatalIf(tb, err)
-		body, err := io.ReadAll(zr)
-		fatalIf(tb, err)
+	eachDeliveredFile(tb, srv, func(_ string, body []byte) {
 		var f struct{ Records []json.RawMessage }
-		fatalIf(tb, json.Unmarshal(body, &f))
-		files, records, size = files+1, records+len(f.Records), size+int64(len(raw))
-		return nil
+		fatalIf(tb, json.Unmarshal(gunzip(tb, body), &f))
+		files, records, size = files+1, records+len(f.Records), size+int64(len(body))
 	})
 	return files, records, size
 }
@@ -169,7 +155,7 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("commits observed = %v, want at least one per event", n)
 	}
 
-	files, records, size := delivered(t, filepath.Join(srv.Data, "buckets", trailBucket))
+	files, records, size := delivered(t, srv)
 	if files == 0 {
 		t.Fatalf("no log file delivered")
 	}

@@ -165,6 +165,10 @@ type Object struct {
 // its writer declared (S3 IncompleteBody).
 var ErrIncompleteBody = errors.New("objstore: body does not match its declared size")
 
+// ErrEntityTooLarge: a body is larger than the backend accepts in one
+// write (S3 EntityTooLarge).
+var ErrEntityTooLarge = errors.New("objstore: body too large")
+
 // Streamer is a Bucket whose bodies stream: the directory backend
 // implements it, so that the S3 API never holds a whole object in memory.
 // Callers fall back to Put and Get for buckets that do not.

@@ -93,9 +93,26 @@ func (l *lister) visit(ctx context.Context, key string, e iofs.DirEntry) error {
 		if err != nil {
 			return err
 		}
-		l.out = append(l.out, objstore.ObjectInfo{Key: key, Size: fi.Size(), Modified: fi.ModTime()})
+		size, err := listedSize(l.root, key, fi.Size())
+		if err != nil {
+			return err
+		}
+		l.out = append(l.out, objstore.ObjectInfo{Key: key, Size: size, Modified: fi.ModTime()})
 	}
 	return nil // symlinks and other oddities placed by hand are not objects
+}
+
+// listedSize is the plaintext size of the object in a file of fileSize
+// bytes, which its sidecar says is sealed or not.
+func listedSize(r *os.Root, key string, fileSize int64) (int64, error) {
+	sc, err := readSidecar(r, key)
+	if err != nil {
+		return 0, fmt.Errorf("list %q: %w", key, err)
+	}
+	if sc.Sealed == "" {
+		return fileSize, nil
+	}
+	return max(plainSize(fileSize), 0), nil
 }
 
 // readDir returns dir's entries in key order; a missing dir has none.

@@ -2,7 +2,9 @@ package fs
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,73 +15,143 @@ import (
 
 // Get implements objstore.Bucket.
 func (b *Bucket) Get(ctx context.Context, key string) (*objstore.Object, error) {
-	obj := &objstore.Object{}
-	err := b.read(ctx, key, func(f *os.File, size int64) error {
-		obj.Body = make([]byte, size)
-		_, err := io.ReadFull(f, obj.Body)
-		return err
-	}, &obj.ObjectInfo)
+	info, body, err := b.Open(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
+	}
+	defer body.Close()
+	obj := &objstore.Object{ObjectInfo: *info, Body: make([]byte, info.Size)}
+	if _, err := io.ReadFull(body, obj.Body); err != nil {
+		return nil, fmt.Errorf("read %q: %w", key, err)
 	}
 	return obj, nil
 }
 
 // Head implements objstore.Bucket.
 func (b *Bucket) Head(ctx context.Context, key string) (*objstore.ObjectInfo, error) {
-	info := &objstore.ObjectInfo{}
-	if err := b.read(ctx, key, nil, info); err != nil {
+	o, err := b.openObject(ctx, key)
+	if err != nil {
 		return nil, err
 	}
-	return info, nil
+	o.f.Close()
+	return &o.info, nil
 }
 
-// read fills info for the object under key and, if body is not nil, calls
-// it with the open file, all under the key's read lock so that the object
-// and its sidecar belong to the same Put.
-func (b *Bucket) read(ctx context.Context, key string, body func(*os.File, int64) error, info *objstore.ObjectInfo) error {
+// Open implements objstore.Streamer. A range past the end is cut at the
+// end. The reader holds the file open, so it reads the object it opened
+// even when a Put replaces it meanwhile; it decrypts one segment at a
+// time, and a sealed object that fails authentication makes Read fail.
+func (b *Bucket) Open(ctx context.Context, key string, off, n int64) (*objstore.ObjectInfo, io.ReadCloser, error) {
+	o, err := b.openObject(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	size := o.info.Size
+	off = min(max(off, 0), size)
+	if n < 0 || n > size-off {
+		n = size - off
+	}
+	if o.aead == nil {
+		return &o.info, &fileReader{io.NewSectionReader(o.f, off, n), o.f}, nil
+	}
+	return &o.info, &fileReader{newUnsealer(o.f, o.aead, o.fileSize, off, n), o.f}, nil
+}
+
+// fileReader reads an object's bytes and closes its file.
+type fileReader struct {
+	io.Reader
+	f *os.File
+}
+
+func (r *fileReader) Close() error { return r.f.Close() }
+
+// openedObject is an object's open file and what its sidecar and header
+// say about it.
+type openedObject struct {
+	f        *os.File
+	fileSize int64
+	info     objstore.ObjectInfo
+	aead     cipher.AEAD // nil for a plaintext file
+}
+
+// openObject opens the object under key and reads its sidecar, under the
+// key's read lock so that the two belong to the same Put. The caller
+// closes o.f.
+func (b *Bucket) openObject(ctx context.Context, key string) (*openedObject, error) {
 	if err := checkKey(key); err != nil {
-		return err
+		return nil, err
 	}
 	r, err := b.open(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
 	mu := b.store.lockFor(b.name, key)
 	mu.RLock()
 	defer mu.RUnlock()
-
 	f, err := r.Open(key)
 	if isNotExist(err) {
-		return fmt.Errorf("get %q: %w", key, objstore.ErrNotFound)
+		return nil, fmt.Errorf("get %q: %w", key, objstore.ErrNotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("get %q: %w", key, err)
+		return nil, fmt.Errorf("get %q: %w", key, err)
 	}
-	defer f.Close()
+	o, err := b.describe(r, f, key)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// describe fills an openedObject from the file's header and sidecar.
+func (b *Bucket) describe(r *os.Root, f *os.File, key string) (*openedObject, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("get %q: %w", key, err)
+		return nil, fmt.Errorf("get %q: %w", key, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("get %q: %w", key, objstore.ErrNotFound)
+		return nil, fmt.Errorf("get %q: %w", key, objstore.ErrNotFound)
 	}
 	sc, err := readSidecar(r, key)
 	if err != nil {
-		return fmt.Errorf("get %q: %w", key, err)
+		return nil, fmt.Errorf("get %q: %w", key, err)
 	}
-	*info = objstore.ObjectInfo{
+	o := &openedObject{f: f, fileSize: fi.Size()}
+	o.info = objstore.ObjectInfo{
 		Key: key, Size: fi.Size(), Modified: fi.ModTime(),
 		ContentType: sc.ContentType, ContentEncoding: sc.ContentEncoding, Metadata: sc.Metadata,
 		Encryption: objstore.Encryption{Mode: sc.SSE, KMSKeyID: sc.KMSKeyID},
 		ETag:       sc.ETag,
 	}
-	if body != nil {
-		if err := body(f, fi.Size()); err != nil {
-			return fmt.Errorf("read %q: %w", key, err)
-		}
+	if err := b.unseal(o, sc); err != nil {
+		return nil, fmt.Errorf("get %q: %w", key, err)
 	}
+	return o, nil
+}
+
+// unseal recognises a sealed file by its header and sets o's cipher and
+// plaintext size. A file without the header is a plaintext object from
+// before encryption, unless its sidecar says it was sealed.
+func (b *Bucket) unseal(o *openedObject, sc *sidecar) error {
+	header := make([]byte, headerLen)
+	if _, err := o.f.ReadAt(header, 0); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if string(header[:len(sealMagic)]) != sealMagic {
+		if sc.Sealed != "" {
+			return errCorrupt
+		}
+		return nil
+	}
+	if b.store.master == nil || plainSize(o.fileSize) < 0 {
+		return errCorrupt
+	}
+	aead, err := b.store.master.openHeader(header, b.name, o.info.Key)
+	if err != nil {
+		return err
+	}
+	o.aead, o.info.Size = aead, plainSize(o.fileSize)
 	return nil
 }
 

@@ -28,7 +28,9 @@ const KMSKeyID = "deploytrail-test-key"
 
 // Run runs the contract suite. Each call of newBucket must return a handle
 // to a different bucket that does not exist yet; the suite creates it (and
-// so tests Exists and Create). The subtests run in parallel.
+// so tests Exists and Create). The subtests run in parallel; those of
+// objstore.Streamer and objstore.Multipart are skipped for backends that
+// do not implement them.
 func Run(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
 	tests := []struct {
 		name string
@@ -56,6 +58,8 @@ func Run(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
 			tt.fn(t, newBucket)
 		})
 	}
+	runStream(t, newBucket)
+	runMultipart(t, newBucket)
 }
 
 // MustCreate returns a new, created bucket from newBucket.
