@@ -113,10 +113,10 @@ func stopHeld(t *testing.T, p *process, id string, targets []string, release str
 	t.Helper()
 	waitHeld(t, p, id, targets, logs)
 	var stop struct{ Status, StatusMessage string }
-	json.Unmarshal([]byte(p.aws(t, "deploy", "stop-deployment", "--deployment-id", id, "--auto-rollback-enabled")), &stop)
+	out := p.aws(t, "deploy", "stop-deployment", "--deployment-id", id, "--auto-rollback-enabled")
 	// An acknowledged event is running: the stop waits for it (spec §4.5).
-	if stop.Status != "Pending" || stop.StatusMessage == "" {
-		t.Fatalf("stop-deployment answered %+v, want Pending while BeforeInstall runs", stop)
+	if err := json.Unmarshal([]byte(out), &stop); err != nil || stop.Status != "Pending" || stop.StatusMessage == "" {
+		t.Fatalf("stop-deployment answered %s (%v), want Pending while BeforeInstall runs", out, err)
 	}
 	if d := getDeployment(t, p, id); d.Status != "InProgress" {
 		t.Fatalf("while its hooks still run the stopping deployment is %s, want InProgress", d.Status)
