@@ -29,13 +29,15 @@ vet:
 # s3 object store's tests run against a real server; the first run builds
 # MinIO, which takes minutes. MinIO is stopped even when tests fail.
 # scripts/ruby.sh installs Debian's Ruby and the packages AWS's CodeDeploy
-# agent needs (TestRealAgent) if they are missing.
+# agent needs (TestRealAgent) if they are missing. cmd/deploytrail's
+# end-to-end tests (AWS CLI, both agents) take about 9 minutes on a busy
+# 2-vCPU machine, near go test's default 10-minute limit per package.
 unit:
 	scripts/ruby.sh
 	set -euo pipefail; dir=$$(mktemp -d); \
 	trap 'scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
 	exports=$$(scripts/minio.sh start "$$dir"); eval "$$exports"; \
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout=20m ./...
 
 # Each fuzz target for FUZZTIME executions (go test -fuzz takes one target at a time).
 fuzz:

@@ -12,7 +12,7 @@ export AWS_PROFILE="${AWS_PROFILE:-deploytrail}" AWS_PAGER="" AWS_RETRY_MODE=sta
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-step() { printf '== %s\n' "$*"; }
+step() { printf '== %s (at %ds)\n' "$*" "$SECONDS"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 # expect_error CODE CMD...: the command must fail with that AWS error code.
 expect_error() {
@@ -31,10 +31,10 @@ as() {
 		AWS_DEFAULT_REGION=us-east-1 aws "$@"
 }
 
-# readme_script NAME prints the README's sh block marked
-# <!-- e2e-cli: NAME --> as a script: each command as written (the server's
-# endpoint for 127.0.0.1:4590); a command followed by the comment
-# "# An error occurred (CODE)" must fail with that code.
+# readme_script NAME prints the README's sh blocks marked
+# <!-- e2e-cli: NAME --> as one script, in order: each command as written
+# (the server's endpoint for 127.0.0.1:4590); a command followed by the
+# comment "# An error occurred (CODE)" must fail with that code.
 readme_script() {
 	printf 'work=%q\nfail() { printf "FAIL: README %%s: %%s\\n" %q "$*" >&2; exit 1; }\n' "$work" "$1"
 	awk -v mark="<!-- e2e-cli: $1 -->" '
@@ -48,7 +48,7 @@ readme_script() {
 		$0 == mark { found = 1; next }
 		found && !inside && /^```sh$/ { inside = 1; next }
 		!inside { next }
-		/^```$/ { emit(""); done = 1; exit }
+		/^```$/ { emit(""); done = 1; inside = 0; found = 0; next }
 		cur != "" { cur = cur "\n" $0; if ($0 !~ /\\$/) { pending = cur; cur = "" }; next }
 		match($0, /^# An error occurred \([A-Za-z]+\)/) { emit(substr($0, 22, RLENGTH - 22)); next }
 		{ emit("") }
@@ -58,7 +58,7 @@ readme_script() {
 		END { if (!done) exit 1 }
 	' "$readme" | sed "s#http://127.0.0.1:4590#$AWS_ENDPOINT_URL#g"
 }
-# readme_run NAME [ENV...] runs that block with bash -euo pipefail, in a
+# readme_run NAME [ENV...] runs those blocks with bash -euo pipefail, in a
 # directory whose deploytrail-data is the server's, as the README assumes.
 readme_run() {
 	local name=$1; shift
@@ -216,5 +216,15 @@ aws sns delete-topic --topic-arn "$topic"
 step "CloudTrail: the public keys that sign digests"
 aws cloudtrail list-public-keys --query PublicKeyList --output json | jq -e 'type == "array"' >/dev/null || fail "list-public-keys"
 expect_error InvalidTimeRangeException aws cloudtrail list-public-keys --start-time 2026-01-02T00:00:00Z --end-time 2026-01-01T00:00:00Z
+
+step "README: deploy your first revision with deploytrail agent, as written"
+# Last: its instance is tagged app=hello, so the groups above never saw it.
+# The walkthrough starts a MinIO on S3_ENDPOINT (http://127.0.0.1:9000 when
+# unset) and the agent, and stops both when it ends.
+for tool in minio zip curl; do command -v $tool >/dev/null || fail "the walkthrough needs $tool on PATH"; done
+readme_run first-revision ${S3_ENDPOINT:+S3_ENDPOINT=$S3_ENDPOINT}
+[ "$(cat "$work/readme/www/index.html")" = "Hello from deploytrail" ] || fail "walkthrough: www/index.html not installed"
+grep -Eqx 'AfterInstall ran for d-[A-Z0-9]{9}' "$work/readme/hooks.log" || fail "walkthrough: the AfterInstall hook: $(cat "$work/readme/hooks.log")"
+[ "$(stat -c %a "$work/readme/host" "$work/readme/host/codedeploy.onpremises.yml" | tr '\n' ' ')" = "700 600 " ] || fail "walkthrough: the host's key is readable by others"
 
 echo "e2e-cli: all steps passed"

@@ -97,16 +97,40 @@ func bundle(t *testing.T, installDir, markerDir string, failing bool) []byte {
 	if failing {
 		validate = "#!/bin/sh\necho health check failed\nexit 1\n"
 	}
-	files := []struct {
-		name, body string
-		mode       int64
-	}{
+	return tgzOf(t, []bundleFile{
 		{"appspec.yml", "version: 0.0\nos: linux\nfiles:\n  - source: index.html\n    destination: " + installDir +
 			"\nhooks:\n  AfterInstall:\n    - location: scripts/after.sh\n      timeout: 60\n  ValidateService:\n    - location: scripts/validate.sh\n      timeout: 60\n", 0o644},
 		{"index.html", "hello from deploytrail\n", 0o644},
-		{"scripts/after.sh", "#!/bin/sh\necho \"$LIFECYCLE_EVENT $APPLICATION_NAME\" > " + markerDir + "/$DEPLOYMENT_ID\n", 0o755},
+		{"scripts/after.sh", afterScript(markerDir), 0o755},
 		{"scripts/validate.sh", validate, 0o755},
-	}
+	})
+}
+
+// heldBundle is a tgz revision whose BeforeInstall holds until release
+// exists (holdScript), with bundle's AfterInstall marker and an
+// index.html that says "held".
+func heldBundle(t *testing.T, installDir, markerDir, release string) []byte {
+	t.Helper()
+	return tgzOf(t, []bundleFile{
+		{"appspec.yml", "version: 0.0\nos: linux\nfiles:\n  - source: index.html\n    destination: " + installDir +
+			"\nhooks:\n  BeforeInstall:\n    - location: scripts/hold.sh\n      timeout: 90\n  AfterInstall:\n    - location: scripts/after.sh\n", 0o644},
+		{"index.html", "held\n", 0o644},
+		{"scripts/hold.sh", holdScript(release, markerDir), 0o755},
+		{"scripts/after.sh", afterScript(markerDir), 0o755},
+	})
+}
+
+func afterScript(markerDir string) string {
+	return "#!/bin/sh\necho \"$LIFECYCLE_EVENT $APPLICATION_NAME\" > " + markerDir + "/$DEPLOYMENT_ID\n"
+}
+
+type bundleFile struct {
+	name, body string
+	mode       int64
+}
+
+func tgzOf(t *testing.T, files []bundleFile) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
@@ -122,9 +146,10 @@ func bundle(t *testing.T, installDir, markerDir string, failing bool) []byte {
 // TestRealAgent registers this machine as an on-premises instance, runs
 // AWS's agent against the binary (legacy stack, HTTP with the agent's
 // beta test profile) with bundles on MinIO, and checks that a deployment
-// succeeds with the file installed and the hooks run, and that a failing
+// succeeds with the file installed and the hooks run, that a failing
 // ValidateService fails the deployment with the script's output in the
-// target's diagnostics.
+// target's diagnostics, and (over HTTP) that stop-deployment while a hook
+// runs stops the deployment and rolls it back (agentstop_test.go).
 //
 // Over HTTP the agent runs with its beta test profile (it refuses plain
 // HTTP otherwise); over HTTPS the server has a certificate from a test CA
@@ -179,9 +204,11 @@ func realAgentDeploys(t *testing.T, agentDir, minio string, useTLS bool) {
 		}
 	}
 	s3("s3", "mb", "s3://bundles")
-	for name, failing := range map[string]bool{"good.tgz": false, "bad.tgz": true} {
+	release := filepath.Join(dir, "release")
+	for name, b := range map[string][]byte{"good.tgz": bundle(t, installDir, markerDir, false),
+		"bad.tgz": bundle(t, installDir, markerDir, true), "held.tgz": heldBundle(t, installDir, markerDir, release)} {
 		path := filepath.Join(dir, name)
-		os.WriteFile(path, bundle(t, installDir, markerDir, failing), 0o644)
+		os.WriteFile(path, b, 0o644)
 		s3("s3", "cp", path, "s3://bundles/"+name)
 	}
 
@@ -247,6 +274,40 @@ func realAgentDeploys(t *testing.T, agentDir, minio string, useTLS bool) {
 	if validate == nil || validate.ErrorCode != "ScriptFailed" || validate.ScriptName != "scripts/validate.sh" || !strings.Contains(validate.LogTail, "health check failed") {
 		t.Fatalf("ValidateService diagnostics: %s", out)
 	}
+
+	// The stop runs once: the transport changes nothing in it, and it
+	// costs some 20 s.
+	if !useTLS {
+		realAgentStops(t, p, acct, deploy("held.tgz"), release, installDir, markerDir, func() string { return agentLog(agentConf) })
+	}
+}
+
+// realAgentStops stops deployment held while its BeforeInstall holds on
+// AWS's agent, and checks the rollback to the last successful revision
+// (good.tgz) on disk.
+func realAgentStops(t *testing.T, p *process, acct, held, release, installDir, markerDir string, logs func() string) {
+	t.Helper()
+	start := time.Now()
+	rollback := stopHeld(t, p, held, []string{"agent-host"}, release, logs)
+	if s := waitEnded(t, p, rollback, logs); s != "Succeeded" {
+		t.Fatalf("the stop's rollback: %s\n%s", s, logs())
+	}
+	t.Logf("real agent: deploy, stop, rollback Succeeded in %v", time.Since(start).Round(time.Millisecond))
+	// The held hook ran to its end (AWS's agent is not told to drop a
+	// running command), nothing after it ran, and the rollback reinstalled
+	// good.tgz.
+	if b, _ := os.ReadFile(filepath.Join(markerDir, "released")); string(b) != "released "+held+"\n" {
+		t.Errorf("the held hook wrote %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(markerDir, held)); err == nil {
+		t.Error("AfterInstall ran for the stopped deployment")
+	}
+	b, _ := os.ReadFile(filepath.Join(markerDir, rollback))
+	index, _ := os.ReadFile(filepath.Join(installDir, "index.html"))
+	if string(b) != "AfterInstall web\n" || string(index) != "hello from deploytrail\n" {
+		t.Errorf("after the stop's rollback: AfterInstall marker %q, index.html %q", b, index)
+	}
+	checkStopTrail(t, p, acct, held, rollback)
 }
 
 // startAgent writes the agent's configuration and starts it as a daemon;

@@ -127,13 +127,20 @@ func requireAWSCLI(t *testing.T) {
 
 // TestAWSCLI runs scripts/e2e-cli.sh against the real binary.
 func TestAWSCLI(t *testing.T) {
-	requireAWSCLI(t)
+	minio := requireMinIO(t)
 	p := startBinary(t, t.TempDir())
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// About 3.5 min on a busy 2-vCPU machine: each AWS CLI call starts Python.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "../../scripts/e2e-cli.sh")
-	// The README's commands run deploytrail from PATH, as after go install.
-	cmd.Env = append(append(os.Environ(), p.env...), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// The README's commands run deploytrail from PATH, as after go install,
+	// and its walkthrough starts MinIO, on a free port, for the bundles.
+	path := strings.Join([]string{filepath.Dir(binary), filepath.Dir(minio), os.Getenv("PATH")}, string(os.PathListSeparator))
+	cmd.Env = append(append(os.Environ(), p.env...), "PATH="+path, fmt.Sprintf("S3_ENDPOINT=http://127.0.0.1:%d", freePort(t)))
+	// On a timeout, end the agent and MinIO the walkthrough started too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second // a leftover child holding the output pipe does not hang the test
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {

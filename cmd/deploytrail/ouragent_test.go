@@ -75,6 +75,33 @@ func zipBundle(t *testing.T, version, www string, failing bool) []byte {
 	return buf.Bytes()
 }
 
+// zipOf zips files (name → body), each mode 0755.
+func zipOf(files map[string]string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		h := &zip.FileHeader{Name: name}
+		h.SetMode(0o755)
+		w, _ := zw.CreateHeader(h)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// heldZip is a revision whose BeforeInstall holds until release exists
+// (holdScript); www/index.html says "held" and AfterInstall leaves the
+// same marker as zipBundle's, so a test sees whether they ran.
+func heldZip(www, release string) []byte {
+	return zipOf(map[string]string{
+		"appspec.yml": "version: 0.0\nos: linux\nfiles:\n  - source: www\n    destination: " + www + "\n" +
+			"hooks:\n  BeforeInstall:\n    - location: scripts/hold.sh\n      timeout: 90\n  AfterInstall:\n    - location: scripts/after.sh\n",
+		"www/index.html":   "held\n",
+		"scripts/hold.sh":  holdScript(release, "\"$MARKERS\""),
+		"scripts/after.sh": "#!/bin/sh\necho \"$LIFECYCLE_EVENT $APPLICATION_NAME $DEPLOYMENT_GROUP_NAME $BUNDLE_KEY\" > \"$MARKERS/$DEPLOYMENT_ID\"\n",
+	})
+}
+
 // setUpHost registers a host, starts its MinIO (root user = the host's
 // key, as the agent signs bundle GETs with it) holding the bundles, and
 // writes its agent's configuration in AWS's agent's format.
@@ -142,18 +169,15 @@ func (h *ourHost) index(t *testing.T) string {
 // waitStatus polls a deployment until it ends and returns its status.
 func waitStatus(t *testing.T, p *process, id string, hosts []*ourHost) string {
 	t.Helper()
-	for range 240 {
-		if s := p.aws(t, "deploy", "get-deployment", "--deployment-id", id, "--query", "deploymentInfo.status", "--output", "text"); s == "Failed" || s == "Succeeded" || s == "Stopped" {
-			return s
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	return waitEnded(t, p, id, func() string { return hostLogs(hosts) })
+}
+
+func hostLogs(hosts []*ourHost) string {
 	var logs strings.Builder
 	for _, h := range hosts {
 		fmt.Fprintf(&logs, "--- %s:\n%s\n", h.name, h.log)
 	}
-	t.Fatalf("deployment %s did not end:\n%s\n%s", id, p.aws(t, "deploy", "get-deployment", "--deployment-id", id), logs.String())
-	return ""
+	return logs.String()
 }
 
 // targets describes a deployment's targets and agents, for failures.
@@ -168,14 +192,16 @@ func targets(t *testing.T, p *process, id string, hosts []*ourHost) string {
 
 // TestOurAgent deploys zip bundles from MinIO to three hosts running
 // `deploytrail agent` (the third on the secure stack), with each predefined config, then a failing
-// ValidateService that fails the deployment and rolls back.
+// ValidateService that fails the deployment and rolls back, then a stop
+// while every host runs a BeforeInstall hook, with its rollback.
 func TestOurAgent(t *testing.T) {
 	minio := requireMinIO(t)
 	dir := t.TempDir()
 	p := startBinary(t, filepath.Join(dir, "data"))
 	acct := p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+	release := filepath.Join(dir, "release")
 	bundles := func(www string) map[string][]byte {
-		b := map[string][]byte{"bad.zip": zipBundle(t, "bad", www, true)}
+		b := map[string][]byte{"bad.zip": zipBundle(t, "bad", www, true), "held.zip": heldZip(www, release)}
 		for _, v := range []string{"v1", "v2", "v3"} {
 			b[v+".zip"] = zipBundle(t, v, www, false)
 		}
@@ -287,6 +313,40 @@ func TestOurAgent(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(hosts[0].dir, "deployment-root", "trusted-specification-signer.pem")); err != nil {
 		t.Errorf("the specification signer was not pinned: %v", err)
 	}
+
+	held := deploy("held.zip", "CodeDeployDefault.AllAtOnce")
+	ourAgentsStop(t, p, acct, held, hosts, release)
+}
+
+// ourAgentsStop stops deployment held, whose BeforeInstall holds on every
+// host until release exists, and checks the rollback to the last
+// successful revision (v3) on disk.
+func ourAgentsStop(t *testing.T, p *process, acct, held string, hosts []*ourHost, release string) {
+	t.Helper()
+	logs := func() string { return hostLogs(hosts) }
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.name
+	}
+	rollback := stopHeld(t, p, held, names, release, logs)
+	if s := waitEnded(t, p, rollback, logs); s != "Succeeded" {
+		t.Fatalf("the stop's rollback: %s\n%s", s, targets(t, p, rollback, hosts))
+	}
+	for _, h := range hosts {
+		// The held hook finished (the agent was not told to drop it), and
+		// nothing after it ran: no AfterInstall marker, the held files
+		// never installed; the rollback reinstalled v3.
+		if b, _ := os.ReadFile(filepath.Join(h.markers, "released")); string(b) != "released "+held+"\n" {
+			t.Errorf("%s: the held hook wrote %q", h.name, b)
+		}
+		if _, err := os.Stat(filepath.Join(h.markers, held)); err == nil {
+			t.Errorf("%s: AfterInstall ran for the stopped deployment", h.name)
+		}
+		if b, _ := os.ReadFile(filepath.Join(h.markers, rollback)); string(b) != "AfterInstall web prod v3.zip\n" || h.index(t) != "v3" {
+			t.Errorf("%s after the stop's rollback: AfterInstall marker %q, index.html %q; want v3", h.name, b, h.index(t))
+		}
+	}
+	checkStopTrail(t, p, acct, held, rollback)
 }
 
 // TestOurAgentNoopAndRestart measures a no-op deployment (a zip with
@@ -298,18 +358,6 @@ func TestOurAgentNoopAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	p := startBinary(t, filepath.Join(dir, "data"))
 	acct := p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
-	zipOf := func(files map[string]string) []byte {
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		for name, body := range files {
-			h := &zip.FileHeader{Name: name}
-			h.SetMode(0o755)
-			w, _ := zw.CreateHeader(h)
-			w.Write([]byte(body))
-		}
-		zw.Close()
-		return buf.Bytes()
-	}
 	bundles := func(string) map[string][]byte {
 		return map[string][]byte{
 			"noop.zip": zipOf(map[string]string{"appspec.yml": "version: 0.0\nos: linux\n"}),
