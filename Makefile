@@ -50,7 +50,8 @@ fuzz:
 		internal/codedeploy:FuzzEventTimeouts \
 		internal/sns:FuzzCheckEndpoint \
 		internal/digest:FuzzParse \
-		internal/lifecycle:FuzzParse; do \
+		internal/lifecycle:FuzzParse \
+		internal/s3api:FuzzRequest; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done

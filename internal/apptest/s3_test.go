@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
+	"github.com/deploytrail/deploytrail/internal/sigv4"
 	"github.com/deploytrail/deploytrail/internal/store"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
@@ -434,5 +436,86 @@ func TestS3_AuthErrors(t *testing.T) {
 	js, _ := json.Marshal(rec["additionalEventData"])
 	if !strings.Contains(string(js), `"SignatureVersion":"SigV4"`) {
 		t.Errorf("additionalEventData=%s", js)
+	}
+}
+
+// signedS3 sends a request signed for S3 with an unsigned payload of
+// the declared length (the body may be shorter: the server must answer
+// from the headers).
+func signedS3(t *testing.T, srv *apptest.Server, method, path string, length int64, body io.Reader, header http.Header) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, body)
+	fatalIf(t, err)
+	req.ContentLength = length
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
+	fatalIf(t, sigv4.Sign(req, nil, sigv4.Credentials{AccessKeyID: srv.Root.AccessKeyID, SecretAccessKey: srv.Root.SecretAccessKey},
+		apptest.Region, "s3", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	fatalIf(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// Sizes are refused from the headers, before a byte is read; keys the
+// buckets cannot hold are refused by name.
+func TestS3_Bounds(t *testing.T) {
+	srv := apptest.Start(t)
+	c := srv.S3(srv.Root)
+	noErr(t)(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bounded")}))
+	stalled, stop := io.Pipe() // a body that never comes
+	defer stop.Close()
+	status, body := signedS3(t, srv, "PUT", "/bounded/huge", 5<<40, stalled, nil)
+	if status != 400 || !strings.Contains(body, "<Code>EntityTooLarge</Code>") {
+		t.Errorf("a 5 TB PutObject: %d %s", status, body)
+	}
+	// Beyond what a bucket that does not stream buffers (64 MiB).
+	status, body = signedS3(t, srv, "PUT", "/bounded/big", 65<<20, stalled, nil)
+	if status != 400 || !strings.Contains(body, "<Code>EntityTooLarge</Code>") {
+		t.Errorf("a 65 MiB PutObject: %d %s", status, body)
+	}
+	status, body = signedS3(t, srv, "PUT", "/bounded/a/../b", 1, strings.NewReader("x"), nil)
+	if status != 400 || !strings.Contains(body, "<Code>InvalidArgument</Code>") {
+		t.Errorf("a key with ..: %d %s", status, body)
+	}
+	status, body = signedS3(t, srv, "PUT", "/bounded/k", 1, strings.NewReader("x"), http.Header{"X-Amz-Content-Sha256": nil,
+		"Content-Encoding": {"aws-chunked"}})
+	if status != 200 {
+		t.Errorf("an unsigned-payload PutObject: %d %s", status, body)
+	}
+	status, body = signedS3(t, srv, "POST", "/bounded?delete", 46, strings.NewReader(`<Delete><Object><Key>k</Key></Object></Delete>`), nil)
+	if status != 400 || !strings.Contains(body, "Content-MD5") {
+		t.Errorf("DeleteObjects without Content-MD5: %d %s", status, body)
+	}
+	_, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("bounded"), MaxKeys: aws.Int32(-1)})
+	wantCode(t, err, "InvalidArgument")
+	for _, k := range []string{"huge", "big", "b"} {
+		_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bounded"), Key: aws.String(k)})
+		wantCode(t, err, "NotFound")
+	}
+}
+
+// With a configured domain, buckets are named in the Host.
+func TestS3_VirtualHosted(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithS3Domain("s3.localhost"))
+	noErr(t)(srv.S3(srv.Root).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vhost")}))
+	cfg := srv.Config(srv.Root)
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(strings.Replace(srv.URL, "127.0.0.1", "s3.localhost", 1))
+		o.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(srv.URL, "http://"))
+		}}}
+	})
+	put(t, c, "vhost", "hello.txt", "virtual")
+	body, _ := get(t, srv.S3(srv.Root), &s3.GetObjectInput{Bucket: aws.String("vhost"), Key: aws.String("hello.txt")})
+	if body != "virtual" {
+		t.Errorf("path-style read of a virtual-hosted write: %q", body)
+	}
+	ev := lookupOne(t, srv, "CreateBucket")
+	if p, _ := ev["requestParameters"].(map[string]any); p["bucketName"] != "vhost" {
+		t.Errorf("CreateBucket record: %v", ev["requestParameters"])
 	}
 }
