@@ -373,6 +373,17 @@ func TestS3_Authorization(t *testing.T) {
 	if !strings.Contains(msg, "s3:PutObject on resource: arn:aws:s3:::team/x") {
 		t.Errorf("denial message %q", msg)
 	}
+	// DeleteObjects authorizes each key on its own.
+	put(t, root, "team", "drafts/a", "a")
+	put(t, root, "team", "b", "b")
+	janitor := srv.S3(newUser(t, srv, "janitor", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::team/drafts/*"}]}`))
+	dels, err := janitor.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("team"), Delete: &s3types.Delete{
+		Objects: []s3types.ObjectIdentifier{{Key: aws.String("drafts/a")}, {Key: aws.String("b")}}}})
+	fatalIf(t, err)
+	if len(dels.Deleted) != 1 || aws.ToString(dels.Deleted[0].Key) != "drafts/a" || len(dels.Errors) != 1 ||
+		aws.ToString(dels.Errors[0].Code) != "AccessDenied" || aws.ToString(dels.Errors[0].Key) != "b" {
+		t.Errorf("DeleteObjects by a user who may delete drafts/*: deleted %+v, errors %+v", dels.Deleted, dels.Errors)
+	}
 	// The bucket policy's explicit Deny wins over the identity's Allow.
 	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::team/report.txt"}]}`
 	noErr(t)(root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("team"), Policy: aws.String(deny)}))

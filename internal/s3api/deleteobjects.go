@@ -49,7 +49,7 @@ func (s *Service) deleteObjects(ctx context.Context, req *Request) (*Response, e
 		defer release()
 		out := &deleteResult{Xmlns: Namespace}
 		for _, o := range in.Objects {
-			if err := deleteOne(ctx, b, o); err != nil {
+			if err := s.deleteOne(ctx, req, b, o); err != nil {
 				code, msg, _ := ErrorCode(storeError(err))
 				out.Errors = append(out.Errors, deleteFailed{Key: o.Key, Code: code, Message: msg})
 			} else if !in.Quiet {
@@ -62,13 +62,18 @@ func (s *Service) deleteObjects(ctx context.Context, req *Request) (*Response, e
 	return resp, nil
 }
 
-// deleteOne deletes one key of a DeleteObjects.
-func deleteOne(ctx context.Context, b objstore.Bucket, o deleteObject) error {
+// deleteOne deletes one key of a DeleteObjects if the caller may delete
+// it (s3:DeleteObject on the object, weighed with the bucket policy).
+func (s *Service) deleteOne(ctx context.Context, req *Request, b objstore.Bucket, o deleteObject) error {
 	if o.VersionID != "" && o.VersionID != "null" {
 		return invalidArgument("Invalid version id specified")
 	}
 	if len(o.Key) > objstore.MaxKeyLen {
 		return Errorf(CodeKeyTooLong, "Your key is too long")
+	}
+	arn := BucketARN(req.Target.Bucket) + "/" + o.Key
+	if err := s.Auth.AuthorizeResource(ctx, req.Call, "s3:DeleteObject", arn, req.owner, req.policy); err != nil {
+		return err
 	}
 	return b.Delete(ctx, o.Key)
 }

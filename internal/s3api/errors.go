@@ -70,6 +70,14 @@ var errorStatus = map[string]int{
 	CodeInvalidToken:            http.StatusBadRequest,
 }
 
+// commonCodes are S3's names for the errors other packages (IAM's
+// authorizer, the server's limits) return in the other services' words.
+var commonCodes = map[string]string{
+	awserr.CodeAccessDenied:    CodeAccessDenied,
+	awserr.CodeThrottling:      CodeSlowDown,
+	awserr.CodeRequestTooLarge: CodeEntityTooLarge,
+}
+
 // Errorf returns the S3 error code with its S3 status.
 func Errorf(code, format string, args ...any) *awserr.Error {
 	st, ok := errorStatus[code]
@@ -121,8 +129,11 @@ func EncodeError(code, message, bucket, key, requestID, hostID string) []byte {
 // itself, anything else as InternalError.
 func ErrorCode(err error) (code, message string, status int) {
 	e := awserr.As(err)
-	if e == nil {
+	if e == nil || e.Code == awserr.CodeInternalFailure {
 		return CodeInternalError, "We encountered an internal error. Please try again.", http.StatusInternalServerError
+	}
+	if c, ok := commonCodes[e.Code]; ok {
+		return c, e.Message, errorStatus[c]
 	}
 	status = e.Status
 	if status == 0 {

@@ -98,6 +98,11 @@ type Request struct {
 	// Reserve charges n bytes of memory for a buffered body; ok is false
 	// when the server's budget is spent. Nil charges nothing.
 	Reserve func(n int64) (release func(), ok bool)
+
+	// owner and policy are the bucket's, kept by Authorize for the
+	// operations that authorize each key (DeleteObjects).
+	owner  string
+	policy *policy.Document
 }
 
 // Response is an operation's answer and what its event records.

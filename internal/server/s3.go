@@ -351,22 +351,8 @@ func (s *Server) failS3(req *request, err error) {
 	req.status = status
 }
 
-// s3ErrorCode is err in S3's codes: IAM's denials and the edge's generic
-// errors get S3's names for them.
-func s3ErrorCode(err error) (code, msg string, status int) {
-	code, msg, status = s3api.ErrorCode(err)
-	switch code {
-	case awserr.CodeAccessDenied:
-		code, status = s3api.CodeAccessDenied, http.StatusForbidden
-	case awserr.CodeThrottling:
-		code, status = s3api.CodeSlowDown, http.StatusServiceUnavailable
-	case awserr.CodeInternalFailure:
-		code = s3api.CodeInternalError
-	case awserr.CodeRequestTooLarge:
-		code = s3api.CodeEntityTooLarge
-	}
-	return code, msg, status
-}
+// s3ErrorCode is err in S3's codes, with its status.
+func s3ErrorCode(err error) (code, msg string, status int) { return s3api.ErrorCode(err) }
 
 // s3Headers are the ids every S3 answer carries.
 func (s *Server) s3Headers(req *request) {
