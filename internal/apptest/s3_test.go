@@ -530,3 +530,18 @@ func TestS3_VirtualHosted(t *testing.T) {
 		t.Errorf("CreateBucket record: %v", ev["requestParameters"])
 	}
 }
+
+// The directory store cannot hold a key that another key's prefix is a
+// directory of; it says so with S3's InvalidArgument, not a failure.
+func TestS3_KeyClash(t *testing.T) {
+	srv := apptest.Start(t)
+	c := srv.S3(srv.Root)
+	noErr(t)(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("clash")}))
+	put(t, c, "clash", "a/b", "x")
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("clash"), Key: aws.String("a"), Body: strings.NewReader("y")})
+	if msg := wantCode(t, err, "InvalidArgument"); !strings.Contains(msg, `other keys start with "a/"`) {
+		t.Errorf("message %q", msg)
+	}
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("clash"), Key: aws.String("a")})
+	wantCode(t, err, "NoSuchKey")
+}

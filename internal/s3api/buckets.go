@@ -75,14 +75,16 @@ func (s *Service) claim(ctx context.Context, name, account string, existed bool)
 		return err
 	}
 	_, recErr := s.Policies.Stored(ctx, name)
-	taken := existed || recErr == nil
 	if recErr != nil && !errors.Is(recErr, bucketpolicy.ErrNotFound) {
 		return recErr
 	}
+	// A record without its directory (a deletion whose commit failed
+	// after the directory went) still reserves the name for its owner,
+	// who may create the bucket again.
 	switch {
-	case taken && rec.Owner == account:
+	case existed && rec.Owner == account:
 		return Errorf(CodeBucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.")
-	case taken:
+	case (existed || recErr == nil) && rec.Owner != account:
 		return Errorf(CodeBucketAlreadyExists, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 	}
 	return s.Policies.Claim(ctx, name, account)

@@ -189,7 +189,9 @@ func storeError(err error) error {
 	case errors.Is(err, objstore.ErrNotFound):
 		return noSuchKey()
 	case errors.Is(err, objstore.ErrInvalidKey):
-		return invalidArgument("The object key is not supported by deploytrail's buckets.")
+		// The directory store cannot hold both "a" and "a/b", say.
+		why := strings.TrimPrefix(err.Error(), objstore.ErrInvalidKey.Error())
+		return invalidArgument("The object key is not supported by deploytrail's buckets:%s", cut(why))
 	case errors.Is(err, objstore.ErrInvalidOptions):
 		return invalidArgument("%s", cut(strings.TrimPrefix(err.Error(), objstore.ErrInvalidOptions.Error()+": ")))
 	case errors.Is(err, objstore.ErrIncompleteBody):
