@@ -461,7 +461,7 @@ func signedS3(t *testing.T, srv *apptest.Server, method, path string, length int
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	fatalIf(t, sigv4.Sign(req, nil, sigv4.Credentials{AccessKeyID: srv.Root.AccessKeyID, SecretAccessKey: srv.Root.SecretAccessKey},
 		apptest.Region, "s3", time.Now()))
 	resp, err := http.DefaultClient.Do(req)

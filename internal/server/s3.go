@@ -25,6 +25,10 @@ import (
 // S3's own limit is 8 KiB of headers besides user metadata's 2 KiB.
 const maxS3HeaderBytes = 16 << 10
 
+// s3UnsignedPayload is the payload hash of a body the client did not
+// sign: presigned URLs, and clients that say so in X-Amz-Content-Sha256.
+const s3UnsignedPayload = "UNSIGNED-PAYLOAD"
+
 // s3Request is what the S3 path knows of a request besides request.
 type s3Request struct {
 	target  *s3api.Target
@@ -186,10 +190,10 @@ func signedPayload(r *http.Request, sig *sigv4.Signature) (string, error) {
 	claimed := r.Header.Get("X-Amz-Content-Sha256")
 	switch {
 	case sig.Presigned && claimed == "":
-		return sigv4.UnsignedPayload, nil
+		return s3UnsignedPayload, nil
 	case claimed == "":
 		return "", s3api.Errorf(s3api.CodeInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
-	case claimed == sigv4.UnsignedPayload:
+	case claimed == s3UnsignedPayload:
 		return claimed, nil
 	case strings.HasPrefix(claimed, "STREAMING-"):
 		return "", s3api.Errorf(s3api.CodeNotImplemented, "A header you provided implies functionality that is not implemented: streaming (aws-chunked) uploads; send the body with its SHA-256 or UNSIGNED-PAYLOAD.")
@@ -256,7 +260,7 @@ func (s *Server) s3Body(req *request) bool {
 // payloadReader is the body, failing with XAmzContentSHA256Mismatch at
 // its end when the client signed another hash.
 func (req *request) payloadReader() io.Reader {
-	if req.s3.payload == sigv4.UnsignedPayload {
+	if req.s3.payload == s3UnsignedPayload {
 		return req.s3.bytesIn
 	}
 	return &sha256Check{r: req.s3.bytesIn, h: sha256.New(), want: req.s3.payload}

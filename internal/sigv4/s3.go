@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// UnsignedPayload is the payload hash of a request whose body is not
-// signed: S3's presigned URLs, and clients that say so in
-// X-Amz-Content-Sha256.
-const UnsignedPayload = unsignedPayload
-
 // VerifyS3 checks s against r the way S3 computes SigV4, which differs from
 // the other services in two ways: the canonical URI is the path exactly as
 // sent (S3 clients encode each key once and S3 does not encode it again),
