@@ -28,6 +28,15 @@ func TestS3CLI(t *testing.T) {
 		t.Errorf("aws s3 ls: %s", out)
 	}
 	p.aws(t, "s3", "cp", filepath.Join(src, "one.txt"), "s3://cli-bucket/one.txt")
+	// Keys travel URL-encoded, in paths and (encoding-type=url) listings.
+	p.aws(t, "s3", "cp", filepath.Join(src, "one.txt"), "s3://cli-bucket/notes/with space+plus.txt")
+	if out := p.aws(t, "s3", "ls", "s3://cli-bucket/notes/"); !strings.HasSuffix(out, " 1 with space+plus.txt") {
+		t.Errorf("aws s3 ls of an encoded key: %q", out)
+	}
+	if out := p.aws(t, "s3", "cp", "s3://cli-bucket/notes/with space+plus.txt", "-"); out != "1" {
+		t.Errorf("aws s3 cp of an encoded key: %q", out)
+	}
+	p.aws(t, "s3", "rm", "s3://cli-bucket/notes/with space+plus.txt")
 	p.aws(t, "s3", "sync", src, "s3://cli-bucket/synced/")
 	if out := p.aws(t, "s3", "ls", "s3://cli-bucket/synced/"); !strings.Contains(out, "PRE sub/") || !strings.Contains(out, " 1 one.txt") {
 		t.Errorf("aws s3 ls of a prefix: %s", out)
@@ -55,9 +64,10 @@ func TestS3CLI(t *testing.T) {
 	}
 	testS3API(t, p, src)
 	testS3Presign(t, p, work)
+	testDeployPush(t, p, work)
 	// The bucket made offline is the management account's, served too.
 	p.aws(t, "s3", "cp", filepath.Join(src, "one.txt"), "s3://trail-logs/notes/one.txt")
-	if out := runBinary(t, "buckets", "list", "--data", dir); out != "presigned\ntrail-logs\n" {
+	if out := runBinary(t, "buckets", "list", "--data", dir); out != "presigned\nrevisions\ntrail-logs\n" {
 		t.Errorf("deploytrail buckets list: %q", out)
 	}
 }
@@ -155,6 +165,29 @@ func testS3Presign(t *testing.T, p *process, work string) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		t.Errorf("GET of a presigned URL: %s %s", resp.Status, b)
+	}
+}
+
+// testDeployPush: `aws deploy push` zips a revision, puts it in a bucket
+// of deploytrail's and registers it, with the object's ETag.
+func testDeployPush(t *testing.T, p *process, work string) {
+	t.Helper()
+	rev := filepath.Join(work, "rev")
+	writeFiles(t, rev, map[string]string{"appspec.yml": "version: 0.0\nos: linux\n", "index.html": "hello"})
+	p.aws(t, "deploy", "create-application", "--application-name", "pushapp")
+	p.aws(t, "s3", "mb", "s3://revisions")
+	out := p.aws(t, "deploy", "push", "--application-name", "pushapp", "--s3-location", "s3://revisions/pushapp.zip", "--source", rev)
+	var head struct{ ETag string }
+	decodeOut(t, p.aws(t, "s3api", "head-object", "--bucket", "revisions", "--key", "pushapp.zip"), &head)
+	if want := "bucket=revisions,key=pushapp.zip,bundleType=zip,eTag=" + strings.Trim(head.ETag, `"`); !strings.Contains(out, want) {
+		t.Errorf("aws deploy push: %s; want %s", out, want)
+	}
+	var revs struct {
+		Revisions []struct{ S3Location struct{ Bucket, Key string } }
+	}
+	decodeOut(t, p.aws(t, "deploy", "list-application-revisions", "--application-name", "pushapp"), &revs)
+	if len(revs.Revisions) != 1 || revs.Revisions[0].S3Location.Key != "pushapp.zip" {
+		t.Errorf("registered revisions: %+v", revs)
 	}
 }
 
