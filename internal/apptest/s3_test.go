@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -39,6 +40,9 @@ func (d *dataEvents) Wanted(_ context.Context, ev *trail.Event) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.asked = append(d.asked, ev)
+	if d.failed {
+		return false, errors.New("selectors cannot be read")
+	}
 	for _, r := range ev.Resources {
 		if r.Type == "AWS::S3::Bucket" && d.want[r.ARN] {
 			return true, nil
@@ -544,4 +548,31 @@ func TestS3_KeyClash(t *testing.T) {
 	}
 	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("clash"), Key: aws.String("a")})
 	wantCode(t, err, "NoSuchKey")
+}
+
+// A write whose event cannot be recorded fails and leaves nothing: the
+// staged object is discarded, the old one stays.
+func TestS3_NoWriteWithoutItsEvent(t *testing.T) {
+	filter := &dataEvents{want: map[string]bool{"arn:aws:s3:::kept": true}}
+	srv := apptest.Start(t, apptest.WithDataEvents(filter))
+	c := srv.S3(srv.Root)
+	noErr(t)(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}))
+	put(t, c, "kept", "doc", "old")
+	filter.mu.Lock()
+	filter.failed = true
+	filter.mu.Unlock()
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kept"), Key: aws.String("doc"), Body: strings.NewReader("new")})
+	wantCode(t, err, "InternalError")
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kept"), Key: aws.String("fresh"), Body: strings.NewReader("new")})
+	wantCode(t, err, "InternalError")
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("kept"), Key: aws.String("doc")})
+	wantCode(t, err, "InternalError")
+	filter.mu.Lock()
+	filter.failed = false
+	filter.mu.Unlock()
+	if body, _ := get(t, c, &s3.GetObjectInput{Bucket: aws.String("kept"), Key: aws.String("doc")}); body != "old" {
+		t.Errorf("after failed writes the object reads %q, want the old one", body)
+	}
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("kept"), Key: aws.String("fresh")})
+	wantCode(t, err, "NotFound")
 }
