@@ -119,3 +119,50 @@ func TestWalk(t *testing.T) {
 		t.Errorf("a full page: %d objects, truncated %v, last %q, %v", len(p.objects), p.truncated, p.last, err)
 	}
 }
+
+// A bucket that does not stream takes bodies up to MaxBufferedObject,
+// charged to the memory budget, and of exactly their declared length.
+func TestPutObject_Buffered(t *testing.T) {
+	ctx := context.Background()
+	p := mem.New()
+	b, _ := p.Bucket("buffered")
+	b.Create(ctx)
+	s := &Service{Buckets: p, MaxBufferedObject: 1024}
+	put := func(declared int64, body string, reserve func(int64) (func(), bool)) (*Response, error) {
+		u, _ := url.ParseRequestURI("/buffered/k")
+		r := &http.Request{Method: "PUT", URL: u, Header: http.Header{}, ContentLength: declared}
+		return s.Do(ctx, &Request{Target: &Target{Op: opPutObject, Bucket: "buffered", Key: "k"}, HTTP: r,
+			Body: strings.NewReader(body), Reserve: reserve})
+	}
+	for _, tt := range []struct {
+		declared int64
+		body     string
+		reserve  func(int64) (func(), bool)
+		code     string
+	}{
+		{declared: 2048, body: "x", code: CodeEntityTooLarge},
+		{declared: 10, body: "short", code: CodeIncompleteBody},
+		{declared: 3, body: "abc", reserve: func(int64) (func(), bool) { return nil, false }, code: CodeSlowDown},
+	} {
+		if _, err := put(tt.declared, tt.body, tt.reserve); err == nil {
+			t.Errorf("declared %d, body %q: no error, want %s", tt.declared, tt.body, tt.code)
+		} else if code, _, _ := ErrorCode(err); code != tt.code {
+			t.Errorf("declared %d, body %q: %v, want %s", tt.declared, tt.body, err, tt.code)
+		}
+	}
+	charged, released := int64(0), 0
+	resp, err := put(3, "abc", func(n int64) (func(), bool) { charged = n; return func() { released++ }, true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Head(ctx, "k"); err == nil {
+		t.Fatal("the object is visible before Commit")
+	}
+	if err := resp.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp.Abort()
+	if obj, err := b.Get(ctx, "k"); err != nil || string(obj.Body) != "abc" || charged != 3 || released != 1 {
+		t.Errorf("after Commit: %v %v; charged %d, released %d times", obj, err, charged, released)
+	}
+}

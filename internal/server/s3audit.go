@@ -41,8 +41,9 @@ func (s *Server) auditedS3(ctx context.Context, req *request) error {
 		// The event first, the change last: a change that fails rolls
 		// its event back, and only the database's own commit can still
 		// fail after the change is visible.
-		err := s.Ledger.Tx(ctx, func(ctx context.Context) error {
-			if err := s.recordS3(ctx, req, nil, aud); err != nil {
+		var stored bool
+		err := s.Ledger.Tx(ctx, func(ctx context.Context) (err error) {
+			if stored, err = s.recordS3(ctx, req, nil, aud); err != nil {
 				return err
 			}
 			opErr = resp.Commit(ctx)
@@ -52,17 +53,22 @@ func (s *Server) auditedS3(ctx context.Context, req *request) error {
 			return fmt.Errorf("commit %s with its event: %w", req.opName, err)
 		}
 		if opErr == nil {
-			req.recorded, req.s3.committed = true, true
+			req.recorded, req.s3.committed = stored, true
 			return nil
 		}
 	}
-	if err := s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.recordS3(ctx, req, opErr, aud) }); err != nil {
+	var stored bool
+	err = s.Ledger.Tx(ctx, func(ctx context.Context) (err error) {
+		stored, err = s.recordS3(ctx, req, opErr, aud)
+		return err
+	})
+	if err != nil {
 		if resp != nil && resp.Stream != nil {
 			resp.Stream.Close()
 		}
 		return fmt.Errorf("record %s: %w", req.opName, err)
 	}
-	req.recorded = true
+	req.recorded = stored
 	return opErr
 }
 
@@ -120,19 +126,19 @@ func s3Resources(req *request) []awsproto.Resource {
 }
 
 // recordS3 stores the call's record (and its copies) unless it is a data
-// event no trail selects.
-func (s *Server) recordS3(ctx context.Context, req *request, opErr error, a *audience) error {
+// event no trail selects; stored says whether it did.
+func (s *Server) recordS3(ctx context.Context, req *request, opErr error, a *audience) (stored bool, err error) {
 	ev := s.s3Event(req, opErr, a)
 	if req.s3.target.Op.Data {
 		if s.DataEvents == nil {
-			return nil
+			return false, nil
 		}
 		wanted, err := s.DataEvents.Wanted(ctx, ev)
 		if err != nil || !wanted {
-			return err
+			return false, err
 		}
 	}
-	return s.record(ctx, trail.Share(ev, a.sharedEventID, a.copies))
+	return true, s.record(ctx, trail.Share(ev, a.sharedEventID, a.copies))
 }
 
 // s3Event builds the record: S3's requestParameters and
