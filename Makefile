@@ -54,7 +54,8 @@ fuzz:
 		internal/sns:FuzzCheckEndpoint \
 		internal/digest:FuzzParse \
 		internal/lifecycle:FuzzParse \
-		internal/objstore/fs:FuzzUnseal; do \
+		internal/objstore/fs:FuzzUnseal \
+		internal/s3api:FuzzRequest; do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) ./$$pkg 2>&1 | grep -v '^fuzz: elapsed'; \
 	done

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/objstore/fs"
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
 	"github.com/deploytrail/deploytrail/internal/organizations"
+	"github.com/deploytrail/deploytrail/internal/s3api"
 	"github.com/deploytrail/deploytrail/internal/server"
 	"github.com/deploytrail/deploytrail/internal/signing"
 	"github.com/deploytrail/deploytrail/internal/sns"
@@ -156,12 +158,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.TrustedProxies = proxies
 	srv.MaxBodyBytes, srv.BodyMemory, srv.BodyTimeout = cfg.MaxBodyBytes, cfg.MaxBodyMemory, cfg.BodyTimeout
 	srv.Feeds = history // deploytrail events --follow
+	dataEvents := delivery.NewFilter(store.DataTrails{DB: db})
+	if fsBuckets, ok := buckets.(*fs.Store); ok {
+		// With an S3-compatible service behind the buckets, clients talk
+		// to that service directly; deploytrail serves S3 over its own
+		// directory buckets only.
+		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc}
+		srv.S3Domain = cfg.S3Domain
+		srv.DataEvents = dataEvents
+		if cfg.DataEvents != nil { // a test's stand-in, to inject failures
+			srv.DataEvents = cfg.DataEvents
+		}
+	}
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
-	dataEvents := delivery.NewFilter(store.DataTrails{DB: db})
 	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
 	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
@@ -299,18 +312,17 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.SNS.SetPublicURL(a.baseURL(ln))
 	a.SNS.Egress.SetOwnAddress(ln.Addr())
-	mux := http.NewServeMux()
-	mux.Handle(sns.CertPathPrefix, a.signer)
-	mux.Handle("/", a.Server)
+	var metricsHandler http.Handler
 	if a.MetricsListener == nil {
-		mux.Handle(metrics.Path, a.Metrics.Handler())
+		metricsHandler = a.Metrics.Handler()
 	} else {
 		stopMetrics := a.serveMetrics()
 		defer stopMetrics()
 	}
+	handler := a.handler(metricsHandler)
 	// ReadTimeout is a backstop for handlers that set no body deadline of
 	// their own (server.Server sets one per request).
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(a.Server.EndStreams) // Shutdown waits for handlers; event streams end instead
 	hs.RegisterOnShutdown(a.Commands.EndPolls) // and agents' long polls answer at once
@@ -391,4 +403,23 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// handler routes the main listener's requests: the SNS signing
+// certificate, /metrics (when served here), and everything else to the
+// API server. It is not an http.ServeMux, which would redirect the paths
+// it deems unclean ("a//b", "x/../y"): S3 keys are paths the server must
+// see as sent. A request signed for S3 reaches the server even at
+// /metrics (a bucket of that name).
+func (a *App) handler(metricsHandler http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, sns.CertPathPrefix):
+			a.signer.ServeHTTP(w, r)
+		case metricsHandler != nil && r.URL.Path == metrics.Path && !a.Server.IsS3Signed(r):
+			metricsHandler.ServeHTTP(w, r)
+		default:
+			a.Server.ServeHTTP(w, r)
+		}
+	})
 }

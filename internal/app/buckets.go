@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/s3api"
 	"github.com/deploytrail/deploytrail/internal/store"
 )
 
@@ -84,4 +86,46 @@ func CreateBucket(ctx context.Context, buckets objstore.Provider, policies *buck
 		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
 	return policies.Claim(ctx, name, owner)
+}
+
+// bucketDirs is the S3 API's view of the directory store's buckets: the
+// subdirectories of <data>/buckets.
+type bucketDirs struct{ dir string }
+
+var _ s3api.Registry = bucketDirs{}
+
+// Buckets lists the bucket directories; a directory's modification time
+// stands for the bucket's creation date (the store keeps no other).
+func (d bucketDirs) Buckets(ctx context.Context) ([]s3api.BucketEntry, error) {
+	entries, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	var out []s3api.BucketEntry
+	for _, e := range entries {
+		if !e.IsDir() || objstore.ValidateBucketName(e.Name()) != nil {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out = append(out, s3api.BucketEntry{Name: e.Name(), Created: info.ModTime()})
+	}
+	return out, nil
+}
+
+// RemoveBucket removes an empty bucket's directory with what the fs
+// backend keeps beside objects (emptied key directories, the metadata
+// directory); the caller made sure it holds no object.
+func (d bucketDirs) RemoveBucket(ctx context.Context, name string) error {
+	if err := objstore.ValidateBucketName(name); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(d.dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return root.RemoveAll(name)
 }

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
+	"github.com/deploytrail/deploytrail/internal/server"
 )
 
 // Config is every setting of the server. Precedence: defaults, then the
@@ -66,6 +67,10 @@ type Config struct {
 	// the next takes over (0: the default, 30 days).
 	SigningKeyRotation time.Duration `yaml:"signing-key-rotation"`
 
+	// S3Domain, when set, lets S3 clients name buckets virtual-hosted
+	// style, <bucket>.<S3Domain>; path style always works.
+	S3Domain string `yaml:"s3-domain"`
+
 	// S3Endpoint selects an S3-compatible service for trail buckets; empty
 	// keeps them in <Data>/buckets. The S3 settings come from the
 	// environment only, so that the secret is never in a file or a flag.
@@ -82,6 +87,10 @@ type Config struct {
 	// WrapCodeDeployStore, when set, wraps the CodeDeploy service's store:
 	// tests inject store failures through it. It is not a setting.
 	WrapCodeDeployStore func(codedeploy.Store) codedeploy.Store `yaml:"-"`
+	// DataEvents, when set, replaces the trails' selectors in deciding
+	// which S3 data events are recorded: tests inject failures with it.
+	// Not a setting.
+	DataEvents server.DataEventFilter `yaml:"-"`
 	// NoEngine leaves the deployment engine out: deployments stay Created.
 	// Tests of the API's view of deployments that have not started set
 	// it; it is not a setting.

@@ -19,11 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/deploytrail/deploytrail/internal/app"
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
+	"github.com/deploytrail/deploytrail/internal/server"
 )
 
 // Region is the region clients sign for.
@@ -133,6 +135,16 @@ func WithCodeDeployStore(wrap func(cd.Store) cd.Store) Option {
 	return func(cfg *app.Config) { cfg.WrapCodeDeployStore = wrap }
 }
 
+// WithDataEvents records the S3 data events filter selects.
+func WithDataEvents(filter server.DataEventFilter) Option {
+	return func(c *app.Config) { c.DataEvents = filter }
+}
+
+// WithS3Domain serves virtual-hosted-style S3 requests under domain.
+func WithS3Domain(domain string) Option {
+	return func(c *app.Config) { c.S3Domain = domain }
+}
+
 // WithoutEngine runs the server without the deployment engine, so that
 // deployments stay Created for tests of how the API shows them.
 func WithoutEngine() Option {
@@ -204,6 +216,12 @@ func (s *Server) CloudTrail(c Creds) *cloudtrail.Client { return cloudtrail.NewF
 
 // SNS returns an SNS client signing with c.
 func (s *Server) SNS(c Creds) *sns.Client { return sns.NewFromConfig(s.Config(c)) }
+
+// S3 returns an S3 client signing with c, path-style (buckets in the
+// path, as the server serves them without a configured domain).
+func (s *Server) S3(c Creds) *s3.Client {
+	return s3.NewFromConfig(s.Config(c), func(o *s3.Options) { o.UsePathStyle = true })
+}
 
 // Organizations returns an Organizations client signing with c.
 func (s *Server) Organizations(c Creds) *organizations.Client {

@@ -55,6 +55,8 @@ type Store interface {
 	BucketPolicy(ctx context.Context, bucket string) (*Record, error)
 	// PutBucketPolicy creates or replaces r's record.
 	PutBucketPolicy(ctx context.Context, r *Record) error
+	// DeleteBucketPolicy removes bucket's record, if any.
+	DeleteBucketPolicy(ctx context.Context, bucket string) error
 }
 
 // Accounts names the accounts a default policy is written for.
@@ -216,4 +218,16 @@ func (p *Policies) SetPolicy(ctx context.Context, bucket, text string) error {
 	}
 	r.Policy = text
 	return p.Put(ctx, r)
+}
+
+// Forget removes bucket's record (the bucket is gone): a bucket of the
+// same name made later starts with a new owner and the default policy.
+func (p *Policies) Forget(ctx context.Context, bucket string) error {
+	return p.store.DeleteBucketPolicy(ctx, bucket)
+}
+
+// Stored returns bucket's record as stored, without defaults. Errors:
+// ErrNotFound.
+func (p *Policies) Stored(ctx context.Context, bucket string) (*Record, error) {
+	return p.store.BucketPolicy(ctx, bucket)
 }

@@ -56,6 +56,10 @@ func (s *Server) respond(req *request, tree map[string]any) {
 // fail answers err: a client-visible error as itself (with the code its
 // protocol uses), anything else as InternalFailure, logged.
 func (s *Server) fail(req *request, err error) {
+	if req.s3 != nil {
+		s.failS3(req, err)
+		return
+	}
 	if awserr.As(err) == nil {
 		s.Logger.Error("internal failure", "request_id", req.id, "operation", req.opName, "err", err)
 	}

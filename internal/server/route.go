@@ -41,6 +41,8 @@ type request struct {
 	recorded bool
 	// release returns the body's charge to the memory budget.
 	release func()
+	// s3 is set for S3 requests (s3.go), which are answered in S3's XML.
+	s3 *s3Request
 }
 
 // readBody reads the whole body within the service's limit, refusing an

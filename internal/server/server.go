@@ -23,6 +23,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/s3api"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
@@ -66,6 +67,14 @@ type Server struct {
 	// MaxStreamsPerAccount and MaxStreams cap open event streams
 	// (DefaultMaxStreamsPerAccount, DefaultMaxStreams when zero).
 	MaxStreamsPerAccount, MaxStreams int
+	// S3 serves the S3 REST API over the buckets (s3.go); nil serves none.
+	S3 *s3api.Service
+	// S3Domain, when set, is the base domain of virtual-hosted-style S3
+	// requests: <bucket>.<S3Domain>.
+	S3Domain string
+	// DataEvents decides which S3 data events are recorded; nil records
+	// none.
+	DataEvents DataEventFilter
 
 	authFailures authFailures
 	streams      streamLimits
@@ -120,6 +129,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == EventStreamPath {
 		s.serveStream(w, r)
+		return
+	}
+	if s.IsS3(r) {
+		s.serveS3(w, r)
 		return
 	}
 	start := s.now()

@@ -30,3 +30,8 @@ func (s BucketPolicies) PutBucketPolicy(ctx context.Context, r *bucketpolicy.Rec
 		ON CONFLICT (bucket) DO UPDATE SET owner = excluded.owner, policy = excluded.policy`, r.Bucket, r.Owner, r.Policy)
 	return err
 }
+
+func (s BucketPolicies) DeleteBucketPolicy(ctx context.Context, bucket string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM bucket_policies WHERE bucket = ?`, bucket)
+	return err
+}
