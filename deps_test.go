@@ -36,6 +36,7 @@ var allowedDeps = map[string][]string{
 	"internal/pkcs7":         {},
 	"internal/agent":         {"internal/sigv4", "internal/checksum", "internal/pkcs7", "internal/version"},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
+	"internal/console":       {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy", "internal/trail", "internal/sigv4", "internal/checksum"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/checksum", "internal/iam", "internal/iam/policy", "internal/trail"},
 }
 
