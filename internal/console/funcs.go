@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"math"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -23,9 +24,16 @@ var funcs = template.FuncMap{
 		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"path":     url.PathEscape,
-	"query":    url.QueryEscape,
-	"statuses": func() []string { return deploymentStatuses },
+	"path":       url.PathEscape,
+	"query":      url.QueryEscape,
+	"statuses":   func() []string { return deploymentStatuses },
+	"lookupKeys": func() []string { return lookupKeys },
+	"inc":        func(i int) int { return i + 1 },
+	// fromConsole tells whether a record says sessionCredentialFromConsole.
+	"fromConsole": func(record any) bool {
+		s, _ := record.(string)
+		return strings.Contains(s, `"sessionCredentialFromConsole":"true"`)
+	},
 }
 
 func pathEscape(s string) string { return url.PathEscape(s) }

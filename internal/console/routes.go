@@ -37,6 +37,7 @@ func (c *Console) routes() {
 	m.Handle("POST "+Path+"/signout", c.authed(c.signOut))
 	m.Handle("GET "+home, c.authed(c.home))
 	c.codeDeployRoutes(m)
+	c.cloudTrailRoutes(m)
 	c.mux = m
 }
 
