@@ -160,6 +160,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv.MaxBodyBytes, srv.BodyMemory, srv.BodyTimeout = cfg.MaxBodyBytes, cfg.MaxBodyMemory, cfg.BodyTimeout
 	srv.Feeds = history // deploytrail events --follow
 	web := newConsole(cfg, iamSvc, db, srv, logger)
+	web.Validate = consoleValidator(buckets)
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)

@@ -57,6 +57,8 @@ type Console struct {
 	MaxAge, Idle time.Duration
 	// Region is the region pages act in (us-east-1 when empty).
 	Region string
+	// Validate checks log file integrity; nil hides the check.
+	Validate Validator
 
 	pages *template.Template
 	mux   *http.ServeMux

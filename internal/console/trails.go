@@ -9,6 +9,7 @@ func (c *Console) trailRoutes(m *http.ServeMux) {
 	m.Handle("GET "+Path+"/cloudtrail/trails", c.authed(c.trails))
 	m.Handle("POST "+Path+"/cloudtrail/trails", c.authed(c.createTrail))
 	m.Handle("POST "+Path+"/cloudtrail/trails/{name}/logging", c.authed(c.setLogging))
+	m.Handle("GET "+Path+"/cloudtrail/trails/{name}/validate", c.authed(c.integrity))
 }
 
 // trailRow is a trail with its status.
