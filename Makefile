@@ -29,13 +29,18 @@ vet:
 # s3 object store's tests run against a real server; the first run builds
 # MinIO, which takes minutes. MinIO is stopped even when tests fail.
 # scripts/ruby.sh installs Debian's Ruby and the packages AWS's CodeDeploy
-# agent needs (TestRealAgent) if they are missing.
+# agent needs (TestRealAgent) if they are missing; scripts/chromium.sh
+# installs Debian's Chromium for the console's browser test
+# (TestConsoleInChromium), whose screenshots land under ARTIFACTS.
+ARTIFACTS ?= $(CURDIR)/test-artifacts
 unit:
 	scripts/ruby.sh
+	scripts/chromium.sh
+	mkdir -p "$(ARTIFACTS)"
 	set -euo pipefail; dir=$$(mktemp -d); \
 	trap 'scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
 	exports=$$(scripts/minio.sh start "$$dir"); eval "$$exports"; \
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -artifacts -outputdir="$(ARTIFACTS)" ./...
 
 # Each fuzz target for FUZZTIME executions (go test -fuzz takes one target at a time).
 fuzz:
