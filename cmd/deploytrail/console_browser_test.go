@@ -178,8 +178,20 @@ func (s *session) waitText(sel, text string) {
 	s.t.Fatalf("%s never showed %q; last text:\n%s", sel, text, got)
 }
 
-// shot saves a full-page PNG screenshot as an artifact.
+// unlabeled lists the page's visible form controls that have no label:
+// every control must have one (screen readers, and clicking the label).
+const unlabeled = `Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+	.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.name || e.id).join(",")`
+
+// shot saves a full-page PNG screenshot as an artifact, and checks that
+// the page's controls are labelled.
 func (s *session) shot(name string) {
+	s.t.Helper()
+	if name != "failure" {
+		if bad, _ := s.eval(unlabeled).(string); bad != "" {
+			s.t.Errorf("%s: controls without a label: %s", name, bad)
+		}
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -144,3 +144,54 @@ func TestMount(t *testing.T) {
 		t.Errorf("auth_failures = %d, want 0", h.AuthFailures)
 	}
 }
+
+// A session ends at its maximum age even while in use.
+func TestSecurity_SessionMaxAge(t *testing.T) {
+	srv := apptest.Start(t, apptest.WithConsoleSessions(time.Hour, time.Second))
+	userWithPassword(t, srv, "alice")
+	b := newBrowser(t, srv)
+	b.mustSignIn(srv.Account(), "alice", password)
+	for range 3 {
+		time.Sleep(400 * time.Millisecond)
+		b.get("/console/home") // in use: the idle clock never runs out
+	}
+	if p := b.get("/console/home"); p.status != http.StatusSeeOther {
+		t.Errorf("session past its maximum age: %d, want 303 to sign in", p.status)
+	}
+}
+
+// Passwords and session secrets never reach the server's log.
+func TestSecurity_NoSecretsInLogs(t *testing.T) {
+	srv := apptest.Start(t)
+	userWithPassword(t, srv, "alice", adminPolicy)
+	b := newBrowser(t, srv)
+	b.signIn(srv.Account(), "alice", "Wrong-pass1")
+	b.mustSignIn(srv.Account(), "alice", password)
+	b.get("/console/codedeploy/applications")
+	keyID := events(t, srv, "ListApplications")[0]["userIdentity"].(map[string]any)["accessKeyId"].(string)
+	cred, err := srv.App.IAM.Credential(context.Background(), keyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := srv.Logs()
+	for _, secret := range []string{password, "Wrong-pass1", srv.RootPassword, cred.Secret()} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds a secret (%d characters)", len(secret))
+		}
+		if strings.Contains(b.seen.String(), secret) {
+			t.Errorf("a page holds a secret (%d characters)", len(secret))
+		}
+	}
+}
+
+// The console's assets are served from the binary with their types.
+func TestStaticAssets(t *testing.T) {
+	srv := apptest.Start(t)
+	b := newBrowser(t, srv)
+	for path, ctype := range map[string]string{"/console/static/console.css": "text/css", "/console/static/console.js": "text/javascript"} {
+		p := b.get(path)
+		if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), ctype) {
+			t.Errorf("%s: %d %q", path, p.status, p.header.Get("Content-Type"))
+		}
+	}
+}
