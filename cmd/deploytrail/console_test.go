@@ -200,4 +200,18 @@ func TestConsoleRootPassword(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(page, "arn:aws:iam::"+acct+":root") {
 		t.Fatalf("root sign-in: %d\n%s", code, page)
 	}
+
+	// A new password, set while the server runs; the old one stops working.
+	out := p.deploytrail(t, "console", "password", "--data", data)
+	fresh, _ := os.ReadFile(filepath.Join(data, "console-password"))
+	if string(fresh) == string(pw) || strings.Contains(out, strings.TrimSpace(string(fresh))) {
+		t.Fatalf("console password: the file holds the old password, or the output holds the new one: %s", out)
+	}
+	for password, want := range map[string]int{string(pw): http.StatusUnauthorized, string(fresh): http.StatusOK} {
+		code, _ := newWebClient(t, p.endpoint).submit("/console/signin", "/console/signin", url.Values{"account": {acct},
+			"password": {strings.TrimSpace(password)}})
+		if code != want {
+			t.Errorf("root sign-in after the reset: %d, want %d", code, want)
+		}
+	}
 }

@@ -74,3 +74,28 @@ func sweepConsole(ctx context.Context, c *console.Console, logger *slog.Logger) 
 		}
 	}
 }
+
+// ResetRootPassword gives the management account's root user a new random
+// console password and writes it to the data directory's
+// RootPasswordFile (0600), for `deploytrail console password`; it returns
+// the file's path. It opens the store directly: a server may be running.
+func ResetRootPassword(ctx context.Context, cfg Config) (string, error) {
+	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	iamSvc := iam.New(store.IAM{DB: db})
+	account, err := iamSvc.ManagementAccount(ctx)
+	if err != nil {
+		return "", fmt.Errorf("no management account in %s (has a server run there?): %w", cfg.Data, err)
+	}
+	password, err := firstRootPassword(ctx, iamSvc, account)
+	if err != nil {
+		return "", err
+	}
+	if err := writeRootPassword(cfg.Data, password); err != nil {
+		return "", err
+	}
+	return filepath.Join(cfg.Data, RootPasswordFile), nil
+}

@@ -3,9 +3,11 @@ package console
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/deploytrail/deploytrail/internal/sigv4"
@@ -35,33 +37,17 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Code + ": " + e.Message }
 
-// call makes one API call as the signed-in user: a SigV4-signed request
-// with the session's temporary credentials, served by the server's own
-// handler in process, so it is authorized, answered and recorded exactly
-// as the same call from the CLI. The browser's address and TLS state go
-// with it, so the record shows where the user was.
+// call makes one JSON 1.1 API call as the signed-in user (send).
 func (c *Console) call(r *http.Request, a *active, api jsonAPI, op string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+r.Host+"/", bytes.NewReader(body))
+	h := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {api.prefix + op}}
+	rec, err := c.send(r, a, api.service, body, h)
 	if err != nil {
 		return err
 	}
-	req.RemoteAddr, req.TLS, req.Host = r.RemoteAddr, r.TLS, r.Host
-	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-		req.Header["X-Forwarded-For"] = xff
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", api.prefix+op)
-	req.Header.Set("User-Agent", UserAgent)
-	cr := sigv4.Credentials{AccessKeyID: a.creds.AccessKeyID, SecretAccessKey: a.creds.Secret, SessionToken: a.creds.Token}
-	if err := sigv4.Sign(req, body, cr, c.region(), api.service, c.now()); err != nil {
-		return err
-	}
-	rec := &response{header: http.Header{}}
-	c.API.ServeHTTP(rec, req)
 	if rec.status >= 300 {
 		return apiError(rec)
 	}
@@ -69,6 +55,60 @@ func (c *Console) call(r *http.Request, a *active, api jsonAPI, op string, in, o
 		return nil
 	}
 	return json.Unmarshal(rec.body.Bytes(), out)
+}
+
+// callQuery makes one Query-protocol call (IAM's) as the signed-in user;
+// the console reads no Query answers, only their errors.
+func (c *Console) callQuery(r *http.Request, a *active, service, version, action string, params url.Values) error {
+	params.Set("Action", action)
+	params.Set("Version", version)
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
+	rec, err := c.send(r, a, service, []byte(params.Encode()), h)
+	if err != nil {
+		return err
+	}
+	if rec.status >= 300 {
+		return queryError(rec)
+	}
+	return nil
+}
+
+// send makes one API request as the signed-in user: SigV4-signed with the
+// session's temporary credentials, served by the server's own handler in
+// process, so it is authorized, answered and recorded exactly as the same
+// call from the CLI. The browser's address and TLS state go with it, so
+// the record shows where the user was.
+func (c *Console) send(r *http.Request, a *active, service string, body []byte, h http.Header) (*response, error) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+r.Host+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.RemoteAddr, req.TLS, req.Host = r.RemoteAddr, r.TLS, r.Host
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		req.Header["X-Forwarded-For"] = xff
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	cr := sigv4.Credentials{AccessKeyID: a.creds.AccessKeyID, SecretAccessKey: a.creds.Secret, SessionToken: a.creds.Token}
+	if err := sigv4.Sign(req, body, cr, c.region(), service, c.now()); err != nil {
+		return nil, err
+	}
+	rec := &response{header: http.Header{}}
+	c.API.ServeHTTP(rec, req)
+	return rec, nil
+}
+
+// queryError decodes a Query protocol error answer.
+func queryError(rec *response) error {
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if err := xml.Unmarshal(rec.body.Bytes(), &e); err != nil || e.Error.Code == "" {
+		return &APIError{Status: rec.status, Code: "InternalFailure", Message: http.StatusText(rec.status)}
+	}
+	return &APIError{Status: rec.status, Code: e.Error.Code, Message: e.Error.Message}
 }
 
 // apiError decodes a JSON 1.1 error answer.

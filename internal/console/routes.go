@@ -36,6 +36,8 @@ func (c *Console) routes() {
 	m.HandleFunc("POST "+Path+"/signin", c.sameOrigin(c.postSignIn))
 	m.Handle("POST "+Path+"/signout", c.authed(c.signOut))
 	m.Handle("GET "+home, c.authed(c.home))
+	m.Handle("GET "+passwordPath, c.authed(c.passwordPage))
+	m.Handle("POST "+passwordPath, c.authed(c.changePassword))
 	c.codeDeployRoutes(m)
 	c.cloudTrailRoutes(m)
 	c.mux = m
@@ -86,6 +88,10 @@ func (c *Console) authed(h handler) http.Handler {
 				c.forbidden(w, r)
 				return
 			}
+		}
+		if a.ResetPassword && r.URL.Path != passwordPath && r.URL.Path != Path+"/signout" {
+			http.Redirect(w, r, passwordPath, http.StatusSeeOther)
+			return
 		}
 		h(w, r, a)
 	})

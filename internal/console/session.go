@@ -96,7 +96,7 @@ func unseal(id string, sealed []byte) (creds, error) {
 
 // startSession issues the console credentials of p and stores a session;
 // it returns the cookie's value.
-func (c *Console) startSession(ctx context.Context, p *awsproto.Principal) (string, error) {
+func (c *Console) startSession(ctx context.Context, p *awsproto.Principal, resetPassword bool) (string, error) {
 	now := c.now()
 	sts, err := c.IAM.IssueConsoleSession(ctx, p, c.maxAge())
 	if err != nil {
@@ -104,9 +104,10 @@ func (c *Console) startSession(ctx context.Context, p *awsproto.Principal) (stri
 	}
 	id := newID()
 	s := &Session{IDHash: hashID(id), Account: p.AccountID, AccessKeyID: sts.AccessKeyId,
-		Principal: Who{Type: p.Type, ARN: p.ARN, UserName: p.UserName, PrincipalID: p.PrincipalID},
-		Sealed:    seal(id, creds{AccessKeyID: sts.AccessKeyId, Secret: sts.SecretAccessKey, Token: sts.SessionToken}),
-		Created:   now, LastSeen: now, Expires: now.Add(c.maxAge())}
+		Principal:     Who{Type: p.Type, ARN: p.ARN, UserName: p.UserName, PrincipalID: p.PrincipalID},
+		Sealed:        seal(id, creds{AccessKeyID: sts.AccessKeyId, Secret: sts.SecretAccessKey, Token: sts.SessionToken}),
+		ResetPassword: resetPassword,
+		Created:       now, LastSeen: now, Expires: now.Add(c.maxAge())}
 	if err := c.Store.InsertConsoleSession(ctx, s); err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
+	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
@@ -114,21 +115,25 @@ func (c *Console) postSignIn(w http.ResponseWriter, r *http.Request) {
 		c.signInPage(w, r, http.StatusUnauthorized, signInForm{Account: f.Account, UserName: f.UserName}, msgBadCredentials)
 		return
 	}
-	c.signedIn(w, r, key, in.Principal)
+	c.signedIn(w, r, key, in)
 }
 
-func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, key string, p *awsproto.Principal) {
+func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, key string, in *iam.SignIn) {
 	if err := c.Store.ClearSignInFailures(r.Context(), key); err != nil {
 		c.internal(w, r, err)
 		return
 	}
-	id, err := c.startSession(r.Context(), p)
+	id, err := c.startSession(r.Context(), in.Principal, in.ResetRequired)
 	if err != nil {
 		c.internal(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: Path, MaxAge: -1})
 	setCookie(w, r, id, c.maxAge())
+	if in.ResetRequired {
+		http.Redirect(w, r, passwordPath, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, home, http.StatusSeeOther)
 }
 

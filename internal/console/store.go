@@ -18,9 +18,12 @@ type Session struct {
 	Principal   Who
 	AccessKeyID string
 	Sealed      []byte // secret key and session token, AES-GCM under the cookie's id
-	Created     time.Time
-	LastSeen    time.Time
-	Expires     time.Time
+	// ResetPassword: the user must change the password before anything
+	// else (the login profile's PasswordResetRequired).
+	ResetPassword bool
+	Created       time.Time
+	LastSeen      time.Time
+	Expires       time.Time
 }
 
 // Who is the signed-in principal as the pages show it.
@@ -37,6 +40,8 @@ type Store interface {
 	// ConsoleSession returns ErrNotFound for an unknown id hash.
 	ConsoleSession(ctx context.Context, idHash string) (*Session, error)
 	TouchConsoleSession(ctx context.Context, idHash string, at time.Time) error
+	// PasswordChanged clears a session's ResetPassword.
+	PasswordChanged(ctx context.Context, idHash string) error
 	DeleteConsoleSession(ctx context.Context, idHash string) error
 	// DeleteConsoleSessionsBefore removes sessions that expired before t
 	// or were last seen before idleBefore.

@@ -20,8 +20,8 @@ func (s Console) InsertConsoleSession(ctx context.Context, c *console.Session) e
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO console_sessions (id_hash, account, access_key_id, principal, sealed, created, last_seen, expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.IDHash, c.Account, c.AccessKeyID, string(who), c.Sealed,
+	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO console_sessions (id_hash, account, access_key_id, principal, sealed, reset_password, created, last_seen, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.IDHash, c.Account, c.AccessKeyID, string(who), c.Sealed, c.ResetPassword,
 		nanos(c.Created), nanos(c.LastSeen), nanos(c.Expires))
 	return err
 }
@@ -30,8 +30,8 @@ func (s Console) ConsoleSession(ctx context.Context, idHash string) (*console.Se
 	c := console.Session{IDHash: idHash}
 	var who string
 	var created, seen, expires int64
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT account, access_key_id, principal, sealed, created, last_seen, expires
-		FROM console_sessions WHERE id_hash = ?`, idHash).Scan(&c.Account, &c.AccessKeyID, &who, &c.Sealed, &created, &seen, &expires)
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT account, access_key_id, principal, sealed, reset_password, created, last_seen, expires
+		FROM console_sessions WHERE id_hash = ?`, idHash).Scan(&c.Account, &c.AccessKeyID, &who, &c.Sealed, &c.ResetPassword, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, console.ErrNotFound
 	}
@@ -44,6 +44,11 @@ func (s Console) ConsoleSession(ctx context.Context, idHash string) (*console.Se
 
 func (s Console) TouchConsoleSession(ctx context.Context, idHash string, at time.Time) error {
 	_, err := s.w(ctx).ExecContext(ctx, `UPDATE console_sessions SET last_seen = ? WHERE id_hash = ?`, nanos(at), idHash)
+	return err
+}
+
+func (s Console) PasswordChanged(ctx context.Context, idHash string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `UPDATE console_sessions SET reset_password = 0 WHERE id_hash = ?`, idHash)
 	return err
 }
 

@@ -7,6 +7,9 @@ CREATE TABLE console_sessions (
 	access_key_id TEXT NOT NULL,
 	principal     TEXT NOT NULL,
 	sealed        BLOB NOT NULL,
+	-- the login profile said PasswordResetRequired: only the password page
+	-- opens until the user changes it
+	reset_password INTEGER NOT NULL DEFAULT 0,
 	created       INTEGER NOT NULL,
 	last_seen     INTEGER NOT NULL,
 	expires       INTEGER NOT NULL
