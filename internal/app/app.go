@@ -172,7 +172,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
 		MaxConnections: cfg.MaxConnections, Console: web}
 	if root.Created {
-		if a.RootPassword, err = firstRootPassword(ctx, iamSvc, root.AccountID); err != nil {
+		if a.RootPassword, err = newRootPassword(ctx, iamSvc, root.AccountID); err != nil {
 			db.Close()
 			return nil, err
 		}

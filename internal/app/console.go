@@ -34,10 +34,10 @@ func newConsole(cfg Config, iamSvc *iam.Service, db *store.DB, srv *server.Serve
 	return c
 }
 
-// firstRootPassword sets a random console password for the root user on
-// the first start. It meets the password policy: it has upper- and
-// lower-case letters, a digit and a symbol.
-func firstRootPassword(ctx context.Context, iamSvc *iam.Service, account string) (string, error) {
+// newRootPassword sets a random console password for the root user (on
+// the first start, or reset). It meets the password policy: it has upper-
+// and lower-case letters, a digit and a symbol.
+func newRootPassword(ctx context.Context, iamSvc *iam.Service, account string) (string, error) {
 	b := make([]byte, 18)
 	rand.Read(b) // crypto/rand.Read never fails
 	password := "Dt1-" + base64.RawURLEncoding.EncodeToString(b)
@@ -90,7 +90,7 @@ func ResetRootPassword(ctx context.Context, cfg Config) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no management account in %s (has a server run there?): %w", cfg.Data, err)
 	}
-	password, err := firstRootPassword(ctx, iamSvc, account)
+	password, err := newRootPassword(ctx, iamSvc, account)
 	if err != nil {
 		return "", err
 	}
