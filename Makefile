@@ -32,12 +32,17 @@ vet:
 # agent needs (TestRealAgent) if they are missing. cmd/deploytrail's
 # end-to-end tests (AWS CLI, both agents) take about 9 minutes on a busy
 # 2-vCPU machine, near go test's default 10-minute limit per package.
+# scripts/chromium.sh installs Debian's Chromium for the console's browser
+# test (TestConsoleInChromium), whose screenshots land under ARTIFACTS.
+ARTIFACTS ?= $(CURDIR)/test-artifacts
 unit:
 	scripts/ruby.sh
+	scripts/chromium.sh
+	mkdir -p "$(ARTIFACTS)"
 	set -euo pipefail; dir=$$(mktemp -d); \
 	trap 'scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
 	exports=$$(scripts/minio.sh start "$$dir"); eval "$$exports"; \
-	$(GO) test -race -count=1 -timeout=20m ./...
+	$(GO) test -race -count=1 -timeout=20m -artifacts -outputdir="$(ARTIFACTS)" ./...
 
 # Each fuzz target for FUZZTIME executions (go test -fuzz takes one target at a time).
 fuzz:

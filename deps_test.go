@@ -38,6 +38,7 @@ var allowedDeps = map[string][]string{
 	"internal/validate":      {"internal/digest", "internal/objstore"},
 	"internal/s3api":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/objstore", "internal/bucketpolicy"},
 	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/checksum", "internal/iam", "internal/iam/policy", "internal/trail", "internal/s3api", "internal/objstore", "internal/bucketpolicy"},
+	"internal/console":       {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy", "internal/trail", "internal/sigv4", "internal/checksum"},
 }
 
 const module = "github.com/deploytrail/deploytrail/"

@@ -54,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return buckets(ctx, args[1:], stdout, stderr)
 	case "agent":
 		return agentCmd(ctx, args[1:], stderr)
+	case "console":
+		return consoleCmd(ctx, args[1:], stdout, stderr)
 	case "validate-logs":
 		return validateLogs(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -76,6 +78,7 @@ Commands:
   buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
   validate-logs  check a trail's digest and log files (deploytrail validate-logs -h)
   agent     run deploytrail's CodeDeploy agent on this host (deploytrail agent -h)
+  console password  set a new random console password for root, in <data>/console-password
   version   print the version and commit (also --version)
 `)
 }

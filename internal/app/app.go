@@ -23,6 +23,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
+	"github.com/deploytrail/deploytrail/internal/console"
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/lifecycle"
@@ -73,6 +74,11 @@ type App struct {
 	noEngine   bool
 	// Root is the management account, and on the first start its key.
 	Root *iam.Root
+	// RootPassword is the root user's first console password, set on the
+	// first start only (Announce writes it to a 0600 file).
+	RootPassword string
+	// Console is the web console the server serves at /console.
+	Console *console.Console
 	// TLS makes Serve speak HTTPS with these files.
 	TLSCert, TLSKey string
 	// Metrics are served at /metrics: on MetricsListener when the
@@ -170,6 +176,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 			srv.DataEvents = cfg.DataEvents
 		}
 	}
+	web := newConsole(cfg, iamSvc, db, srv, logger)
+	web.Validate = consoleValidator(buckets)
 	dispatcher := sns.NewDispatcher(topics)
 	dispatcher.Logger = logger.With("component", "sns")
 	deliverer := newDeliverer(cfg, db, buckets, policies, logger)
@@ -180,7 +188,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
-		MaxConnections: cfg.MaxConnections}
+		MaxConnections: cfg.MaxConnections, Console: web}
+	if root.Created {
+		if a.RootPassword, err = newRootPassword(ctx, iamSvc, root.AccountID); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	a.observe()
 	if cfg.MetricsListen != "" {
 		if a.MetricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
@@ -276,6 +290,9 @@ func (a *App) Announce(cfg Config, addr string, stdout io.Writer) error {
 		if err := writeProfile(creds, conf, a.Root); err != nil {
 			return err
 		}
+		if err := writeRootPassword(cfg.Data, a.RootPassword); err != nil {
+			return err
+		}
 	}
 	scheme := "http"
 	if a.TLSCert != "" {
@@ -283,6 +300,8 @@ func (a *App) Announce(cfg Config, addr string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "deploytrail: serving management account %s on %s://%s; try:\n  AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s aws --profile deploytrail --endpoint-url %s://%s sts get-caller-identity\n",
 		a.Root.AccountID, scheme, addr, conf, creds, scheme, addr)
+	fmt.Fprintf(stdout, "deploytrail: web console at %s://%s/console/ (root password in %s on the first start)\n",
+		scheme, addr, filepath.Join(filepath.Dir(creds), RootPasswordFile))
 	return nil
 }
 
@@ -332,6 +351,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	wg.Go(func() { a.IAM.Run(bgCtx) })
+	wg.Go(func() { sweepConsole(bgCtx, a.Console, a.Logger) })
 	// Delivery stops after the HTTP server has drained (deferred cancel),
 	// so that its final flush includes the last requests' events.
 	wg.Go(func() { a.Delivery.Run(bgCtx) })

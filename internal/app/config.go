@@ -99,6 +99,9 @@ type Config struct {
 	// command service's defaults when zero); tests shorten the hold and
 	// lengthen the re-poll to see the in-process wake-up. Not settings.
 	AgentPollHold, AgentRepoll time.Duration `yaml:"-"`
+	// ConsoleIdle and ConsoleMaxAge end web console sessions (the
+	// console's defaults when zero); tests shorten them. Not settings.
+	ConsoleIdle, ConsoleMaxAge time.Duration `yaml:"-"`
 }
 
 // codeDeployStore is the store the CodeDeploy service uses.

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,8 @@ type Server struct {
 	Data string
 	// Root signs as the management account's root.
 	Root Creds
+	// RootPassword is the root user's console password.
+	RootPassword string
 
 	tb       testing.TB
 	certFile string // the certificate served over HTTPS (WithTLS)
@@ -85,6 +88,7 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	}
 	if a.Root.Created {
 		s.Root = Creds{AccessKeyID: a.Root.AccessKeyID, SecretAccessKey: a.Root.SecretAccessKey}
+		s.RootPassword = a.RootPassword
 	}
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	tb.Cleanup(s.Stop)
@@ -160,6 +164,20 @@ func WithAgentPolling(hold, repoll time.Duration) Option {
 // WithRecordAgentCalls records the agent command service's calls.
 func WithRecordAgentCalls() Option {
 	return func(cfg *app.Config) { cfg.RecordAgentCalls = true }
+}
+
+// WithConsoleSessions sets how long web console sessions last, idle and
+// at most.
+func WithConsoleSessions(idle, maxAge time.Duration) Option {
+	return func(cfg *app.Config) { cfg.ConsoleIdle, cfg.ConsoleMaxAge = idle, maxAge }
+}
+
+// HTTPClient returns a client for the server's URL (trusting its
+// certificate under WithTLS) that does not follow redirects.
+func (s *Server) HTTPClient() *http.Client {
+	c := *s.httpClient(0)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 // Stop shuts the server down gracefully; it is safe to call twice.

@@ -44,6 +44,9 @@ type Session struct {
 	CreationDate   time.Time
 	MFA            bool
 	SourceIdentity string
+	// Console is set for credentials a console sign-in issued (their
+	// calls' records carry sessionCredentialFromConsole).
+	Console bool
 }
 
 // SessionIssuer is the entity whose credentials issued a session.

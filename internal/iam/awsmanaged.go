@@ -11,18 +11,21 @@ import (
 // AWSCodeDeployFullAccess …) exist. Their documents are our own summaries
 // of what the AWS policies grant for the services deploytrail serves.
 var awsManaged = map[string]string{
-	"AdministratorAccess":            `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
-	"ReadOnlyAccess":                 `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Get*","*:List*","*:Describe*","*:BatchGet*","cloudtrail:LookupEvents"],"Resource":"*"}]}`,
-	"IAMFullAccess":                  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:ListAccounts"],"Resource":"*"}]}`,
-	"IAMReadOnlyAccess":              `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`,
-	"AWSCodeDeployFullAccess":        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codedeploy:*","Resource":"*"},{"Effect":"Allow","Action":["sns:ListTopics","iam:ListRoles","iam:PassRole"],"Resource":"*"}]}`,
-	"AWSCodeDeployReadOnlyAccess":    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codedeploy:Batch*","codedeploy:Get*","codedeploy:List*"],"Resource":"*"}]}`,
-	"AWSCodeDeployDeployerAccess":    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codedeploy:Batch*","codedeploy:CreateDeployment","codedeploy:Get*","codedeploy:List*","codedeploy:RegisterApplicationRevision"],"Resource":"*"}]}`,
-	"AWSCloudTrail_FullAccess":       `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:*","sns:CreateTopic","sns:GetTopicAttributes","sns:SetTopicAttributes","sns:ListTopics","iam:ListRoles","organizations:DescribeOrganization","organizations:ListAccounts"],"Resource":"*"}]}`,
-	"AWSCloudTrail_ReadOnlyAccess":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:Get*","cloudtrail:Describe*","cloudtrail:List*","cloudtrail:LookupEvents"],"Resource":"*"}]}`,
-	"AmazonSNSFullAccess":            `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:*","Resource":"*"}]}`,
-	"AmazonSNSReadOnlyAccess":        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sns:GetTopicAttributes","sns:List*"],"Resource":"*"}]}`,
-	"AWSOrganizationsFullAccess":     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"organizations:*","Resource":"*"}]}`,
+	"AdministratorAccess":          `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+	"ReadOnlyAccess":               `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Get*","*:List*","*:Describe*","*:BatchGet*","cloudtrail:LookupEvents"],"Resource":"*"}]}`,
+	"IAMFullAccess":                `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:ListAccounts"],"Resource":"*"}]}`,
+	"IAMReadOnlyAccess":            `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`,
+	"AWSCodeDeployFullAccess":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codedeploy:*","Resource":"*"},{"Effect":"Allow","Action":["sns:ListTopics","iam:ListRoles","iam:PassRole"],"Resource":"*"}]}`,
+	"AWSCodeDeployReadOnlyAccess":  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codedeploy:Batch*","codedeploy:Get*","codedeploy:List*"],"Resource":"*"}]}`,
+	"AWSCodeDeployDeployerAccess":  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codedeploy:Batch*","codedeploy:CreateDeployment","codedeploy:Get*","codedeploy:List*","codedeploy:RegisterApplicationRevision"],"Resource":"*"}]}`,
+	"AWSCloudTrail_FullAccess":     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:*","sns:CreateTopic","sns:GetTopicAttributes","sns:SetTopicAttributes","sns:ListTopics","iam:ListRoles","organizations:DescribeOrganization","organizations:ListAccounts"],"Resource":"*"}]}`,
+	"AWSCloudTrail_ReadOnlyAccess": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:Get*","cloudtrail:Describe*","cloudtrail:List*","cloudtrail:LookupEvents"],"Resource":"*"}]}`,
+	"AmazonSNSFullAccess":          `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:*","Resource":"*"}]}`,
+	"AmazonSNSReadOnlyAccess":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sns:GetTopicAttributes","sns:List*"],"Resource":"*"}]}`,
+	"AWSOrganizationsFullAccess":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"organizations:*","Resource":"*"}]}`,
+	// ChangePassword acts only on the caller, so "*" grants what AWS's
+	// arn:aws:iam::*:user/${aws:username} does.
+	"IAMUserChangePassword":          `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ChangePassword","Resource":"*"}]}`,
 	"AWSOrganizationsReadOnlyAccess": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:Describe*","organizations:List*"],"Resource":"*"}]}`,
 }
 

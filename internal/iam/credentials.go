@@ -130,7 +130,8 @@ func (s *Service) sessionCredential(ctx context.Context, accessKeyID string) (*C
 func sessionPrincipal(sess *Session) *awsproto.Principal {
 	acct := sess.Account
 	p := &awsproto.Principal{Type: sess.Type, AccountID: acct, AccessKeyID: sess.AccessKeyID,
-		Session: &awsproto.Session{CreationDate: sess.Created, MFA: sess.MFA, SourceIdentity: sess.SourceIdentity}}
+		Session: &awsproto.Session{CreationDate: sess.Created, MFA: sess.MFA, SourceIdentity: sess.SourceIdentity,
+			Console: sess.Console}}
 	issuer := &awsproto.SessionIssuer{AccountID: acct, PrincipalID: sess.IssuerID, UserName: sess.IssuerName}
 	switch sess.IssuerKind {
 	case KindRole:

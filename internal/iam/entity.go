@@ -102,8 +102,11 @@ type Session struct {
 	Policies       []string // inline session policy and the documents of PolicyArns
 	MFA            bool
 	SourceIdentity string
-	Created        time.Time
-	Expires        time.Time
+	// Console marks a console session's credentials: calls signed with
+	// them are recorded with sessionCredentialFromConsole.
+	Console bool `json:",omitempty"`
+	Created time.Time
+	Expires time.Time
 }
 
 // LoginProfile is a user's console password.

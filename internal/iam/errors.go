@@ -16,6 +16,7 @@ const (
 	CodeInvalidInput        = "InvalidInput"
 	CodeValidation          = "ValidationError"
 	CodePasswordPolicy      = "PasswordPolicyViolation"
+	CodeInvalidUserType     = "InvalidUserType"
 	CodeAccessDenied        = "AccessDenied"
 	CodeRegionDisabled      = "RegionDisabledException"
 )

@@ -29,6 +29,7 @@ func (s *Service) registerLoginProfiles() {
 	awsproto.Handle(s.IAM, "GetLoginProfile", s.GetLoginProfile)
 	awsproto.Handle(s.IAM, "UpdateLoginProfile", s.UpdateLoginProfile)
 	awsproto.Handle(s.IAM, "DeleteLoginProfile", s.DeleteLoginProfile)
+	awsproto.Handle(s.IAM, "ChangePassword", s.ChangePassword)
 }
 
 func loginNotFound(user string) error {
@@ -117,5 +118,34 @@ func (s *Service) DeleteLoginProfile(ctx context.Context, in *LoginProfileInput)
 			return err
 		}
 		return s.store.DeleteLoginProfile(ctx, u.ID)
+	})
+}
+
+// ChangePasswordInput is ChangePassword's request.
+type ChangePasswordInput struct{ OldPassword, NewPassword string }
+
+// ChangePassword changes the calling IAM user's own console password,
+// checked against the old one, and clears PasswordResetRequired.
+func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (*struct{}, error) {
+	p := awsproto.CallFromContext(ctx).Principal
+	if p.Type != awsproto.PrincipalIAMUser {
+		return nil, awserr.New(CodeInvalidUserType, "Only IAM users can change their own password.")
+	}
+	return nil, s.store.Tx(ctx, func(ctx context.Context) error {
+		u, lp, err := s.loginProfile(ctx, p.UserName)
+		if err != nil {
+			return err
+		}
+		if !CheckPassword(lp.PasswordHash, in.OldPassword) {
+			return awserr.New(CodeInvalidUserType, "The old password was incorrect.")
+		}
+		if err := checkPasswordPolicy(in.NewPassword, u.Name); err != nil {
+			return err
+		}
+		if lp.PasswordHash, err = HashPassword(in.NewPassword); err != nil {
+			return err
+		}
+		lp.ResetRequired = false
+		return s.store.PutLoginProfile(ctx, lp)
 	})
 }

@@ -19,7 +19,7 @@ func init() {
 			"CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey", "ListGroupsForUser",
 			"PutUserPolicy", "GetUserPolicy", "DeleteUserPolicy", "ListUserPolicies",
 			"AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
-			"CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile"},
+			"CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile", "ChangePassword"},
 		"GroupName": {"CreateGroup", "GetGroup", "UpdateGroup", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup",
 			"PutGroupPolicy", "GetGroupPolicy", "DeleteGroupPolicy", "ListGroupPolicies",
 			"AttachGroupPolicy", "DetachGroupPolicy", "ListAttachedGroupPolicies"},

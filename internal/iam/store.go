@@ -20,6 +20,8 @@ type Store interface {
 	PutSetting(ctx context.Context, key, value string) error
 
 	Account(ctx context.Context, id string) (*Account, error)
+	// AccountByAlias finds the account that has alias.
+	AccountByAlias(ctx context.Context, alias string) (*Account, error)
 	InsertAccount(ctx context.Context, a *Account) error
 	// SetAccountAlias sets or (alias "") clears an account's alias;
 	// ErrExists when another account has it.
@@ -75,6 +77,8 @@ type Store interface {
 
 	InsertSession(ctx context.Context, s *Session) error
 	Session(ctx context.Context, accessKeyID string) (*Session, error)
+	// DeleteSession removes one session (its credentials stop working).
+	DeleteSession(ctx context.Context, accessKeyID string) error
 	// DeleteSessionsBefore removes sessions that expired before t.
 	DeleteSessionsBefore(ctx context.Context, t time.Time) error
 }

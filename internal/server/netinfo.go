@@ -12,6 +12,9 @@ import (
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 )
 
+// SourceIP is the address r came from as records show it (sourceIP).
+func (s *Server) SourceIP(r *http.Request) string { return s.sourceIP(r) }
+
 // sourceIP is the TCP peer, or, when the peer is a trusted proxy, the
 // nearest untrusted address of X-Forwarded-For.
 func (s *Server) sourceIP(r *http.Request) string {

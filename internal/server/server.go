@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,9 @@ type Server struct {
 	Health HealthFunc
 	// Feeds serves event streams (EventStreamPath); nil serves none.
 	Feeds EventFeeds
+	// Console, when set, serves browsers' unsigned requests for the web
+	// console (isConsoleRequest).
+	Console http.Handler
 	// MaxStreamsPerAccount and MaxStreams cap open event streams
 	// (DefaultMaxStreamsPerAccount, DefaultMaxStreams when zero).
 	MaxStreamsPerAccount, MaxStreams int
@@ -131,6 +135,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveStream(w, r)
 		return
 	}
+	if s.Console != nil && isConsoleRequest(r) {
+		s.Console.ServeHTTP(w, r)
+		return
+	}
 	if s.IsS3(r) {
 		s.serveS3(w, r)
 		return
@@ -141,6 +149,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer req.releaseBody()
 	s.serve(r.Context(), req)
 	s.logRequest(req)
+}
+
+// isConsoleRequest tells a browser's request for the web console from an
+// API call: it is unsigned (no Authorization header, no presigned query)
+// and is for /console or below, or is a GET of / that accepts HTML (a
+// browser opening the server's address; the console redirects it).
+func isConsoleRequest(r *http.Request) bool {
+	q := r.URL.Query()
+	if r.Header.Get("Authorization") != "" || q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential") {
+		return false
+	}
+	p := r.URL.Path
+	if p == "/console" || strings.HasPrefix(p, "/console/") {
+		return true
+	}
+	return p == "/" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // health answers the health check: 200 and "ok" when the server is ready

@@ -14,7 +14,7 @@ import (
 )
 
 // TestMigration_EngineReads upgrades a database written before migration
-// 0013 with a deployment in flight: its targets' statuses are filled from
+// 0014 with a deployment in flight: its targets' statuses are filled from
 // their documents, so that the overview of its next lifecycle event counts
 // them all, and its plan moves out of its document, so that the engine
 // goes on with it.

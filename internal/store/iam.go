@@ -36,10 +36,18 @@ func mustAffect(res sql.Result, err error) error {
 }
 
 func (s IAM) Account(ctx context.Context, id string) (*iam.Account, error) {
+	return s.account(ctx, `id = ?`, id)
+}
+
+func (s IAM) AccountByAlias(ctx context.Context, alias string) (*iam.Account, error) {
+	return s.account(ctx, `alias = ?`, alias)
+}
+
+func (s IAM) account(ctx context.Context, where, arg string) (*iam.Account, error) {
 	var a iam.Account
 	var alias, org sql.NullString
 	var created int64
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT id, name, email, alias, status, joined_method, created, org_id FROM accounts WHERE id = ?`, id).
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT id, name, email, alias, status, joined_method, created, org_id FROM accounts WHERE `+where, arg).
 		Scan(&a.ID, &a.Name, &a.Email, &alias, &a.Status, &a.JoinedMethod, &created, &org)
 	if err != nil {
 		return nil, notFound(err)
@@ -347,6 +355,11 @@ func (s IAM) Session(ctx context.Context, accessKeyID string) (*iam.Session, err
 		return nil, fmt.Errorf("decode session: %w", err)
 	}
 	return &sess, nil
+}
+
+func (s IAM) DeleteSession(ctx context.Context, accessKeyID string) error {
+	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE access_key_id = ?`, accessKeyID)
+	return err
 }
 
 func (s IAM) DeleteSessionsBefore(ctx context.Context, t time.Time) error {

@@ -75,6 +75,9 @@ func Build(in Input) *Event {
 	if call.Service != nil {
 		e.EventSource = call.Service.EventSource
 	}
+	if p := call.Principal; p != nil && p.Session != nil && p.Session.Console {
+		e.SessionCredentialFromConsole = "true"
+	}
 	setSource(e, call)
 	setError(e, in)
 	setElements(e, in, call.Service)
