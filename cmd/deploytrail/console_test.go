@@ -146,6 +146,10 @@ func TestConsoleDeploys(t *testing.T) {
 	if got := w.host.index(t); got != "v1" {
 		t.Errorf("host-1 serves %q, want v1", got)
 	}
+	// A finished deployment offers a redeploy, not a stop.
+	if _, page := b.do(http.MethodGet, "/console/codedeploy/deployments/"+m[1], nil); !strings.Contains(page, "Redeploy this revision") || strings.Contains(page, "Stop deployment") {
+		t.Errorf("a Succeeded deployment's page should offer Redeploy and no Stop:\n%s", page)
+	}
 	// Redeploy from the deployment page: the same revision again.
 	code, page = b.submit("/console/codedeploy/deployments/"+m[1], "/console/codedeploy/deployments/"+m[1]+"/redeploy", url.Values{})
 	again := deploymentLink.FindStringSubmatch(page)
