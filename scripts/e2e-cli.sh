@@ -219,10 +219,9 @@ expect_error InvalidTimeRangeException aws cloudtrail list-public-keys --start-t
 
 step "README: deploy your first revision with deploytrail agent, as written"
 # Last: its instance is tagged app=hello, so the groups above never saw it.
-# The walkthrough starts a MinIO on S3_ENDPOINT (http://127.0.0.1:9000 when
-# unset) and the agent, and stops both when it ends.
-for tool in minio zip curl; do command -v $tool >/dev/null || fail "the walkthrough needs $tool on PATH"; done
-readme_run first-revision ${S3_ENDPOINT:+S3_ENDPOINT=$S3_ENDPOINT}
+# The walkthrough keeps the bundle in deploytrail's own S3 and starts the
+# agent, which it stops when it ends.
+readme_run first-revision
 [ "$(cat "$work/readme/www/index.html")" = "Hello from deploytrail" ] || fail "walkthrough: www/index.html not installed"
 grep -Eqx 'AfterInstall ran for d-[A-Z0-9]{9}' "$work/readme/hooks.log" || fail "walkthrough: the AfterInstall hook: $(cat "$work/readme/hooks.log")"
 [ "$(stat -c %a "$work/readme/host" "$work/readme/host/codedeploy.onpremises.yml" | tr '\n' ' ')" = "700 600 " ] || fail "walkthrough: the host's key is readable by others"

@@ -145,7 +145,9 @@ func tgzOf(t *testing.T, files []bundleFile) []byte {
 
 // TestRealAgent registers this machine as an on-premises instance, runs
 // AWS's agent against the binary (legacy stack, HTTP with the agent's
-// beta test profile) with bundles on MinIO, and checks that a deployment
+// beta test profile) with bundles in deploytrail's own S3, read with an
+// IAM policy's s3:GetObject (over HTTPS: on a MinIO, an external store),
+// and checks that a deployment
 // succeeds with the file installed and the hooks run, that a failing
 // ValidateService fails the deployment with the script's output in the
 // target's diagnostics, and (over HTTP) that stop-deployment while a hook
@@ -156,11 +158,11 @@ func tgzOf(t *testing.T, files []bundleFile) []byte {
 // that the agent (and the AWS CLI) are told to trust, with no test profile.
 func TestRealAgent(t *testing.T) {
 	agentDir, minio := requireRealAgent(t)
-	t.Run("HTTP", func(t *testing.T) { realAgentDeploys(t, agentDir, minio, false) })
-	t.Run("HTTPS", func(t *testing.T) { realAgentDeploys(t, agentDir, minio, true) })
+	t.Run("HTTP", func(t *testing.T) { realAgentDeploys(t, agentDir, ownBundleStore, false) })
+	t.Run("HTTPS", func(t *testing.T) { realAgentDeploys(t, agentDir, minioBundleStore(minio), true) })
 }
 
-func realAgentDeploys(t *testing.T, agentDir, minio string, useTLS bool) {
+func realAgentDeploys(t *testing.T, agentDir string, store bundleStore, useTLS bool) {
 	dir := t.TempDir()
 	var p *process
 	var caFile string
@@ -193,23 +195,13 @@ func realAgentDeploys(t *testing.T, agentDir, minio string, useTLS bool) {
 	installDir, markerDir := filepath.Join(dir, "install"), filepath.Join(dir, "markers")
 	os.MkdirAll(installDir, 0o755)
 	os.MkdirAll(markerDir, 0o755)
-	s3URL := startMinIO(t, minio, dir, key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey)
-	s3 := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", s3URL, "--region", "us-east-1"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+key.AccessKey.AccessKeyId, "AWS_SECRET_ACCESS_KEY="+key.AccessKey.SecretAccessKey,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("aws %v: %v\n%s", args, err, out)
-		}
-	}
-	s3("s3", "mb", "s3://bundles")
+	s3URL, put := store(t, p, bundleHost{dir: dir, user: "agent-host", key: key.AccessKey.AccessKeyId, secret: key.AccessKey.SecretAccessKey})
 	release := filepath.Join(dir, "release")
 	for name, b := range map[string][]byte{"good.tgz": bundle(t, installDir, markerDir, false),
 		"bad.tgz": bundle(t, installDir, markerDir, true), "held.tgz": heldBundle(t, installDir, markerDir, release)} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, b, 0o644)
-		s3("s3", "cp", path, "s3://bundles/"+name)
+		put(path, name)
 	}
 
 	agentConf := startAgent(t, agentDir, dir, p.endpoint, s3URL, userARN, key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey, caFile)

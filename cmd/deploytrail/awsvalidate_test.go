@@ -41,12 +41,66 @@ func TestAWSValidateLogs(t *testing.T) {
 	b := testBucket(t, app.Config{S3Endpoint: m.endpoint(), S3Region: "us-east-1", S3AccessKeyID: m.user, S3SecretAccessKey: m.password}, bucket)
 	chain := waitForChain(t, b, account, 3, 2, caller(t, p, "aws"))
 
+	s3c := m.client()
+	wantLines := awsValidates(t, bucket, arn, chain, awsCLIEnv(t, p, m), m.redact, func(changed, deleted string) {
+		forged := digest.Gzip([]byte(`{"Records":[{"eventName":"Forged"}]}`))
+		if _, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(changed),
+			Body: strings.NewReader(string(forged)), ContentType: aws.String("application/json"), ContentEncoding: aws.String("gzip")}); err != nil {
+			t.Fatalf("replace %s: %v", changed, err)
+		}
+		if _, err := s3c.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(deleted)}); err != nil {
+			t.Fatalf("delete %s: %v", deleted, err)
+		}
+	})
+
+	res := runValidate(t, p, "", arn, s3Env...)
+	t.Logf("deploytrail validate-logs: exit %d\nstdout:\n%s\nstderr:\n%s", res.status, m.redact(res.stdout), m.redact(res.stderr))
+	if res.status != 1 {
+		t.Errorf("deploytrail validate-logs on the tampered chain: exit %d, want 1", res.status)
+	}
+	assertLines(t, "deploytrail validate-logs", res.stderr, wantLines)
+}
+
+// TestAWSValidateLogsOwnS3 is TestAWSValidateLogs with deploytrail alone,
+// no MinIO: the trail delivers to a bucket of deploytrail's directory
+// store, and the AWS CLI reads it through deploytrail's S3 API; the
+// tampering is done with `aws s3 cp` and `aws s3 rm`, as a user could.
+func TestAWSValidateLogsOwnS3(t *testing.T) {
+	requireAWSCLI(t)
+	dir := t.TempDir()
+	p, account := startBinaryEnv(t, dir, "DEPLOYTRAIL_DELIVERY_INTERVAL=1s", "DEPLOYTRAIL_DIGEST_INTERVAL=2s")
+	const bucket = "own-validate-logs"
+	p.aws(t, "s3", "mb", "s3://"+bucket)
+	arn := startValidatedTrail(t, p, bucket)
+	chain := waitForChain(t, testBucket(t, app.Config{Data: dir}, bucket), account, 3, 2, caller(t, p, "aws"))
+
+	// Only deploytrail: AWS_ENDPOINT_URL serves CloudTrail and S3 alike
+	// (the CLI v1's validate-logs has no S3 endpoint option of its own).
+	env := append(slices.DeleteFunc(cleanEnv(), func(kv string) bool { return strings.HasPrefix(kv, "AWS_") }), p.env...)
+	env = append(env, "AWS_PAGER=")
+	forged := filepath.Join(t.TempDir(), "forged.json.gz")
+	if err := os.WriteFile(forged, digest.Gzip([]byte(`{"Records":[{"eventName":"Forged"}]}`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	awsValidates(t, bucket, arn, chain, env, func(s string) string { return s }, func(changed, deleted string) {
+		p.aws(t, "s3", "cp", forged, "s3://"+bucket+"/"+changed, "--content-type", "application/json", "--content-encoding", "gzip")
+		p.aws(t, "s3", "rm", "s3://"+bucket+"/"+deleted)
+	})
+}
+
+// awsValidates runs `aws cloudtrail validate-logs` (in env) on the trail's
+// intact chain, which must be valid, then tampers (changes one log file,
+// deletes another), and checks that the CLI reports both and exits 1. It
+// returns the lines the report must hold.
+func awsValidates(t *testing.T, bucket, arn string, chain []digestFile, env []string, redact func(string) string,
+	tamper func(changed, deleted string)) []string {
+	t.Helper()
 	start := time.Now().UTC().Add(-10 * time.Minute).Format(time.RFC3339)
 	cli := func() validateResult {
 		t.Helper()
 		began := time.Now()
-		res := runCommand(t, "aws", []string{"cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", start, "--verbose"}, awsCLIEnv(t, p, m))
-		res.stdout, res.stderr = m.redact(res.stdout), m.redact(res.stderr)
+		res := runCommand(t, "aws", []string{"cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", start, "--verbose"}, env)
+		res.stdout, res.stderr = redact(res.stdout), redact(res.stderr)
 		t.Logf("aws cloudtrail validate-logs: exit %d in %v\nstdout:\n%s\nstderr:\n%s", res.status, time.Since(began).Round(time.Millisecond), res.stdout, res.stderr)
 		return res
 	}
@@ -57,17 +111,8 @@ func TestAWSValidateLogs(t *testing.T) {
 		t.Fatalf("the AWS CLI does not find the intact chain valid: exit %d, %d/%d digest files, %d/%d log files valid",
 			res.status, digests, digestsTotal, logs, logsTotal)
 	}
-
 	changed, deleted := pickLogFiles(t, chain)
-	s3c := m.client()
-	forged := digest.Gzip([]byte(`{"Records":[{"eventName":"Forged"}]}`))
-	if _, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(changed),
-		Body: strings.NewReader(string(forged)), ContentType: aws.String("application/json"), ContentEncoding: aws.String("gzip")}); err != nil {
-		t.Fatalf("replace %s: %v", changed, err)
-	}
-	if _, err := s3c.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(deleted)}); err != nil {
-		t.Fatalf("delete %s: %v", deleted, err)
-	}
+	tamper(changed, deleted)
 	wantLines := []string{
 		"Log file\ts3://" + bucket + "/" + changed + "\tINVALID: hash value doesn't match",
 		"Log file\ts3://" + bucket + "/" + deleted + "\tINVALID: not found",
@@ -77,13 +122,7 @@ func TestAWSValidateLogs(t *testing.T) {
 		t.Errorf("the AWS CLI on the tampered chain: exit %d, want 1", res.status)
 	}
 	assertLines(t, "aws cloudtrail validate-logs", res.stderr, wantLines)
-
-	res = runValidate(t, p, "", arn, s3Env...)
-	t.Logf("deploytrail validate-logs: exit %d\nstdout:\n%s\nstderr:\n%s", res.status, m.redact(res.stdout), m.redact(res.stderr))
-	if res.status != 1 {
-		t.Errorf("deploytrail validate-logs on the tampered chain: exit %d, want 1", res.status)
-	}
-	assertLines(t, "deploytrail validate-logs", res.stderr, wantLines)
+	return wantLines
 }
 
 // awsCLIEnv is the environment for the AWS CLI: CloudTrail is deploytrail,

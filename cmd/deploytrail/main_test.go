@@ -127,17 +127,17 @@ func requireAWSCLI(t *testing.T) {
 
 // TestAWSCLI runs scripts/e2e-cli.sh against the real binary.
 func TestAWSCLI(t *testing.T) {
-	minio := requireMinIO(t)
+	requireAWSCLI(t)
 	p := startBinary(t, t.TempDir())
 	// About 3.5 min on a busy 2-vCPU machine: each AWS CLI call starts Python.
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "../../scripts/e2e-cli.sh")
-	// The README's commands run deploytrail from PATH, as after go install,
-	// and its walkthrough starts MinIO, on a free port, for the bundles.
-	path := strings.Join([]string{filepath.Dir(binary), filepath.Dir(minio), os.Getenv("PATH")}, string(os.PathListSeparator))
-	cmd.Env = append(append(os.Environ(), p.env...), "PATH="+path, fmt.Sprintf("S3_ENDPOINT=http://127.0.0.1:%d", freePort(t)))
-	// On a timeout, end the agent and MinIO the walkthrough started too.
+	// The README's commands run deploytrail from PATH, as after go install;
+	// its walkthrough keeps the bundle in deploytrail's own S3.
+	path := strings.Join([]string{filepath.Dir(binary), os.Getenv("PATH")}, string(os.PathListSeparator))
+	cmd.Env = append(append(os.Environ(), p.env...), "PATH="+path)
+	// On a timeout, end the agent the walkthrough started too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second // a leftover child holding the output pipe does not hang the test

@@ -16,7 +16,8 @@ import (
 
 // The end-to-end test of `deploytrail agent`: the real binary serves,
 // three real binaries run as agents of three registered hosts (separate
-// roots), bundles are zips on MinIO, and the AWS CLI drives deployments.
+// roots), bundles are zips on MinIO or in deploytrail's own S3, and the
+// AWS CLI drives deployments.
 
 // requireMinIO returns MinIO's binary, or skips.
 func requireMinIO(t *testing.T) string {
@@ -102,10 +103,10 @@ func heldZip(www, release string) []byte {
 	})
 }
 
-// setUpHost registers a host, starts its MinIO (root user = the host's
-// key, as the agent signs bundle GETs with it) holding the bundles, and
+// setUpHost registers a host, puts its bundles in store (which lets the
+// host's key read them: the agent signs its bundle GETs with it), and
 // writes its agent's configuration in AWS's agent's format.
-func setUpHost(t *testing.T, p *process, minio, acct, dir, name string, bundles func(www string) map[string][]byte) *ourHost {
+func setUpHost(t *testing.T, p *process, store bundleStore, acct, dir, name string, bundles func(www string) map[string][]byte) *ourHost {
 	h := &ourHost{name: name, dir: filepath.Join(dir, name), log: &lockedBuffer{}}
 	h.www, h.markers = filepath.Join(h.dir, "www"), filepath.Join(h.dir, "markers")
 	os.MkdirAll(h.markers, 0o755)
@@ -118,21 +119,12 @@ func setUpHost(t *testing.T, p *process, minio, acct, dir, name string, bundles 
 	h.userARN = "arn:aws:iam::" + acct + ":user/" + name
 	p.aws(t, "deploy", "register-on-premises-instance", "--instance-name", name, "--iam-user-arn", h.userARN)
 	p.aws(t, "deploy", "add-tags-to-on-premises-instances", "--instance-names", name, "--tags", "Key=env,Value=prod", "Key=Name,Value="+name)
-	h.s3URL = startMinIO(t, minio, h.dir, h.key, h.secret)
-	s3 := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.s3URL, "--region", "us-east-1"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+h.key, "AWS_SECRET_ACCESS_KEY="+h.secret,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("aws %v: %v\n%s", args, err, out)
-		}
-	}
-	s3("s3", "mb", "s3://bundles")
+	var put func(path, key string)
+	h.s3URL, put = store(t, p, bundleHost{dir: h.dir, user: name, key: h.key, secret: h.secret})
 	for key, b := range bundles(h.www) {
 		path := filepath.Join(h.dir, key)
 		os.WriteFile(path, b, 0o644)
-		s3("s3", "cp", path, "s3://bundles/"+key)
+		put(path, key)
 	}
 	conf := filepath.Join(h.dir, "conf")
 	os.MkdirAll(conf, 0o755)
@@ -209,7 +201,7 @@ func TestOurAgent(t *testing.T) {
 	}
 	var hosts []*ourHost
 	for i := 1; i <= 3; i++ {
-		h := setUpHost(t, p, minio, acct, dir, fmt.Sprintf("host-%d", i), bundles)
+		h := setUpHost(t, p, minioBundleStore(minio), acct, dir, fmt.Sprintf("host-%d", i), bundles)
 		if i == 3 { // this one uses the secure stack, which also needs IAM permission
 			p.aws(t, "iam", "put-user-policy", "--user-name", h.name, "--policy-name", "agent", "--policy-document",
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codedeploy-commands-secure:*","Resource":"*"}]}`)
@@ -349,12 +341,13 @@ func ourAgentsStop(t *testing.T, p *process, acct, held string, hosts []*ourHost
 	checkStopTrail(t, p, acct, held, rollback)
 }
 
-// TestOurAgentNoopAndRestart measures a no-op deployment (a zip with
-// only its AppSpec: no files, no hooks, seven events) on one host, then kills the agent in the middle of a hook: restarted, it
-// reports that event failed, and the deployment fails instead of waiting
-// out the hook's timeout.
+// TestOurAgentNoopAndRestart, with bundles in deploytrail's own S3,
+// measures a no-op deployment (a zip with only its AppSpec: no files, no
+// hooks, seven events) on one host, then kills the agent in the middle of
+// a hook: restarted, it reports that event failed, and the deployment
+// fails instead of waiting out the hook's timeout.
 func TestOurAgentNoopAndRestart(t *testing.T) {
-	minio := requireMinIO(t)
+	requireAWSCLI(t)
 	dir := t.TempDir()
 	p := startBinary(t, filepath.Join(dir, "data"))
 	acct := p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
@@ -371,7 +364,7 @@ func TestOurAgentNoopAndRestart(t *testing.T) {
 			}),
 		}
 	}
-	h := setUpHost(t, p, minio, acct, dir, "solo", bundles)
+	h := setUpHost(t, p, ownBundleStore, acct, dir, "solo", bundles)
 	h.start(t)
 	hosts := []*ourHost{h}
 	p.aws(t, "deploy", "create-application", "--application-name", "app")
