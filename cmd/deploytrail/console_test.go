@@ -33,12 +33,11 @@ type consoleWorld struct {
 
 func newConsoleWorld(t *testing.T) *consoleWorld {
 	t.Helper()
-	minio := requireMinIO(t)
 	dir := t.TempDir()
 	w := &consoleWorld{data: filepath.Join(dir, "data")}
 	w.p = startBinary(t, w.data)
 	w.acct = w.p.aws(t, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
-	w.host = setUpHost(t, w.p, minio, w.acct, dir, "host-1", func(www string) map[string][]byte {
+	w.host = setUpHost(t, w.p, ownBundleStore, w.acct, dir, "host-1", func(www string) map[string][]byte {
 		return map[string][]byte{"v1.zip": zipBundle(t, "v1", www, false), "v2.zip": zipBundle(t, "v2", www, false)}
 	})
 	w.host.start(t)
