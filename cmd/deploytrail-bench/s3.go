@@ -63,7 +63,10 @@ type s3Figure struct {
 	// PeakRSSMB its VmHWM, reset when the case began.
 	CPUSeconds float64 `json:"server_cpu_seconds"`
 	PeakRSSMB  float64 `json:"server_peak_rss_mb"`
-	samples    []time.Duration
+	// Audit is deploytrail's group commits during the case (from
+	// /metrics); nil for MinIO.
+	Audit   *auditFigure `json:"audit,omitempty"`
+	samples []time.Duration
 }
 
 // s3Endpoint is a server under test with its client.
@@ -233,6 +236,10 @@ func runS3Case(ctx context.Context, eps []*s3Endpoint, c *s3Case, payload []byte
 		resetPeakRSS(ep.proc)
 		c.Results[ep.name] = &s3Figure{}
 	}
+	before := map[string]promSample{}
+	for _, ep := range eps {
+		before[ep.name] = scrapeAudit(ctx, ep)
+	}
 	for round := range s3Rounds {
 		for k := range eps {
 			ep := eps[(round+k)%len(eps)]
@@ -245,8 +252,9 @@ func runS3Case(ctx context.Context, eps []*s3Endpoint, c *s3Case, payload []byte
 		f := c.Results[ep.name]
 		f.finish(int64(c.SizeMiB) * mib)
 		f.PeakRSSMB = ep.proc.peakRSS()
-		log.Printf("  s3 %s %d MiB × %d clients, %s: %.1f MB/s, p50 %.1f ms, p99 %.1f ms, CPU %.1f s, %d errors",
-			c.Op, c.SizeMiB, c.Clients, ep.name, f.MBps, f.Latency.P50, f.Latency.P99, f.CPUSeconds, f.Errors)
+		f.Audit = auditDelta(before[ep.name], scrapeAudit(ctx, ep))
+		log.Printf("  s3 %s %d MiB × %d clients, %s: %.1f MB/s, p50 %.1f ms, p99 %.1f ms, CPU %.1f s, %d errors; audit %+v",
+			c.Op, c.SizeMiB, c.Clients, ep.name, f.MBps, f.Latency.P50, f.Latency.P99, f.CPUSeconds, f.Errors, f.Audit)
 	}
 }
 
