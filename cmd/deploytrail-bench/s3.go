@@ -26,7 +26,7 @@ type s3Report struct {
 	Rounds  int         `json:"rounds"`
 	Servers []s3Server  `json:"servers"`
 	Cases   []*s3Case   `json:"cases"`
-	Totals  []s3Figure  `json:"totals"`
+	Totals  []s3Total   `json:"totals"`
 	Notes   []string    `json:"notes"`
 	Setup   s3SetupInfo `json:"setup"`
 }
@@ -50,9 +50,18 @@ type s3Case struct {
 	Results map[string]*s3Figure `json:"results"`
 }
 
-// s3Figure is one server's figures in one case (or all cases, in Totals).
+// s3Total is one server's requests and CPU over every case, and its peak
+// RSS over the whole run.
+type s3Total struct {
+	Server     string  `json:"server"`
+	Requests   int     `json:"requests"`
+	Errors     int     `json:"errors"`
+	CPUSeconds float64 `json:"server_cpu_seconds"`
+	PeakRSSMB  float64 `json:"server_peak_rss_mb"`
+}
+
+// s3Figure is one server's figures in one case.
 type s3Figure struct {
-	Server     string  `json:"server,omitempty"`
 	Requests   int     `json:"requests"`
 	Errors     int     `json:"errors"`
 	FirstError string  `json:"first_error,omitempty"`
@@ -302,12 +311,11 @@ func (f *s3Figure) finish(size int64) {
 	}
 }
 
-// s3Totals is each server's CPU seconds over every case, and its peak RSS
-// over the whole run.
-func s3Totals(eps []*s3Endpoint, cases []*s3Case) []s3Figure {
-	var out []s3Figure
+// s3Totals adds up each server's cases.
+func s3Totals(eps []*s3Endpoint, cases []*s3Case) []s3Total {
+	var out []s3Total
 	for _, ep := range eps {
-		t := s3Figure{Server: ep.name}
+		t := s3Total{Server: ep.name}
 		for _, c := range cases {
 			f := c.Results[ep.name]
 			t.Requests += f.Requests
