@@ -20,6 +20,9 @@ type loadResult struct {
 	Seconds    float64 `json:"seconds"`
 	RPS        float64 `json:"requests_per_second"`
 	Latency    latency `json:"latency"`
+	// samples are the successful requests' latencies, for workloads that
+	// merge several runs (the S3 workload alternates servers in rounds).
+	samples []time.Duration
 }
 
 // op makes request i (numbered from 0 across all workers).
@@ -92,5 +95,6 @@ func drive(ctx context.Context, clients, n int, fn op) *loadResult {
 	res.Seconds = round(elapsed.Seconds())
 	res.RPS = round(float64(len(all)) / elapsed.Seconds())
 	res.Latency = summarize(all)
+	res.samples = all
 	return &res
 }

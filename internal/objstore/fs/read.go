@@ -65,6 +65,15 @@ type fileReader struct {
 
 func (r *fileReader) Close() error { return r.f.Close() }
 
+// WriteTo lets io.Copy reach the unsealer's WriteTo through the embedded
+// reader, which would otherwise hide it.
+func (r *fileReader) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := r.Reader.(io.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, r.Reader)
+}
+
 // openedObject is an object's open file and what its sidecar and header
 // say about it.
 type openedObject struct {

@@ -3,6 +3,7 @@ package fs_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -215,4 +216,61 @@ func randomBody(n int) []byte {
 		p[i] = byte(r.Uint32())
 	}
 	return p
+}
+
+// TestSSE_CopyRanges: io.Copy of an opened range (which goes through the
+// reader's WriteTo, as the S3 GetObject path does) gives exactly the
+// range's plaintext, whole segments and cut ones alike.
+func TestSSE_CopyRanges(t *testing.T) {
+	b := mustCreate(t, mustOpen(t, t.TempDir()), "bkt").(objstore.Streamer)
+	seg := int64(fs.SegmentSize)
+	body := randomBody(int(3*seg + 100))
+	objstoretest.MustStage(t, b, "k", bytes.NewReader(body), int64(len(body)), objstore.PutOptions{})
+	size := int64(len(body))
+	for _, r := range []struct{ off, n int64 }{{0, -1}, {1, 2 * seg}, {seg - 1, 2}, {seg, seg}, {size - 5, -1}, {size, -1}, {0, 0}} {
+		_, rc, err := b.Open(t.Context(), "k", r.off, r.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		n, err := io.Copy(&got, rc)
+		rc.Close()
+		end := size
+		if r.n >= 0 {
+			end = min(r.off+r.n, size)
+		}
+		if want := body[r.off:end]; err != nil || n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("range %d+%d: copied %d bytes (%v), want the %d of the body", r.off, r.n, n, err, len(want))
+		}
+	}
+}
+
+// TestSSE_CopyWriterFails: a writer's error ends the copy with that error.
+func TestSSE_CopyWriterFails(t *testing.T) {
+	b := mustCreate(t, mustOpen(t, t.TempDir()), "bkt").(objstore.Streamer)
+	body := randomBody(3 * fs.SegmentSize)
+	objstoretest.MustStage(t, b, "k", bytes.NewReader(body), int64(len(body)), objstore.PutOptions{})
+	_, rc, err := b.Open(t.Context(), "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	w := &failingWriter{after: 1}
+	n, err := io.Copy(w, rc)
+	if !errors.Is(err, errClientGone) || n != fs.SegmentSize || w.writes != 2 {
+		t.Errorf("copy = %d, %v after %d writes; want one segment (%d bytes), then the writer's error", n, err, w.writes, fs.SegmentSize)
+	}
+}
+
+var errClientGone = errors.New("client went away")
+
+// failingWriter accepts after writes, then fails.
+type failingWriter struct{ after, writes int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes > w.after {
+		return 0, errClientGone
+	}
+	return len(p), nil
 }
