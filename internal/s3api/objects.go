@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/deploytrail/deploytrail/internal/checksum"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -29,22 +30,20 @@ func (s *Service) putObject(ctx context.Context, req *Request) (*Response, error
 	if _, err := objstore.NormalizePut(t.Key, opts); err != nil {
 		return nil, storeError(err)
 	}
-	check, err := newBodyCheck(req.HTTP.Header)
+	want, err := checksum.FromHeaders(req.HTTP.Header)
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
 	b, err := s.existingBucket(ctx, t.Bucket)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.stage(ctx, b, t.Bucket, t.Key, check.reader(req.Body), req.HTTP.ContentLength, opts, req.Reserve)
+	st, err := s.stage(ctx, b, t.Bucket, t.Key, checksum.NewReader(req.Body, want), req.Size, opts, req.Reserve)
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
 	h := http.Header{"Etag": {st.info.ETag}, "X-Amz-Server-Side-Encryption": {string(objstore.SSES3)}}
-	if check.Header != "" {
-		h.Set(check.Header, check.Value)
-	}
+	setChecksumHeader(h, req, want)
 	resp := &Response{Status: http.StatusOK, Header: h, Commit: st.commit, Abort: st.abort, RequestParameters: baseParams(req),
 		AdditionalEventData: map[string]any{"bytesTransferredIn": st.info.Size}}
 	return resp, nil

@@ -132,7 +132,7 @@ func TestPutObject_Buffered(t *testing.T) {
 		u, _ := url.ParseRequestURI("/buffered/k")
 		r := &http.Request{Method: "PUT", URL: u, Header: http.Header{}, ContentLength: declared}
 		return s.Do(ctx, &Request{Target: &Target{Op: opPutObject, Bucket: "buffered", Key: "k"}, HTTP: r,
-			Body: strings.NewReader(body), Reserve: reserve})
+			Body: strings.NewReader(body), Size: declared, Reserve: reserve})
 	}
 	for _, tt := range []struct {
 		declared int64

@@ -94,6 +94,9 @@ type Request struct {
 	// Body is the payload, verified against the signature as it is read:
 	// a read past a mismatch fails.
 	Body io.Reader
+	// Size is the payload's declared length (x-amz-decoded-content-length
+	// for an aws-chunked body), -1 when unknown.
+	Size int64
 	Call *awsproto.Call
 	// Reserve charges n bytes of memory for a buffered body; ok is false
 	// when the server's budget is spent. Nil charges nothing.

@@ -76,7 +76,7 @@ func (s *Server) auditedS3(ctx context.Context, req *request) error {
 // through the verifying reader, charged to the memory budget when a
 // bucket buffers them.
 func (s *Server) runS3(ctx context.Context, req *request) (*s3api.Response, error) {
-	sr := &s3api.Request{Target: req.s3.target, HTTP: req.r, Body: req.payloadReader(), Call: req.call,
+	sr := &s3api.Request{Target: req.s3.target, HTTP: req.r, Body: req.s3.body, Size: req.payloadLength(), Call: req.call,
 		Reserve: func(n int64) (func(), bool) { return s.budget.take(n, s.bodyMemory()) }}
 	owner, err := s.S3.Authorize(ctx, req.call, req.s3.target, sr)
 	if err != nil {
@@ -86,7 +86,9 @@ func (s *Server) runS3(ctx context.Context, req *request) (*s3api.Response, erro
 	rc := http.NewResponseController(req.w) // ShedStalledBodies may cut a stalled upload
 	s.reads.begin(rc)
 	defer s.reads.end(rc)
-	return s.S3.Do(ctx, sr)
+	resp, err := s.S3.Do(ctx, sr)
+	return resp, s3AuthError(err) // a body that failed verification as it was read
+
 }
 
 // s3Audience gives the bucket's owner a copy of the record when the
