@@ -16,6 +16,7 @@ const (
 	CodeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
 	CodeBucketNotEmpty          = "BucketNotEmpty"
 	CodeEntityTooLarge          = "EntityTooLarge"
+	CodeEntityTooSmall          = "EntityTooSmall"
 	CodeIllegalLocation         = "IllegalLocationConstraintException"
 	CodeIncompleteBody          = "IncompleteBody"
 	CodeInternalError           = "InternalError"
@@ -24,6 +25,8 @@ const (
 	CodeInvalidBucketName       = "InvalidBucketName"
 	CodeInvalidChunkSize        = "InvalidChunkSizeError"
 	CodeInvalidDigest           = "InvalidDigest"
+	CodeInvalidPart             = "InvalidPart"
+	CodeInvalidPartOrder        = "InvalidPartOrder"
 	CodeInvalidLocation         = "InvalidLocationConstraint"
 	CodeInvalidRange            = "InvalidRange"
 	CodeInvalidRequest          = "InvalidRequest"
@@ -36,6 +39,7 @@ const (
 	CodeNoSuchBucket            = "NoSuchBucket"
 	CodeNoSuchBucketPolicy      = "NoSuchBucketPolicy"
 	CodeNoSuchKey               = "NoSuchKey"
+	CodeNoSuchUpload            = "NoSuchUpload"
 	CodeNotImplemented          = "NotImplemented"
 	CodeNotModified             = "NotModified"
 	CodePreconditionFailed      = "PreconditionFailed"
@@ -63,6 +67,7 @@ var errorStatus = map[string]int{
 	CodeNoSuchBucket:            http.StatusNotFound,
 	CodeNoSuchBucketPolicy:      http.StatusNotFound,
 	CodeNoSuchKey:               http.StatusNotFound,
+	CodeNoSuchUpload:            http.StatusNotFound,
 	CodeNotImplemented:          http.StatusNotImplemented,
 	CodeNotModified:             http.StatusNotModified,
 	CodePreconditionFailed:      http.StatusPreconditionFailed,

@@ -183,6 +183,18 @@ func (s *Service) Do(ctx context.Context, req *Request) (*Response, error) {
 		return s.getObject(ctx, req)
 	case opDeleteObject:
 		return s.deleteObject(ctx, req)
+	case opCreateMultipartUpload:
+		return s.createMultipartUpload(ctx, req)
+	case opUploadPart:
+		return s.uploadPart(ctx, req)
+	case opCompleteMultipartUpload:
+		return s.completeMultipartUpload(ctx, req)
+	case opAbortMultipartUpload:
+		return s.abortMultipartUpload(ctx, req)
+	case opListParts:
+		return s.listParts(ctx, req)
+	case opListMultipartUploads:
+		return s.listMultipartUploads(ctx, req)
 	}
 	return nil, notImplemented(req.Target.Op.Name)
 }

@@ -244,7 +244,7 @@ func (s *Server) s3Body(req *request) bool {
 		s.rejectS3(req, s3api.Errorf(s3api.CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size"))
 		return false
 	}
-	if n < 0 && op == "PutObject" {
+	if n < 0 && (op == "PutObject" || op == "UploadPart") {
 		s.rejectS3(req, s3api.Errorf(s3api.CodeMissingContentLength, "You must provide the Content-Length HTTP header."))
 		return false
 	}
