@@ -40,6 +40,8 @@ const (
 	CodeNoSuchBucketPolicy      = "NoSuchBucketPolicy"
 	CodeNoSuchKey               = "NoSuchKey"
 	CodeNoSuchUpload            = "NoSuchUpload"
+	CodeNoSuchVersion           = "NoSuchVersion"
+	CodeNoSuchLifecycle         = "NoSuchLifecycleConfiguration"
 	CodeNotImplemented          = "NotImplemented"
 	CodeNotModified             = "NotModified"
 	CodePreconditionFailed      = "PreconditionFailed"
@@ -68,6 +70,8 @@ var errorStatus = map[string]int{
 	CodeNoSuchBucketPolicy:      http.StatusNotFound,
 	CodeNoSuchKey:               http.StatusNotFound,
 	CodeNoSuchUpload:            http.StatusNotFound,
+	CodeNoSuchVersion:           http.StatusNotFound,
+	CodeNoSuchLifecycle:         http.StatusNotFound,
 	CodeNotImplemented:          http.StatusNotImplemented,
 	CodeNotModified:             http.StatusNotModified,
 	CodePreconditionFailed:      http.StatusPreconditionFailed,

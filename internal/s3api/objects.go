@@ -222,7 +222,7 @@ func storeError(err error) error {
 func (s *Service) getObject(ctx context.Context, req *Request) (*Response, error) {
 	t, q := req.Target, req.HTTP.URL.Query()
 	if v := q.Get("versionId"); q.Has("versionId") && v != "null" {
-		return nil, invalidArgument("Invalid version id specified")
+		return nil, Errorf(CodeNoSuchVersion, "The specified version does not exist.")
 	}
 	b, err := s.existingBucket(ctx, t.Bucket)
 	if err != nil {

@@ -109,6 +109,12 @@ func Route(r *http.Request, domain string) (*Target, error) {
 		t.Op = op
 		return t, nil
 	}
+	if op, ok, err := bucketConfigOp(r, t, q.Has); ok && err != nil {
+		return nil, err
+	} else if ok {
+		t.Op = op
+		return t, nil
+	}
 	for _, sub := range unsupported {
 		if q.Has(sub) {
 			return nil, notImplemented("The ?" + sub + " subresource")

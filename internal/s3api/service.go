@@ -25,6 +25,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/iam/policy"
+	"github.com/deploytrail/deploytrail/internal/lifecycle"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -68,6 +69,9 @@ type Service struct {
 	Registry Registry
 	Policies *bucketpolicy.Policies
 	Auth     Authorizer
+	// Lifecycle keeps the buckets' lifecycle rules (nil: lifecycle
+	// configuration is NotImplemented).
+	Lifecycle *lifecycle.Store
 	// Region is where the buckets live (DefaultRegion when empty).
 	Region string
 	// MaxBufferedObject bounds an object body held in memory for a bucket
@@ -195,6 +199,27 @@ func (s *Service) Do(ctx context.Context, req *Request) (*Response, error) {
 		return s.listParts(ctx, req)
 	case opListMultipartUploads:
 		return s.listMultipartUploads(ctx, req)
+	}
+	return s.doConfig(ctx, req)
+}
+
+// doConfig runs the bucket configuration operations (config.go).
+func (s *Service) doConfig(ctx context.Context, req *Request) (*Response, error) {
+	switch req.Target.Op {
+	case opGetBucketLifecycle:
+		return s.getBucketLifecycle(ctx, req)
+	case opPutBucketLifecycle:
+		return s.putBucketLifecycle(ctx, req)
+	case opDeleteBucketLifecycle:
+		return s.deleteBucketLifecycle(ctx, req)
+	case opGetBucketEncryption:
+		return s.getBucketEncryption(ctx, req)
+	case opPutBucketEncryption:
+		return s.putBucketEncryption(ctx, req)
+	case opGetBucketVersioning:
+		return s.getBucketVersioning(ctx, req)
+	case opPutBucketVersioning:
+		return s.putBucketVersioning(ctx, req)
 	}
 	return nil, notImplemented(req.Target.Op.Name)
 }
