@@ -36,8 +36,8 @@ var allowedDeps = map[string][]string{
 	"internal/pkcs7":         {},
 	"internal/agent":         {"internal/sigv4", "internal/checksum", "internal/pkcs7", "internal/version"},
 	"internal/validate":      {"internal/digest", "internal/objstore"},
-	"internal/s3api":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/objstore", "internal/bucketpolicy"},
-	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/checksum", "internal/iam", "internal/iam/policy", "internal/trail", "internal/s3api", "internal/objstore", "internal/bucketpolicy"},
+	"internal/s3api":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/objstore", "internal/bucketpolicy", "internal/checksum", "internal/lifecycle"},
+	"internal/server":        {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/sigv4", "internal/checksum", "internal/iam", "internal/iam/policy", "internal/trail", "internal/s3api", "internal/objstore", "internal/bucketpolicy", "internal/lifecycle"},
 	"internal/console":       {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam", "internal/iam/policy", "internal/trail", "internal/sigv4", "internal/checksum"},
 }
 

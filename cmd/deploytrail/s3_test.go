@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -208,5 +210,34 @@ func decodeOut(t *testing.T, out string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(out), v); err != nil {
 		t.Fatalf("decode %q: %v", out, err)
+	}
+}
+
+// The AWS CLI uploads files of 8 MiB and more in parts: a 20 MiB file
+// goes up as a multipart upload (S3's -N ETag) and comes back byte for
+// byte.
+func TestS3CLI_Multipart(t *testing.T) {
+	requireAWSCLI(t)
+	dir := t.TempDir()
+	runBinary(t, "buckets", "create", "--init", "--data", dir, "trail-logs")
+	p := startBinary(t, dir)
+	work := t.TempDir()
+	big := make([]byte, 20<<20)
+	rand.Read(big)
+	up, down := filepath.Join(work, "big.bin"), filepath.Join(work, "back.bin")
+	if err := os.WriteFile(up, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.aws(t, "s3", "mb", "s3://cli-parts")
+	p.aws(t, "s3", "cp", up, "s3://cli-parts/big.bin")
+	if out := p.aws(t, "s3api", "head-object", "--bucket", "cli-parts", "--key", "big.bin", "--query", "ETag", "--output", "text"); !strings.HasSuffix(strings.TrimSpace(out), `-3"`) {
+		t.Errorf("ETag of the CLI's upload: %s, want S3's multipart form for 3 parts of 8 MiB", out)
+	}
+	p.aws(t, "s3", "cp", "s3://cli-parts/big.bin", down)
+	if got, err := os.ReadFile(down); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("the file back: %d bytes, %v; want the 20 MiB sent", len(got), err)
+	}
+	if out := p.aws(t, "s3api", "list-multipart-uploads", "--bucket", "cli-parts", "--output", "json"); strings.Contains(out, "UploadId") {
+		t.Errorf("uploads left after the copy: %s", out)
 	}
 }

@@ -169,7 +169,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		// With an S3-compatible service behind the buckets, clients talk
 		// to that service directly; deploytrail serves S3 over its own
 		// directory buckets only.
-		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc}
+		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc,
+			Lifecycle: lifecycle.NewStore(lifecycle.Dir(cfg.Data))}
 		srv.S3Domain = cfg.S3Domain
 		srv.DataEvents = dataEvents
 		if cfg.DataEvents != nil { // a test's stand-in, to inject failures

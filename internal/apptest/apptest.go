@@ -236,9 +236,15 @@ func (s *Server) CloudTrail(c Creds) *cloudtrail.Client { return cloudtrail.NewF
 func (s *Server) SNS(c Creds) *sns.Client { return sns.NewFromConfig(s.Config(c)) }
 
 // S3 returns an S3 client signing with c, path-style (buckets in the
-// path, as the server serves them without a configured domain).
+// path, as the server serves them without a configured domain), sending
+// checksums whenever the operation supports them, as clients of
+// config.LoadDefaultConfig do (over HTTPS: aws-chunked bodies with a
+// trailing CRC32).
 func (s *Server) S3(c Creds) *s3.Client {
-	return s3.NewFromConfig(s.Config(c), func(o *s3.Options) { o.UsePathStyle = true })
+	return s3.NewFromConfig(s.Config(c), func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported
+	})
 }
 
 // Organizations returns an Organizations client signing with c.

@@ -439,8 +439,9 @@ func TestS3_AuthErrors(t *testing.T) {
 	wantCode(t, err, "XAmzContentSHA256Mismatch")
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("guarded"), Key: aws.String("k")})
 	wantCode(t, err, "NotFound")
-	// Multipart upload is refused clearly, not mistaken for a PutObject.
-	_, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("guarded"), Key: aws.String("big")})
+	// UploadPartCopy is refused clearly, not mistaken for an UploadPart.
+	_, err = c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("guarded"), Key: aws.String("big"),
+		UploadId: aws.String("any"), PartNumber: aws.Int32(1), CopySource: aws.String("guarded/k")})
 	wantCode(t, err, "NotImplemented")
 	noErr(t)(c.ListBuckets(ctx, &s3.ListBucketsInput{}))
 	rec := lookupOne(t, srv, "ListBuckets")

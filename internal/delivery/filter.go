@@ -64,20 +64,19 @@ func NewFilter(store FilterStore) *Filter {
 }
 
 // Wanted reports whether a logging trail selects the data event ev: a
-// trail of the account it is recorded for (recipientAccountId), of the
-// caller's account or of a resource's owner (the bucket's accountId), or
-// an organization trail of their organization, whose regions include
-// ev's (spec §6.4, §10).
+// trail of the account it is recorded for (recipientAccountId) or an
+// organization trail of its organization, whose regions include ev's
+// (spec §6.4, §10). Delivery sends an event to those trails only, so a
+// call involving two accounts is asked about once per account's copy
+// (spec §10.4), each with its own recipientAccountId.
 func (f *Filter) Wanted(ctx context.Context, ev *trail.Event) (bool, error) {
 	snap, err := f.current(ctx)
 	if err != nil {
 		return false, err
 	}
 	e := selectable(ev)
-	accounts := eventAccounts(ev)
 	return slices.ContainsFunc(snap.trails, func(t *cloudtrail.Trail) bool {
-		return inRegion(t, ev.AWSRegion) && slices.ContainsFunc(accounts, func(a string) bool { return snap.covers(t, a) }) &&
-			Selects(t, e)
+		return inRegion(t, ev.AWSRegion) && snap.covers(t, ev.RecipientAccountID) && Selects(t, e)
 	}), nil
 }
 
@@ -156,18 +155,6 @@ func (s *snapshot) covers(t *cloudtrail.Trail, account string) bool {
 
 func inRegion(t *cloudtrail.Trail, region string) bool {
 	return t.Config.IsMultiRegionTrail || t.HomeRegion == region
-}
-
-// eventAccounts are the accounts whose trails may want ev.
-func eventAccounts(ev *trail.Event) []string {
-	accounts := []string{ev.RecipientAccountID}
-	if ev.UserIdentity != nil {
-		accounts = append(accounts, ev.UserIdentity.AccountID)
-	}
-	for _, r := range ev.Resources {
-		accounts = append(accounts, r.AccountID)
-	}
-	return slices.DeleteFunc(accounts, func(a string) bool { return a == "" })
 }
 
 // selectable is ev as selectors see a stored event.

@@ -28,10 +28,10 @@ func (s *Service) Authorize(ctx context.Context, call *awsproto.Call, t *Target,
 	if err != nil {
 		return "", err
 	}
+	r.owner, r.policy = owner, doc
 	if t.Op == opDeleteObjects {
 		// Each key is authorized on its own once the body is read, and
 		// a denied key fails alone (AccessDenied in the result), as in S3.
-		r.owner, r.policy = owner, doc
 		return owner, nil
 	}
 	if err := s.Auth.AuthorizeResource(ctx, call, t.Op.Action, t.Resource(), owner, doc); err != nil {

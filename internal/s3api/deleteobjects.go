@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/deploytrail/deploytrail/internal/checksum"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -14,19 +15,19 @@ const maxDeleteObjects = 1000
 // Content-MD5 or an x-amz-checksum-* header, as S3 requires; each key
 // succeeds or fails on its own, and Quiet reports only failures.
 func (s *Service) deleteObjects(ctx context.Context, req *Request) (*Response, error) {
-	check, err := newBodyCheck(req.HTTP.Header)
+	want, err := checksum.FromHeaders(req.HTTP.Header)
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
-	if !check.declared() {
+	if len(want) == 0 && !declaresTrailerChecksum(req.HTTP.Header) {
 		return nil, Errorf(CodeInvalidRequest, "Missing required header for this request: Content-MD5")
 	}
-	body, err := readSmall(check.reader(req.Body), MaxXMLBytes)
+	body, err := readSmall(checksum.NewReader(req.Body, want), MaxXMLBytes)
 	if errors.Is(err, errTooLarge) {
 		return nil, malformedXML()
 	}
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
 	var in deleteRequest
 	if err := decodeXML(body, &in); err != nil {

@@ -16,24 +16,32 @@ const (
 	CodeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
 	CodeBucketNotEmpty          = "BucketNotEmpty"
 	CodeEntityTooLarge          = "EntityTooLarge"
+	CodeEntityTooSmall          = "EntityTooSmall"
 	CodeIllegalLocation         = "IllegalLocationConstraintException"
 	CodeIncompleteBody          = "IncompleteBody"
 	CodeInternalError           = "InternalError"
 	CodeInvalidAccessKeyID      = "InvalidAccessKeyId"
 	CodeInvalidArgument         = "InvalidArgument"
 	CodeInvalidBucketName       = "InvalidBucketName"
+	CodeInvalidChunkSize        = "InvalidChunkSizeError"
 	CodeInvalidDigest           = "InvalidDigest"
+	CodeInvalidPart             = "InvalidPart"
+	CodeInvalidPartOrder        = "InvalidPartOrder"
 	CodeInvalidLocation         = "InvalidLocationConstraint"
 	CodeInvalidRange            = "InvalidRange"
 	CodeInvalidRequest          = "InvalidRequest"
 	CodeKeyTooLong              = "KeyTooLongError"
 	CodeMalformedPolicy         = "MalformedPolicy"
+	CodeMalformedTrailer        = "MalformedTrailerError"
 	CodeMalformedXML            = "MalformedXML"
 	CodeMethodNotAllowed        = "MethodNotAllowed"
 	CodeMissingContentLength    = "MissingContentLength"
 	CodeNoSuchBucket            = "NoSuchBucket"
 	CodeNoSuchBucketPolicy      = "NoSuchBucketPolicy"
 	CodeNoSuchKey               = "NoSuchKey"
+	CodeNoSuchUpload            = "NoSuchUpload"
+	CodeNoSuchVersion           = "NoSuchVersion"
+	CodeNoSuchLifecycle         = "NoSuchLifecycleConfiguration"
 	CodeNotImplemented          = "NotImplemented"
 	CodeNotModified             = "NotModified"
 	CodePreconditionFailed      = "PreconditionFailed"
@@ -61,6 +69,9 @@ var errorStatus = map[string]int{
 	CodeNoSuchBucket:            http.StatusNotFound,
 	CodeNoSuchBucketPolicy:      http.StatusNotFound,
 	CodeNoSuchKey:               http.StatusNotFound,
+	CodeNoSuchUpload:            http.StatusNotFound,
+	CodeNoSuchVersion:           http.StatusNotFound,
+	CodeNoSuchLifecycle:         http.StatusNotFound,
 	CodeNotImplemented:          http.StatusNotImplemented,
 	CodeNotModified:             http.StatusNotModified,
 	CodePreconditionFailed:      http.StatusPreconditionFailed,

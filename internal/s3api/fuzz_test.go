@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/deploytrail/deploytrail/internal/checksum"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -39,7 +40,7 @@ func FuzzRequest(f *testing.F) {
 			t.Fatalf("range %q of %d bytes: %+v", header, len(body), rng)
 		}
 		parseCopySource(header)
-		newBodyCheck(r.Header)
+		checksum.FromHeaders(r.Header)
 	})
 }
 

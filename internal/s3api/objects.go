@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/deploytrail/deploytrail/internal/checksum"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -29,22 +30,20 @@ func (s *Service) putObject(ctx context.Context, req *Request) (*Response, error
 	if _, err := objstore.NormalizePut(t.Key, opts); err != nil {
 		return nil, storeError(err)
 	}
-	check, err := newBodyCheck(req.HTTP.Header)
+	want, err := checksum.FromHeaders(req.HTTP.Header)
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
 	b, err := s.existingBucket(ctx, t.Bucket)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.stage(ctx, b, t.Bucket, t.Key, check.reader(req.Body), req.HTTP.ContentLength, opts, req.Reserve)
+	st, err := s.stage(ctx, b, t.Bucket, t.Key, checksum.NewReader(req.Body, want), req.Size, opts, req.Reserve)
 	if err != nil {
-		return nil, err
+		return nil, checksumError(err)
 	}
 	h := http.Header{"Etag": {st.info.ETag}, "X-Amz-Server-Side-Encryption": {string(objstore.SSES3)}}
-	if check.Header != "" {
-		h.Set(check.Header, check.Value)
-	}
+	setChecksumHeader(h, req, want)
 	resp := &Response{Status: http.StatusOK, Header: h, Commit: st.commit, Abort: st.abort, RequestParameters: baseParams(req),
 		AdditionalEventData: map[string]any{"bytesTransferredIn": st.info.Size}}
 	return resp, nil
@@ -110,6 +109,12 @@ func (s *Service) stage(ctx context.Context, b objstore.Bucket, bucket, key stri
 		release()
 		return nil, err
 	}
+	return lockedUntilDone(release, st), nil
+}
+
+// lockedUntilDone makes st release the bucket's lock (release) once it
+// is committed or aborted.
+func lockedUntilDone(release func(), st *staged) *staged {
 	commit, abort := st.commit, st.abort
 	release = sync.OnceFunc(release)
 	st.commit = func(ctx context.Context) error {
@@ -120,7 +125,7 @@ func (s *Service) stage(ctx context.Context, b objstore.Bucket, bucket, key stri
 		abort() // after a commit whose transaction failed, Stage's Abort does nothing
 		release()
 	}
-	return st, nil
+	return st
 }
 
 func streamStage(ctx context.Context, sb objstore.Streamer, key string, body io.Reader, size int64, opts objstore.PutOptions) (*staged, error) {
@@ -196,6 +201,16 @@ func storeError(err error) error {
 		return invalidArgument("%s", cut(strings.TrimPrefix(err.Error(), objstore.ErrInvalidOptions.Error()+": ")))
 	case errors.Is(err, objstore.ErrIncompleteBody):
 		return Errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	case errors.Is(err, objstore.ErrEntityTooLarge):
+		return Errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	case errors.Is(err, objstore.ErrNoSuchUpload):
+		return Errorf(CodeNoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	case errors.Is(err, objstore.ErrInvalidPart):
+		return Errorf(CodeInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+	case errors.Is(err, objstore.ErrInvalidPartOrder):
+		return Errorf(CodeInvalidPartOrder, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+	case errors.Is(err, objstore.ErrEntityTooSmall):
+		return Errorf(CodeEntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	}
@@ -207,7 +222,7 @@ func storeError(err error) error {
 func (s *Service) getObject(ctx context.Context, req *Request) (*Response, error) {
 	t, q := req.Target, req.HTTP.URL.Query()
 	if v := q.Get("versionId"); q.Has("versionId") && v != "null" {
-		return nil, invalidArgument("Invalid version id specified")
+		return nil, Errorf(CodeNoSuchVersion, "The specified version does not exist.")
 	}
 	b, err := s.existingBucket(ctx, t.Bucket)
 	if err != nil {

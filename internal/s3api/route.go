@@ -33,8 +33,7 @@ const (
 	OnObject
 )
 
-// The operations served. Multipart upload is routed to NotImplemented
-// (multipart.go lists its operations) until it is built.
+// The operations served (multipart upload's are in multipart.go).
 var (
 	opListBuckets        = &Op{Name: "ListBuckets", Action: "s3:ListAllMyBuckets", ReadOnly: true, On: OnService}
 	opCreateBucket       = &Op{Name: "CreateBucket", Action: "s3:CreateBucket", On: OnBucket}
@@ -84,7 +83,7 @@ var unsupported = []string{"acl", "accelerate", "analytics", "attributes", "cors
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metadataTable", "metrics",
 	"notification", "object-lock", "ownershipControls", "partNumber", "policyStatus", "publicAccessBlock",
 	"replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent",
-	"uploadId", "uploads", "versioning", "versions", "website"}
+	"versioning", "versions", "website"}
 
 // Route finds the operation of an S3 request. Buckets are named in the
 // path (/bucket/key) or, when domain is set, by a Host of
@@ -104,9 +103,21 @@ func Route(r *http.Request, domain string) (*Target, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
+	if op, ok, err := multipartOp(r, t, q); ok && err != nil {
+		return nil, err
+	} else if ok {
+		t.Op = op
+		return t, nil
+	}
+	if op, ok, err := bucketConfigOp(r, t, q.Has); ok && err != nil {
+		return nil, err
+	} else if ok {
+		t.Op = op
+		return t, nil
+	}
 	for _, sub := range unsupported {
 		if q.Has(sub) {
-			return nil, multipartOrUnsupported(sub)
+			return nil, notImplemented("The ?" + sub + " subresource")
 		}
 	}
 	op, err := pickOp(r, t, q)

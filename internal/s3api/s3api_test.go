@@ -29,8 +29,19 @@ func TestRoute(t *testing.T) {
 		{method: "PUT", url: "/b1b/k", header: http.Header{"X-Amz-Copy-Source": {"b1b/j"}}, op: "CopyObject", bucket: "b1b", key: "k"},
 		{method: "HEAD", url: "/k/x", host: "b1b.s3.example:4590", op: "HeadObject", bucket: "b1b", key: "k/x"},
 		{method: "GET", url: "/", host: "b1b.s3.example", op: "ListObjects", bucket: "b1b"},
-		{method: "POST", url: "/b1b/k?uploads", code: CodeNotImplemented},
-		{method: "PUT", url: "/b1b?versioning", code: CodeNotImplemented},
+		{method: "POST", url: "/b1b/k?uploads", op: "CreateMultipartUpload", bucket: "b1b", key: "k"},
+		{method: "PUT", url: "/b1b/k?partNumber=2&uploadId=u", op: "UploadPart", bucket: "b1b", key: "k"},
+		{method: "POST", url: "/b1b/k?uploadId=u", op: "CompleteMultipartUpload", bucket: "b1b", key: "k"},
+		{method: "DELETE", url: "/b1b/k?uploadId=u", op: "AbortMultipartUpload", bucket: "b1b", key: "k"},
+		{method: "GET", url: "/b1b/k?uploadId=u", op: "ListParts", bucket: "b1b", key: "k"},
+		{method: "GET", url: "/b1b?uploads", op: "ListMultipartUploads", bucket: "b1b"},
+		{method: "PUT", url: "/b1b/k?partNumber=2&uploadId=u", header: http.Header{"X-Amz-Copy-Source": {"b1b/j"}}, code: CodeNotImplemented},
+		{method: "GET", url: "/b1b/k?partNumber=2", code: CodeNotImplemented},
+		{method: "POST", url: "/b1b?uploads", code: CodeMethodNotAllowed},
+		{method: "PUT", url: "/b1b?versioning", op: "PutBucketVersioning", bucket: "b1b"},
+		{method: "GET", url: "/b1b?lifecycle", op: "GetBucketLifecycle", bucket: "b1b"},
+		{method: "PUT", url: "/b1b/k?lifecycle", code: CodeNotImplemented},
+		{method: "PUT", url: "/b1b?tagging", code: CodeNotImplemented},
 		{method: "PATCH", url: "/b1b/k", code: CodeMethodNotAllowed},
 		{method: "GET", url: "/Bad_Bucket/k", code: CodeInvalidBucketName},
 		{method: "GET", url: "/b1b/a/../b", code: CodeInvalidArgument},
@@ -132,7 +143,7 @@ func TestPutObject_Buffered(t *testing.T) {
 		u, _ := url.ParseRequestURI("/buffered/k")
 		r := &http.Request{Method: "PUT", URL: u, Header: http.Header{}, ContentLength: declared}
 		return s.Do(ctx, &Request{Target: &Target{Op: opPutObject, Bucket: "buffered", Key: "k"}, HTTP: r,
-			Body: strings.NewReader(body), Reserve: reserve})
+			Body: strings.NewReader(body), Size: declared, Reserve: reserve})
 	}
 	for _, tt := range []struct {
 		declared int64

@@ -25,6 +25,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/iam/policy"
+	"github.com/deploytrail/deploytrail/internal/lifecycle"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -68,6 +69,9 @@ type Service struct {
 	Registry Registry
 	Policies *bucketpolicy.Policies
 	Auth     Authorizer
+	// Lifecycle keeps the buckets' lifecycle rules (nil: lifecycle
+	// configuration is NotImplemented).
+	Lifecycle *lifecycle.Store
 	// Region is where the buckets live (DefaultRegion when empty).
 	Region string
 	// MaxBufferedObject bounds an object body held in memory for a bucket
@@ -94,6 +98,9 @@ type Request struct {
 	// Body is the payload, verified against the signature as it is read:
 	// a read past a mismatch fails.
 	Body io.Reader
+	// Size is the payload's declared length (x-amz-decoded-content-length
+	// for an aws-chunked body), -1 when unknown.
+	Size int64
 	Call *awsproto.Call
 	// Reserve charges n bytes of memory for a buffered body; ok is false
 	// when the server's budget is spent. Nil charges nothing.
@@ -180,6 +187,39 @@ func (s *Service) Do(ctx context.Context, req *Request) (*Response, error) {
 		return s.getObject(ctx, req)
 	case opDeleteObject:
 		return s.deleteObject(ctx, req)
+	case opCreateMultipartUpload:
+		return s.createMultipartUpload(ctx, req)
+	case opUploadPart:
+		return s.uploadPart(ctx, req)
+	case opCompleteMultipartUpload:
+		return s.completeMultipartUpload(ctx, req)
+	case opAbortMultipartUpload:
+		return s.abortMultipartUpload(ctx, req)
+	case opListParts:
+		return s.listParts(ctx, req)
+	case opListMultipartUploads:
+		return s.listMultipartUploads(ctx, req)
+	}
+	return s.doConfig(ctx, req)
+}
+
+// doConfig runs the bucket configuration operations (config.go).
+func (s *Service) doConfig(ctx context.Context, req *Request) (*Response, error) {
+	switch req.Target.Op {
+	case opGetBucketLifecycle:
+		return s.getBucketLifecycle(ctx, req)
+	case opPutBucketLifecycle:
+		return s.putBucketLifecycle(ctx, req)
+	case opDeleteBucketLifecycle:
+		return s.deleteBucketLifecycle(ctx, req)
+	case opGetBucketEncryption:
+		return s.getBucketEncryption(ctx, req)
+	case opPutBucketEncryption:
+		return s.putBucketEncryption(ctx, req)
+	case opGetBucketVersioning:
+		return s.getBucketVersioning(ctx, req)
+	case opPutBucketVersioning:
+		return s.putBucketVersioning(ctx, req)
 	}
 	return nil, notImplemented(req.Target.Op.Name)
 }

@@ -3,11 +3,8 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"hash"
 	"io"
 	"net/http"
 	"strconv"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/awserr"
 	"github.com/deploytrail/deploytrail/internal/awsproto"
+	"github.com/deploytrail/deploytrail/internal/checksum"
 	"github.com/deploytrail/deploytrail/internal/iam"
 	"github.com/deploytrail/deploytrail/internal/s3api"
 	"github.com/deploytrail/deploytrail/internal/sigv4"
@@ -25,20 +23,18 @@ import (
 // S3's own limit is 8 KiB of headers besides user metadata's 2 KiB.
 const maxS3HeaderBytes = 16 << 10
 
-// s3UnsignedPayload is the payload hash of a body the client did not
-// sign: presigned URLs, and clients that say so in X-Amz-Content-Sha256.
-const s3UnsignedPayload = "UNSIGNED-PAYLOAD"
-
 // s3Request is what the S3 path knows of a request besides request.
 type s3Request struct {
-	target  *s3api.Target
-	hostID  string
-	payload string // the payload hash the client signed
-	owner   string // the bucket's owner, once authorized
-	resp    *s3api.Response
+	target *s3api.Target
+	hostID string
+	owner  string // the bucket's owner, once authorized
+	resp   *s3api.Response
 	// committed is set once the response's change and its event are.
 	committed bool
-	bytesIn   *countingReader
+	// bytesIn counts the body as sent; body is the payload it carries,
+	// verified against the signature as it is read.
+	bytesIn *countingReader
+	body    *sigv4.Body
 }
 
 // IsS3 tells an S3 request from the other services' calls, from the
@@ -119,9 +115,10 @@ func (s *Server) routeS3(req *request) bool {
 	return true
 }
 
-// authenticateS3 verifies the signature with S3's rules: presigned URLs
-// sign no payload; header signatures name the payload's hash, which the
-// body is checked against as it is read (s3Body).
+// authenticateS3 verifies the signature with S3's rules before the body
+// is read (sigv4.VerifyStream): the body it hands on checks, as it is
+// read, the payload hash the client signed, or decodes aws-chunked
+// bodies checking each chunk's signature and the trailer.
 func (s *Server) authenticateS3(ctx context.Context, req *request) bool {
 	sig, err := sigv4.Parse(req.r)
 	req.sig, req.sigErr = sig, err
@@ -133,16 +130,13 @@ func (s *Server) authenticateS3(ctx context.Context, req *request) bool {
 		s.refuseS3(req, s3api.Errorf(s3api.CodeAuthorizationMalformed, "The authorization header is malformed; incorrect service %q. This endpoint belongs to \"s3\".", awserr.Cut(sig.Scope.Service, 64)))
 		return false
 	}
-	if req.s3.payload, err = signedPayload(req.r, sig); err != nil {
-		s.refuseS3(req, err)
-		return false
-	}
 	cred, err := s.IAM.Credential(ctx, sig.AccessKeyID)
 	if err != nil {
 		s.refuseS3(req, s3CredentialError(err, true))
 		return false
 	}
-	if err := sig.VerifyS3(req.r, req.s3.payload, cred.Secret(), s.now()); err != nil {
+	req.s3.bytesIn = &countingReader{r: req.r.Body}
+	if req.s3.body, err = sig.VerifyStream(withBody(req.r, req.s3.bytesIn), cred.Secret(), s.now()); err != nil {
 		s.refuseS3(req, s3AuthError(err))
 		return false
 	}
@@ -183,29 +177,24 @@ func (s *Server) rejectS3(req *request, err error) {
 	s.fail(req, err)
 }
 
-// signedPayload is the payload hash the signature covers. A streaming
-// (aws-chunked) body is refused here, the one place that will hand it to
-// a chunk decoder.
-func signedPayload(r *http.Request, sig *sigv4.Signature) (string, error) {
-	claimed := r.Header.Get("X-Amz-Content-Sha256")
-	switch {
-	case sig.Presigned && claimed == "":
-		return s3UnsignedPayload, nil
-	case claimed == "":
-		return "", s3api.Errorf(s3api.CodeInvalidRequest, "Missing required header for this request: x-amz-content-sha256")
-	case claimed == s3UnsignedPayload:
-		return claimed, nil
-	case strings.HasPrefix(claimed, "STREAMING-"):
-		return "", s3api.Errorf(s3api.CodeNotImplemented, "A header you provided implies functionality that is not implemented: streaming (aws-chunked) uploads; send the body with its SHA-256 or UNSIGNED-PAYLOAD.")
-	}
-	if b, err := hex.DecodeString(claimed); err != nil || len(b) != sha256.Size {
-		return "", s3api.Errorf(s3api.CodeInvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.")
-	}
-	return strings.ToLower(claimed), nil
+// withBody is r reading body instead: the verifier reads the body
+// through the server's counting, timeout-aware reader.
+func withBody(r *http.Request, body io.Reader) *http.Request {
+	c := *r
+	c.Body = io.NopCloser(body)
+	return &c
 }
 
-// s3AuthError is a SigV4 failure in S3's words.
+// s3AuthError is a SigV4 or body verification failure in S3's words,
+// as sigv4's doc says: the request's, a chunk's or the trailer's bad
+// signature is SignatureDoesNotMatch (403), broken framing IncompleteBody,
+// the others 400s of their own. A trailer checksum that does not match is
+// checksum's BadDigest. Other errors are returned as they are.
 func s3AuthError(err error) error {
+	var ce *checksum.Error
+	if errors.As(err, &ce) {
+		return s3api.Errorf(ce.Code, "%s", ce.Message)
+	}
 	var e *sigv4.Error
 	if !errors.As(err, &e) {
 		return err
@@ -217,6 +206,16 @@ func s3AuthError(err error) error {
 		return s3api.Errorf(s3api.CodeAuthorizationMalformed, "%s", e.Message)
 	case sigv4.KindExpired:
 		return s3api.Errorf(s3api.CodeAccessDenied, "%s", e.Message)
+	case sigv4.KindInvalidRequest:
+		return s3api.Errorf(s3api.CodeInvalidRequest, "%s", e.Message)
+	case sigv4.KindPayloadMismatch:
+		return s3api.Errorf(s3api.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	case sigv4.KindIncompleteBody, sigv4.KindMalformedChunk:
+		return s3api.Errorf(s3api.CodeIncompleteBody, "%s", e.Message)
+	case sigv4.KindInvalidChunkSize:
+		return s3api.Errorf(s3api.CodeInvalidChunkSize, "%s", e.Message)
+	case sigv4.KindMalformedTrailer:
+		return s3api.Errorf(s3api.CodeMalformedTrailer, "%s", e.Message)
 	}
 	return s3api.Errorf(s3api.CodeSignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 }
@@ -236,16 +235,16 @@ func s3CredentialError(err error, lookup bool) error {
 }
 
 // s3Body prepares the body: an object of more than S3's 5 GiB is refused
-// from its Content-Length before a byte is read, a PutObject needs a
-// length, and the body must arrive by a deadline set by its size. The
-// reader checks the signed payload hash at its end.
+// from its Content-Length before a byte is read, a write of an object
+// needs a length, and the body must arrive by a deadline set by its size.
+// The body the operation reads is the verifier's (authenticateS3).
 func (s *Server) s3Body(req *request) bool {
 	n, op := req.r.ContentLength, req.s3.target.Op.Name
-	if n > s3api.MaxObjectSize {
+	if n > s3api.MaxObjectSize+maxChunkFraming(n) {
 		s.rejectS3(req, s3api.Errorf(s3api.CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size"))
 		return false
 	}
-	if n < 0 && op == "PutObject" {
+	if n < 0 && (op == "PutObject" || op == "UploadPart") {
 		s.rejectS3(req, s3api.Errorf(s3api.CodeMissingContentLength, "You must provide the Content-Length HTTP header."))
 		return false
 	}
@@ -253,32 +252,23 @@ func (s *Server) s3Body(req *request) bool {
 		n = s3api.MaxXMLBytes
 	}
 	http.NewResponseController(req.w).SetReadDeadline(s.bodyDeadline(n))
-	req.s3.bytesIn = &countingReader{r: req.r.Body}
 	return true
 }
 
-// payloadReader is the body, failing with XAmzContentSHA256Mismatch at
-// its end when the client signed another hash.
-func (req *request) payloadReader() io.Reader {
-	if req.s3.payload == s3UnsignedPayload {
-		return req.s3.bytesIn
-	}
-	return &sha256Check{r: req.s3.bytesIn, h: sha256.New(), want: req.s3.payload}
-}
+// maxChunkFraming is how much of an aws-chunked body of n bytes may be
+// chunk headers and trailer rather than payload: the decoder bounds the
+// payload itself at 5 GiB, so the Content-Length bound allows for its
+// framing (at most 1 KiB per 64 KiB, the smallest chunk clients send
+// past the first, and 64 KiB for the trailer).
+func maxChunkFraming(n int64) int64 { return n/64 + 64<<10 }
 
-type sha256Check struct {
-	r    io.Reader
-	h    hash.Hash
-	want string
-}
-
-func (c *sha256Check) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	if errors.Is(err, io.EOF) && hex.EncodeToString(c.h.Sum(nil)) != c.want {
-		return n, s3api.Errorf(s3api.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+// payloadLength is the payload's declared length: Content-Length, or
+// x-amz-decoded-content-length for an aws-chunked body (-1: unknown).
+func (req *request) payloadLength() int64 {
+	if req.s3.body.Chunked() {
+		return req.s3.body.DecodedLength()
 	}
-	return n, err
+	return req.r.ContentLength
 }
 
 // countingReader counts the body's bytes (additionalEventData's

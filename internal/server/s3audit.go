@@ -76,7 +76,7 @@ func (s *Server) auditedS3(ctx context.Context, req *request) error {
 // through the verifying reader, charged to the memory budget when a
 // bucket buffers them.
 func (s *Server) runS3(ctx context.Context, req *request) (*s3api.Response, error) {
-	sr := &s3api.Request{Target: req.s3.target, HTTP: req.r, Body: req.payloadReader(), Call: req.call,
+	sr := &s3api.Request{Target: req.s3.target, HTTP: req.r, Body: req.s3.body, Size: req.payloadLength(), Call: req.call,
 		Reserve: func(n int64) (func(), bool) { return s.budget.take(n, s.bodyMemory()) }}
 	owner, err := s.S3.Authorize(ctx, req.call, req.s3.target, sr)
 	if err != nil {
@@ -86,7 +86,9 @@ func (s *Server) runS3(ctx context.Context, req *request) (*s3api.Response, erro
 	rc := http.NewResponseController(req.w) // ShedStalledBodies may cut a stalled upload
 	s.reads.begin(rc)
 	defer s.reads.end(rc)
-	return s.S3.Do(ctx, sr)
+	resp, err := s.S3.Do(ctx, sr)
+	return resp, s3AuthError(err) // a body that failed verification as it was read
+
 }
 
 // s3Audience gives the bucket's owner a copy of the record when the
@@ -125,20 +127,37 @@ func s3Resources(req *request) []awsproto.Resource {
 	return append(out, bucket)
 }
 
-// recordS3 stores the call's record (and its copies) unless it is a data
-// event no trail selects; stored says whether it did.
+// recordS3 stores the call's record and its copies; stored says whether
+// any was. Delivery sends an event to the trails of its
+// recipientAccountId only, so each copy of a data event (the caller's,
+// the bucket owner's) is asked of the trails' selectors on its own and
+// stored only if that account's trails want it.
 func (s *Server) recordS3(ctx context.Context, req *request, opErr error, a *audience) (stored bool, err error) {
-	ev := s.s3Event(req, opErr, a)
+	evs := trail.Share(s.s3Event(req, opErr, a), a.sharedEventID, a.copies)
 	if req.s3.target.Op.Data {
-		if s.DataEvents == nil {
-			return false, nil
-		}
-		wanted, err := s.DataEvents.Wanted(ctx, ev)
-		if err != nil || !wanted {
+		if evs, err = s.wantedDataEvents(ctx, evs); err != nil {
 			return false, err
 		}
 	}
-	return true, s.record(ctx, trail.Share(ev, a.sharedEventID, a.copies))
+	return len(evs) > 0, s.record(ctx, evs)
+}
+
+// wantedDataEvents are the copies of a data event some trail selects.
+func (s *Server) wantedDataEvents(ctx context.Context, evs []*trail.Event) ([]*trail.Event, error) {
+	if s.DataEvents == nil {
+		return nil, nil
+	}
+	var keep []*trail.Event
+	for _, ev := range evs {
+		wanted, err := s.DataEvents.Wanted(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		if wanted {
+			keep = append(keep, ev)
+		}
+	}
+	return keep, nil
 }
 
 // s3Event builds the record: S3's requestParameters and
