@@ -152,15 +152,21 @@ func (h *hostClient) spec(execID string) map[string]any {
 
 // runEvents plays the agent for one deployment: each command is fetched,
 // acknowledged and completed Succeeded, except failEvent (if any), which
-// fails as a script would. It returns the events in the order served.
+// fails as a script would. It returns the events in the order served,
+// once every lifecycle event has run or failEvent has failed.
 func (h *hostClient) runEvents(deploymentID, failEvent string) []string {
 	h.t.Helper()
 	var events []string
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		if len(events) == len(lifecycleOrder) {
+			return events
+		}
 		p := h.poll()
 		if p.HostCommand == nil {
-			return events
+			// The engine has not queued the next event yet (a loaded
+			// machine can take longer than one short poll): poll again.
+			continue
 		}
 		c := p.HostCommand
 		if c.HostIdentifier != h.arn || !strings.HasSuffix(c.DeploymentExecutionId, deploymentID) || c.CommandName == "" {
