@@ -38,37 +38,31 @@ func (s *Server) auditedS3(ctx context.Context, req *request) error {
 		return err
 	}
 	if opErr == nil && resp.Commit != nil {
-		// The event first, the change last: a change that fails rolls
-		// its event back, and only the database's own commit can still
-		// fail after the change is visible.
-		var stored bool
-		err := s.Ledger.Tx(ctx, func(ctx context.Context) (err error) {
-			if stored, err = s.recordS3(ctx, req, nil, aud); err != nil {
-				return err
-			}
-			opErr = resp.Commit(ctx)
-			return opErr
-		})
-		if opErr == nil && err != nil {
+		evs, err := s.s3Records(ctx, req, nil, aud)
+		if err != nil {
+			return fmt.Errorf("record %s: %w", req.opName, err) // nothing committed
+		}
+		if opErr, err = s.commitS3(ctx, resp, evs); opErr == nil && err != nil {
 			return fmt.Errorf("commit %s with its event: %w", req.opName, err)
 		}
 		if opErr == nil {
-			req.recorded, req.s3.committed = stored, true
+			req.recorded, req.s3.committed = len(evs) > 0, true
 			return nil
 		}
 	}
-	var stored bool
-	err = s.Ledger.Tx(ctx, func(ctx context.Context) (err error) {
-		stored, err = s.recordS3(ctx, req, opErr, aud)
-		return err
-	})
+	// A read, or a failure: its records, if any are wanted, before the
+	// answer (no transaction when none is: most GETs select none).
+	evs, err := s.s3Records(ctx, req, opErr, aud)
+	if err == nil && len(evs) > 0 {
+		err = s.Ledger.Tx(ctx, func(ctx context.Context) error { return s.record(ctx, evs) })
+	}
 	if err != nil {
 		if resp != nil && resp.Stream != nil {
 			resp.Stream.Close()
 		}
 		return fmt.Errorf("record %s: %w", req.opName, err)
 	}
-	req.recorded = stored
+	req.recorded = len(evs) > 0
 	return opErr
 }
 
@@ -127,19 +121,41 @@ func s3Resources(req *request) []awsproto.Resource {
 	return append(out, bucket)
 }
 
-// recordS3 stores the call's record and its copies; stored says whether
-// any was. Delivery sends an event to the trails of its
-// recipientAccountId only, so each copy of a data event (the caller's,
-// the bucket owner's) is asked of the trails' selectors on its own and
-// stored only if that account's trails want it.
-func (s *Server) recordS3(ctx context.Context, req *request, opErr error, a *audience) (stored bool, err error) {
-	evs := trail.Share(s.s3Event(req, opErr, a), a.sharedEventID, a.copies)
-	if req.s3.target.Op.Data {
-		if evs, err = s.wantedDataEvents(ctx, evs); err != nil {
-			return false, err
-		}
+// commitS3 makes a change visible together with its records. The
+// records first, the change last, in one transaction: a change that
+// fails rolls its records back, and only the database's own commit can
+// still fail after the change is visible. A change with nothing to record
+// (a data event no trail selects) is committed outside the store's
+// committer, which would otherwise run every PUT's renames and fsyncs one
+// after another.
+//
+// opErr is the change's own failure (the call then fails and records
+// that); err is the records' (the call fails with InternalError).
+func (s *Server) commitS3(ctx context.Context, resp *s3api.Response, evs []*trail.Event) (opErr, err error) {
+	if len(evs) == 0 {
+		return resp.Commit(ctx), nil
 	}
-	return len(evs) > 0, s.record(ctx, evs)
+	err = s.Ledger.Tx(ctx, func(ctx context.Context) error {
+		if err := s.record(ctx, evs); err != nil {
+			return err
+		}
+		opErr = resp.Commit(ctx)
+		return opErr
+	})
+	return opErr, err
+}
+
+// s3Records are the call's record and its copies that are to be stored.
+// Delivery sends an event to the trails of its recipientAccountId only,
+// so each copy of a data event (the caller's, the bucket owner's) is
+// asked of the trails' selectors on its own and kept only if that
+// account's trails want it.
+func (s *Server) s3Records(ctx context.Context, req *request, opErr error, a *audience) ([]*trail.Event, error) {
+	evs := trail.Share(s.s3Event(req, opErr, a), a.sharedEventID, a.copies)
+	if !req.s3.target.Op.Data {
+		return evs, nil
+	}
+	return s.wantedDataEvents(ctx, evs)
 }
 
 // wantedDataEvents are the copies of a data event some trail selects.
