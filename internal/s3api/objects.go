@@ -228,6 +228,19 @@ func (s *Service) getObject(ctx context.Context, req *Request) (*Response, error
 	if err != nil {
 		return nil, err
 	}
+	for range maxOpenAttempts {
+		resp, err := s.getObjectOnce(ctx, req, b)
+		if !errors.Is(err, errObjectChanged) {
+			return resp, err
+		}
+	}
+	return nil, Errorf(CodeSlowDown, "Please reduce your request rate.")
+}
+
+// getObjectOnce answers GetObject or HeadObject from the object as Head
+// finds it; errObjectChanged when it was replaced before it was opened.
+func (s *Service) getObjectOnce(ctx context.Context, req *Request, b objstore.Bucket) (*Response, error) {
+	t, q := req.Target, req.HTTP.URL.Query()
 	info, err := b.Head(ctx, t.Key)
 	if err != nil {
 		return nil, storeError(err)
@@ -251,23 +264,48 @@ func (s *Service) getObject(ctx context.Context, req *Request) (*Response, error
 	if t.Op == opHeadObject {
 		return resp, nil
 	}
-	if resp.Stream, err = openRange(ctx, b, t.Key, rng); err != nil {
+	if resp.Stream, err = openRange(ctx, b, t.Key, info, rng); err != nil {
 		return nil, storeError(err)
 	}
 	resp.AdditionalEventData = map[string]any{"bytesTransferredOut": rng.n}
 	return resp, nil
 }
 
-// openRange reads n bytes of the object from off: streamed when the
-// bucket streams, else from the whole object.
-func openRange(ctx context.Context, b objstore.Bucket, key string, r byteRange) (io.ReadCloser, error) {
+// maxOpenAttempts bounds the retries of a read whose object is replaced
+// between its Head and its Open, each time.
+const maxOpenAttempts = 3
+
+// errObjectChanged: the object was replaced between Head and Open, so
+// the headers already decided (length, ETag, conditions) would not
+// describe the bytes; the read starts again.
+var errObjectChanged = errors.New("s3api: the object changed while it was opened")
+
+// sameObject reports whether two infos describe one stored object.
+func sameObject(a, b *objstore.ObjectInfo) bool {
+	return a.ETag == b.ETag && a.Size == b.Size && a.Modified.Equal(b.Modified)
+}
+
+// openRange reads n bytes of the object key from off, provided it is
+// still the object info describes (errObjectChanged otherwise): streamed when
+// the bucket streams, else from the whole object.
+func openRange(ctx context.Context, b objstore.Bucket, key string, info *objstore.ObjectInfo, r byteRange) (io.ReadCloser, error) {
 	if sb, ok := b.(objstore.Streamer); ok {
-		_, rc, err := sb.Open(ctx, key, r.off, r.n)
-		return rc, err
+		opened, rc, err := sb.Open(ctx, key, r.off, r.n)
+		if err != nil {
+			return nil, err
+		}
+		if !sameObject(opened, info) {
+			rc.Close()
+			return nil, errObjectChanged
+		}
+		return rc, nil
 	}
 	obj, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if !sameObject(&obj.ObjectInfo, info) {
+		return nil, errObjectChanged
 	}
 	body := obj.Body
 	if r.off > int64(len(body)) {
@@ -362,7 +400,10 @@ func (s *Service) copyObject(ctx context.Context, req *Request) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	body, err := openRange(ctx, srcBucket, src.Key, byteRange{off: 0, n: info.Size})
+	body, err := openRange(ctx, srcBucket, src.Key, info, byteRange{off: 0, n: info.Size})
+	if errors.Is(err, errObjectChanged) {
+		return nil, Errorf(CodeSlowDown, "Please reduce your request rate.") // replaced mid-copy: the client retries
+	}
 	if err != nil {
 		return nil, storeError(err)
 	}

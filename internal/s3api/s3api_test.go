@@ -2,7 +2,9 @@ package s3api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -175,5 +177,38 @@ func TestPutObject_Buffered(t *testing.T) {
 	resp.Abort()
 	if obj, err := b.Get(ctx, "k"); err != nil || string(obj.Body) != "abc" || charged != 3 || released != 1 {
 		t.Errorf("after Commit: %v %v; charged %d, released %d times", obj, err, charged, released)
+	}
+}
+
+// An object replaced between GetObject's Head and its Open is not
+// answered with the old object's length and ETag over the new bytes.
+func TestOpenRange_ObjectReplaced(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mem.New().Bucket("race")
+	if err := b.Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	put := func(body string) {
+		if err := b.Put(ctx, "k", []byte(body), objstore.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("first")
+	info, err := b.Head(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := openRange(ctx, b, "k", info, byteRange{off: 1, n: 3})
+	if err != nil {
+		t.Fatalf("unchanged object: %v", err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "irs" {
+		t.Errorf("range of the unchanged object = %q, want %q", got, "irs")
+	}
+	put("second, longer")
+	if _, err := openRange(ctx, b, "k", info, byteRange{off: 0, n: info.Size}); !errors.Is(err, errObjectChanged) {
+		t.Errorf("replaced object: err = %v, want errObjectChanged", err)
 	}
 }
