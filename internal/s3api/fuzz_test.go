@@ -18,6 +18,8 @@ func FuzzRequest(f *testing.F) {
 	f.Add("GET", "/b-1/a/b/c?list-type=2&delimiter=/", "127.0.0.1:4590", "bytes=-5", []byte(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`))
 	f.Add("POST", "/bucket?delete", "s3.example", "bytes=5-", []byte(`<Delete><Quiet>true</Quiet></Delete><x/>`))
 	f.Add("DELETE", "/bucket/../etc?uploadId=1", "", "", []byte("<Delete><Object><Key>\x00</Key>"))
+	f.Add("POST", "/bucket/key?uploadId=u", "", "", []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>`))
+	f.Add("PUT", "/bucket?lifecycle", "", "", []byte(`<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix>AWSLogs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule></LifecycleConfiguration>`))
 	f.Fuzz(func(t *testing.T, method, rawURL, host, header string, body []byte) {
 		u, err := url.ParseRequestURI(rawURL)
 		if err != nil {
@@ -36,6 +38,12 @@ func FuzzRequest(f *testing.F) {
 		}
 		var conf createBucketConfiguration
 		decodeXML(body, &conf)
+		var complete completeRequest
+		decodeXML(body, &complete)
+		var rules lifecycleXML
+		if decodeXML(body, &rules) == nil {
+			rules.configuration() // S3's lifecycle XML to our rules, checked
+		}
 		if rng, ok, err := parseRange(header, int64(len(body))); ok && err == nil && (rng.off < 0 || rng.n <= 0 || rng.off+rng.n > int64(len(body))) {
 			t.Fatalf("range %q of %d bytes: %+v", header, len(body), rng)
 		}
