@@ -24,6 +24,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
+	"github.com/deploytrail/deploytrail/internal/objstore"
 	"github.com/deploytrail/deploytrail/internal/sigv4"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
@@ -570,4 +571,22 @@ func TestS3_NoWriteWithoutItsEvent(t *testing.T) {
 	}
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("kept"), Key: aws.String("fresh")})
 	wantCode(t, err, "NotFound")
+}
+
+// A KMS trail's log files (written by delivery with SSE-KMS) read back
+// over S3 naming their key, as S3 answers.
+func TestS3_KMSObjectNamesItsKey(t *testing.T) {
+	srv := apptest.Start(t)
+	c := srv.S3(srv.Root)
+	noErr(t)(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("logs")}))
+	b, err := srv.App.Buckets.Bucket("logs")
+	fatalIf(t, err)
+	key := "arn:aws:kms:us-east-1:" + srv.Account() + ":alias/trails"
+	fatalIf(t, b.Put(ctx, "AWSLogs/x.json.gz", []byte("log"), objstore.PutOptions{
+		Encryption: objstore.Encryption{Mode: objstore.SSEKMS, KMSKeyID: key}}))
+	out, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("logs"), Key: aws.String("AWSLogs/x.json.gz")})
+	fatalIf(t, err)
+	if out.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(out.SSEKMSKeyId) != key {
+		t.Errorf("HeadObject: SSE=%s key=%q, want aws:kms and %s", out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId), key)
+	}
 }

@@ -341,6 +341,10 @@ func objectHeaders(info *objstore.ObjectInfo, q map[string][]string) http.Header
 	h.Set("Accept-Ranges", "bytes")
 	if info.Encryption.Mode != "" {
 		h.Set("X-Amz-Server-Side-Encryption", string(info.Encryption.Mode))
+		if info.Encryption.Mode == objstore.SSEKMS && info.Encryption.KMSKeyID != "" {
+			// A KMS trail's log files name their key, as S3 answers.
+			h.Set("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", info.Encryption.KMSKeyID)
+		}
 	}
 	for k, v := range info.Metadata {
 		h["X-Amz-Meta-"+k] = []string{v}
