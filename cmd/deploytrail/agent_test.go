@@ -29,7 +29,31 @@ import (
 // them; make test runs it), MinIO (scripts/minio.sh builds it) and the
 // AWS CLI, and is skipped when one is missing.
 
-var thirdParty = filepath.Join("..", "..", "..", "..", "shared", "third_party")
+// thirdParty is shared/third_party beside the repository, found by
+// walking up from this package: a checkout may sit at any depth (a
+// worktree is one level deeper than the main checkout), and a fixed
+// relative path silently skipped the test where it did not match.
+// DEPLOYTRAIL_THIRD_PARTY names it outright.
+var thirdParty = findThirdParty()
+
+func findThirdParty() string {
+	if dir := os.Getenv("DEPLOYTRAIL_THIRD_PARTY"); dir != "" {
+		return dir
+	}
+	dir, err := filepath.Abs(".")
+	for err == nil {
+		candidate := filepath.Join(dir, "shared", "third_party")
+		if _, statErr := os.Stat(filepath.Join(candidate, "aws-codedeploy-agent")); statErr == nil {
+			return candidate
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return filepath.Join("..", "..", "..", "shared", "third_party") // where the project's layout puts it
+}
 
 func requireRealAgent(t *testing.T) (agentDir, minio string) {
 	t.Helper()
@@ -271,6 +295,40 @@ func realAgentDeploys(t *testing.T, agentDir string, store bundleStore, useTLS b
 	// costs some 20 s.
 	if !useTLS {
 		realAgentStops(t, p, acct, deploy("held.tgz"), release, installDir, markerDir, func() string { return agentLog(agentConf) })
+		// The HTTP run keeps its bundles in deploytrail's own S3, where
+		// `aws deploy push` can put them.
+		realAgentDeploysPushed(t, p, dir, installDir, func() string { return agentLog(agentConf) })
+	}
+}
+
+// realAgentDeploysPushed deploys a revision that `aws deploy push` zipped,
+// uploaded to deploytrail's own S3 and registered, named by the ETag the
+// push registered, on AWS's agent.
+func realAgentDeploysPushed(t *testing.T, p *process, dir, installDir string, logs func() string) {
+	t.Helper()
+	src := filepath.Join(dir, "pushed-src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	appspec := "version: 0.0\nos: linux\nfiles:\n  - source: pushed.html\n    destination: " + installDir + "\n"
+	for name, body := range map[string]string{"pushed.html": "pushed with aws deploy push\n", "appspec.yml": appspec} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.aws(t, "deploy", "push", "--application-name", "web", "--s3-location", "s3://bundles/pushed.zip", "--source", src)
+	eTag := strings.Trim(p.aws(t, "deploy", "list-application-revisions", "--application-name", "web", "--s3-bucket", "bundles",
+		"--s3-key-prefix", "pushed.zip", "--query", "revisions[0].s3Location.eTag", "--output", "text"), `"`)
+	if eTag == "" || eTag == "None" {
+		t.Fatalf("aws deploy push registered no revision with an eTag")
+	}
+	id := p.aws(t, "deploy", "create-deployment", "--application-name", "web", "--deployment-group-name", "prod",
+		"--s3-location", "bucket=bundles,key=pushed.zip,bundleType=zip,eTag="+eTag, "--query", "deploymentId", "--output", "text")
+	if s := waitEnded(t, p, id, logs); s != "Succeeded" {
+		t.Fatalf("the pushed revision's deployment: %s\n%s", s, logs())
+	}
+	if b, err := os.ReadFile(filepath.Join(installDir, "pushed.html")); err != nil || string(b) != "pushed with aws deploy push\n" {
+		t.Fatalf("installed pushed.html: %q %v", b, err)
 	}
 }
 
