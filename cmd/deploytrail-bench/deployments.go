@@ -9,7 +9,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,7 +222,7 @@ func runSimulated(ctx context.Context, srv *child, cd *codedeploy.Client, hc *ht
 		wg.Go(func() { p.run(pctx) })
 	}
 	defer func() { stopPollers(); wg.Wait() }()
-	cpu0 := cpuSeconds(srv)
+	cpu0 := srv.cpuSeconds()
 	start := time.Now()
 	out, err := cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("fleet"),
 		DeploymentGroupName: aws.String(fleetGroup(len(hosts), config)), DeploymentConfigName: aws.String(config),
@@ -235,7 +234,7 @@ func runSimulated(ctx context.Context, srv *child, cd *codedeploy.Client, hc *ht
 	f.Status, err = awaitDeployment(ctx, cd, aws.ToString(out.DeploymentId), limit)
 	wall := time.Since(start)
 	f.WallMS = ms(wall)
-	f.ServerCPUSeconds = round(cpuSeconds(srv) - cpu0)
+	f.ServerCPUSeconds = round(srv.cpuSeconds() - cpu0)
 	f.ServerCPUPercent = round(100 * f.ServerCPUSeconds / wall.Seconds())
 	f.ServerRSSMB = round(float64(procKB(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid), "VmRSS")) / 1024)
 	f.Commands = completed.Load()
@@ -275,22 +274,6 @@ func awaitDeployment(ctx context.Context, cd *codedeploy.Client, id string, limi
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-// cpuSeconds is the child's user+system CPU time from /proc/<pid>/stat.
-func cpuSeconds(c *child) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // USER_HZ is 100 on Linux
 }
 
 // poller is a simulated host: it long-polls for commands and, for each,

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -128,6 +129,31 @@ func (c *child) peakRSS() float64 {
 	kb := procKB(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid), "VmHWM")
 	return round(float64(kb) / 1024)
 }
+
+// cpuSeconds is the CPU time (user + system, seconds) the child has used.
+func (c *child) cpuSeconds() float64 { return processCPU(c.cmd.Process.Pid) }
+
+// processCPU is the CPU time (user + system, seconds) a process has used,
+// from /proc/<pid>/stat; 0 when it cannot be read.
+func processCPU(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: utime and stime are the 12th and 13th of them.
+	rest := string(raw[strings.LastIndexByte(string(raw), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTicks = 100
 
 var announcement = regexp.MustCompile(`--endpoint-url (\S+) `)
 

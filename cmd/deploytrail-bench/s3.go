@@ -252,9 +252,9 @@ func runS3Case(ctx context.Context, eps []*s3Endpoint, c *s3Case, payload []byte
 	for round := range s3Rounds {
 		for k := range eps {
 			ep := eps[(round+k)%len(eps)]
-			cpu0 := processCPU(ep.proc.cmd.Process.Pid)
+			cpu0 := ep.proc.cpuSeconds()
 			r := runSlice(ctx, c, slice, s3Op(ep.client, c, payload))
-			c.Results[ep.name].add(r, processCPU(ep.proc.cmd.Process.Pid)-cpu0)
+			c.Results[ep.name].add(r, ep.proc.cpuSeconds()-cpu0)
 		}
 	}
 	for _, ep := range eps {

@@ -518,25 +518,3 @@ func (e *env) startMinIOWithKey(ctx context.Context, bin, dir, keyID, secret str
 	}
 	return c, nil
 }
-
-// processCPU is the CPU time (user + system, seconds) a process has used,
-// from /proc/<pid>/stat; 0 when it cannot be read.
-func processCPU(pid int) float64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which is in parentheses and may hold
-	// spaces: utime and stime are the 12th and 13th of them.
-	rest := string(raw[strings.LastIndexByte(string(raw), ')')+2:])
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / clockTicks
-}
-
-// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
-const clockTicks = 100

@@ -327,6 +327,23 @@ func writeProfile(creds, conf string, root *iam.Root) error {
 	return nil
 }
 
+// every runs job every interval until ctx ends; a failure is logged and
+// the job tried again at the next tick.
+func every(ctx context.Context, interval time.Duration, job func(context.Context) error, logger *slog.Logger, what string) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := job(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn(what, "err", err)
+			}
+		}
+	}
+}
+
 // Serve serves on ln until ctx ends, then lets in-flight requests finish
 // (for up to ShutdownGrace) and stops its background work.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
@@ -351,8 +368,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	wg.Go(func() { a.IAM.Run(bgCtx) })
-	wg.Go(func() { sweepConsole(bgCtx, a.Console, a.Logger) })
+	wg.Go(func() { every(bgCtx, iam.SessionSweepInterval, a.IAM.SweepSessions, a.Logger, "sweep STS sessions") })
+	wg.Go(func() { every(bgCtx, consoleSweepInterval, a.Console.Sweep, a.Logger, "sweep console sessions") })
 	// Delivery stops after the HTTP server has drained (deferred cancel),
 	// so that its final flush includes the last requests' events.
 	wg.Go(func() { a.Delivery.Run(bgCtx) })

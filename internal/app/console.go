@@ -59,22 +59,6 @@ func writeRootPassword(data, password string) error {
 	return nil
 }
 
-// sweepConsole deletes ended console sessions until ctx ends.
-func sweepConsole(ctx context.Context, c *console.Console, logger *slog.Logger) {
-	t := time.NewTicker(consoleSweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := c.Sweep(ctx); err != nil {
-				logger.Warn("sweep console sessions", "err", err)
-			}
-		}
-	}
-}
-
 // ResetRootPassword gives the management account's root user a new random
 // console password and writes it to the data directory's
 // RootPasswordFile (0600), for `deploytrail console password`; it returns

@@ -84,6 +84,9 @@ func flexibleHeader(h http.Header) (*Expected, error) {
 	return found, nil
 }
 
+// unsupported is S3's answer to an x-amz-checksum-<name> header whose
+// algorithm it does not know: refused, not ignored, because the client
+// expects the body to be checked.
 func unsupported() *Error {
 	return &Error{Code: CodeInvalidRequest, Message: "Checksum algorithm provided is unsupported. " +
 		"Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"}

@@ -41,7 +41,7 @@ func (v *viewer) sees(t *Trail) bool {
 	if t.Account != v.account && (t.OrgID == "" || t.OrgID != v.orgID) {
 		return false
 	}
-	return t.HomeRegion == v.region || t.Config.IsMultiRegionTrail
+	return t.InRegion(v.region)
 }
 
 // shadow reports whether t is, for v, a replica of a trail that lives in

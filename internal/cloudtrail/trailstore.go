@@ -60,6 +60,12 @@ type Trail struct {
 	Status Status
 }
 
+// InRegion reports whether t logs region's events: its home region's, or
+// every region's for a multi-region trail.
+func (t *Trail) InRegion(region string) bool {
+	return t.Config.IsMultiRegionTrail || t.HomeRegion == region
+}
+
 // TrailConfig is a trail's settings, as CreateTrail and UpdateTrail set
 // them.
 type TrailConfig struct {

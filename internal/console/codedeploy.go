@@ -9,9 +9,11 @@ import (
 // model names them.
 type obj = map[string]any
 
+var applicationsPage = listPage[[]obj]{Path + "/codedeploy/applications", "applications.html", "Applications", (*Console).listApplications}
+
 func (c *Console) codeDeployRoutes(m *http.ServeMux) {
-	m.Handle("GET "+Path+"/codedeploy/applications", c.authed(c.applications))
-	m.Handle("POST "+Path+"/codedeploy/applications", c.authed(c.createApplication))
+	m.Handle("GET "+applicationsPage.path, c.authed(c.applications))
+	m.Handle("POST "+applicationsPage.path, c.authed(c.createApplication))
 	m.Handle("GET "+Path+"/codedeploy/applications/{app}", c.authed(c.application))
 	m.Handle("POST "+Path+"/codedeploy/applications/{app}/groups", c.authed(c.saveGroup))
 	m.Handle("GET "+Path+"/codedeploy/applications/{app}/groups/{group}", c.authed(c.group))
@@ -26,8 +28,7 @@ func (c *Console) codeDeployRoutes(m *http.ServeMux) {
 
 // applications lists the account's applications with their details.
 func (c *Console) applications(w http.ResponseWriter, r *http.Request, a *active) {
-	apps, err := c.listApplications(r, a)
-	c.show(w, r, a, "applications.html", "Applications", apps, err)
+	applicationsPage.show(c, w, r, a)
 }
 
 func (c *Console) listApplications(r *http.Request, a *active) ([]obj, error) {
@@ -44,12 +45,8 @@ func (c *Console) listApplications(r *http.Request, a *active) ([]obj, error) {
 func (c *Console) createApplication(w http.ResponseWriter, r *http.Request, a *active) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	in := obj{"applicationName": name, "computePlatform": r.PostFormValue("computePlatform")}
-	if err := c.call(r, a, codeDeployAPI, "CreateApplication", in, nil); err != nil {
-		apps, _ := c.listApplications(r, a)
-		c.show(w, r, a, "applications.html", "Applications", apps, err)
-		return
-	}
-	http.Redirect(w, r, Path+"/codedeploy/applications/"+pathEscape(name), http.StatusSeeOther)
+	err := c.call(r, a, codeDeployAPI, "CreateApplication", in, nil)
+	applicationsPage.afterChangeTo(c, w, r, a, err, applicationsPage.path+"/"+pathEscape(name))
 }
 
 // applicationView is an application's page: its groups, revisions and

@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
+var instancesPage = listPage[[]obj]{Path + "/codedeploy/instances", "instances.html", "On-premises instances", (*Console).listInstances}
+
 func (c *Console) instanceRoutes(m *http.ServeMux) {
-	m.Handle("GET "+Path+"/codedeploy/instances", c.authed(c.instances))
-	m.Handle("POST "+Path+"/codedeploy/instances", c.authed(c.registerInstance))
+	m.Handle("GET "+instancesPage.path, c.authed(c.instances))
+	m.Handle("POST "+instancesPage.path, c.authed(c.registerInstance))
 	m.Handle("POST "+Path+"/codedeploy/instances/{name}/tags", c.authed(c.tagInstance))
 	m.Handle("POST "+Path+"/codedeploy/instances/{name}/deregister", c.authed(c.deregisterInstance))
 }
@@ -24,19 +26,7 @@ func (c *Console) listInstances(r *http.Request, a *active) ([]obj, error) {
 }
 
 func (c *Console) instances(w http.ResponseWriter, r *http.Request, a *active) {
-	list, err := c.listInstances(r, a)
-	c.show(w, r, a, "instances.html", "On-premises instances", list, err)
-}
-
-// afterInstanceChange shows the list again: with the error, or after a
-// redirect.
-func (c *Console) afterInstanceChange(w http.ResponseWriter, r *http.Request, a *active, err error) {
-	if err != nil {
-		list, _ := c.listInstances(r, a)
-		c.show(w, r, a, "instances.html", "On-premises instances", list, err)
-		return
-	}
-	http.Redirect(w, r, Path+"/codedeploy/instances", http.StatusSeeOther)
+	instancesPage.show(c, w, r, a)
 }
 
 func (c *Console) registerInstance(w http.ResponseWriter, r *http.Request, a *active) {
@@ -47,16 +37,16 @@ func (c *Console) registerInstance(w http.ResponseWriter, r *http.Request, a *ac
 	} else {
 		in["iamUserArn"] = arn
 	}
-	c.afterInstanceChange(w, r, a, c.call(r, a, codeDeployAPI, "RegisterOnPremisesInstance", in, nil))
+	instancesPage.afterChange(c, w, r, a, c.call(r, a, codeDeployAPI, "RegisterOnPremisesInstance", in, nil))
 }
 
 func (c *Console) tagInstance(w http.ResponseWriter, r *http.Request, a *active) {
 	in := obj{"instanceNames": []string{r.PathValue("name")},
 		"tags": []obj{{"Key": strings.TrimSpace(r.PostFormValue("key")), "Value": strings.TrimSpace(r.PostFormValue("value"))}}}
-	c.afterInstanceChange(w, r, a, c.call(r, a, codeDeployAPI, "AddTagsToOnPremisesInstances", in, nil))
+	instancesPage.afterChange(c, w, r, a, c.call(r, a, codeDeployAPI, "AddTagsToOnPremisesInstances", in, nil))
 }
 
 func (c *Console) deregisterInstance(w http.ResponseWriter, r *http.Request, a *active) {
 	in := obj{"instanceName": r.PathValue("name")}
-	c.afterInstanceChange(w, r, a, c.call(r, a, codeDeployAPI, "DeregisterOnPremisesInstance", in, nil))
+	instancesPage.afterChange(c, w, r, a, c.call(r, a, codeDeployAPI, "DeregisterOnPremisesInstance", in, nil))
 }

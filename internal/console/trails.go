@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
+var trailsPage = listPage[[]trailRow]{Path + "/cloudtrail/trails", "trails.html", "Trails", (*Console).listTrails}
+
 func (c *Console) trailRoutes(m *http.ServeMux) {
-	m.Handle("GET "+Path+"/cloudtrail/trails", c.authed(c.trails))
-	m.Handle("POST "+Path+"/cloudtrail/trails", c.authed(c.createTrail))
+	m.Handle("GET "+trailsPage.path, c.authed(c.trails))
+	m.Handle("POST "+trailsPage.path, c.authed(c.createTrail))
 	m.Handle("POST "+Path+"/cloudtrail/trails/{name}/logging", c.authed(c.setLogging))
 	m.Handle("GET "+Path+"/cloudtrail/trails/{name}/validate", c.authed(c.integrity))
 }
@@ -34,17 +36,7 @@ func (c *Console) listTrails(r *http.Request, a *active) ([]trailRow, error) {
 }
 
 func (c *Console) trails(w http.ResponseWriter, r *http.Request, a *active) {
-	rows, err := c.listTrails(r, a)
-	c.show(w, r, a, "trails.html", "Trails", rows, err)
-}
-
-func (c *Console) afterTrailChange(w http.ResponseWriter, r *http.Request, a *active, err error) {
-	if err != nil {
-		rows, _ := c.listTrails(r, a)
-		c.show(w, r, a, "trails.html", "Trails", rows, err)
-		return
-	}
-	http.Redirect(w, r, Path+"/cloudtrail/trails", http.StatusSeeOther)
+	trailsPage.show(c, w, r, a)
 }
 
 // createTrail creates a trail and starts its logging, as AWS's console
@@ -63,7 +55,7 @@ func (c *Console) createTrail(w http.ResponseWriter, r *http.Request, a *active)
 	if err == nil {
 		err = c.call(r, a, cloudTrailAPI, "StartLogging", obj{"Name": f("name")}, nil)
 	}
-	c.afterTrailChange(w, r, a, err)
+	trailsPage.afterChange(c, w, r, a, err)
 }
 
 // setLogging starts or stops a trail's logging (form field "on").
@@ -72,5 +64,5 @@ func (c *Console) setLogging(w http.ResponseWriter, r *http.Request, a *active) 
 	if r.PostFormValue("on") == "true" {
 		op = "StartLogging"
 	}
-	c.afterTrailChange(w, r, a, c.call(r, a, cloudTrailAPI, op, obj{"Name": r.PathValue("name")}, nil))
+	trailsPage.afterChange(c, w, r, a, c.call(r, a, cloudTrailAPI, op, obj{"Name": r.PathValue("name")}, nil))
 }

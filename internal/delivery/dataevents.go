@@ -46,12 +46,19 @@ func (d *Deliverer) putRecord(ctx context.Context, stateKey, bucket, key string,
 	if err != nil {
 		return nil, fmt.Errorf("read the owner of bucket %s: %w", bucket, err)
 	}
-	ev.RecipientAccountID, ev.Resources[1].AccountID = owner, owner
+	ev.RecipientAccountID, ev.Resources[bucketResource].AccountID = owner, owner
 	if ok, err := d.DataEvents.Wanted(ctx, ev); err != nil || !ok {
 		return nil, err
 	}
 	return ev, nil
 }
+
+// The resources of a PutObject record, in S3's order; only the bucket's
+// names its owner.
+const (
+	objectResource = iota
+	bucketResource
+)
 
 // putObjectEvent is the data event of CloudTrail's PutObject, as S3
 // records it: the object and its bucket as resources, CloudTrail's
@@ -73,8 +80,8 @@ func putObjectEvent(region, bucket, key string, size int, enc objstore.Encryptio
 		SourceIPAddress: cloudTrailPrincipal, UserAgent: cloudTrailPrincipal, RequestParameters: params, ResponseElements: response,
 		AdditionalEventData: map[string]any{"bytesTransferredIn": size, "bytesTransferredOut": 0},
 		RequestID:           trail.NewEventID(), EventID: trail.NewEventID(), ReadOnly: &readOnly,
-		Resources: []trail.Resource{{Type: "AWS::S3::Object", ARN: "arn:aws:s3:::" + bucket + "/" + key},
-			{Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::" + bucket}},
+		Resources: []trail.Resource{objectResource: {Type: "AWS::S3::Object", ARN: "arn:aws:s3:::" + bucket + "/" + key},
+			bucketResource: {Type: "AWS::S3::Bucket", ARN: "arn:aws:s3:::" + bucket}},
 		EventType: trail.EventTypeAPICall, ManagementEvent: &management,
 		EventCategory: trail.CategoryData}
 }

@@ -76,7 +76,7 @@ func (f *Filter) Wanted(ctx context.Context, ev *trail.Event) (bool, error) {
 	}
 	e := selectable(ev)
 	return slices.ContainsFunc(snap.trails, func(t *cloudtrail.Trail) bool {
-		return inRegion(t, ev.AWSRegion) && snap.covers(t, ev.RecipientAccountID) && Selects(t, e)
+		return t.InRegion(ev.AWSRegion) && snap.covers(t, ev.RecipientAccountID) && Selects(t, e)
 	}), nil
 }
 
@@ -151,10 +151,6 @@ func (f *Filter) load(ctx context.Context, version int64) (*snapshot, error) {
 // member of its organization.
 func (s *snapshot) covers(t *cloudtrail.Trail, account string) bool {
 	return t.Account == account || (t.OrgID != "" && s.orgOf[account] == t.OrgID)
-}
-
-func inRegion(t *cloudtrail.Trail, region string) bool {
-	return t.Config.IsMultiRegionTrail || t.HomeRegion == region
 }
 
 // selectable is ev as selectors see a stored event.

@@ -29,31 +29,48 @@ func mustParse(doc string) *policy.Document {
 // may do everything in its own account; a service acting for a customer
 // is trusted. The denial is AccessDeniedException with AWS's wording.
 func (s *Service) Authorize(ctx context.Context, call *awsproto.Call, action, resource string) error {
+	id, err := s.evaluateIdentity(ctx, call, action, resource)
+	if err != nil || id == nil || id.decision == policy.Allow {
+		return err
+	}
+	return accessDenied(call.Principal.ARN, action, resource, id.reason.Phrase(action))
+}
+
+// identityDecision is the identity side of a call's authorization, kept
+// with the request it judged so a resource-based policy can judge the
+// same request (AuthorizeResource).
+type identityDecision struct {
+	cred     *Credential
+	req      *policy.Request
+	decision policy.Decision
+	reason   policy.Reason
+}
+
+// evaluateIdentity evaluates the call's identity-based and session
+// policies for action on resource. It returns nil for a service acting
+// for a customer, which is trusted.
+func (s *Service) evaluateIdentity(ctx context.Context, call *awsproto.Call, action, resource string) (*identityDecision, error) {
 	cred, ok := call.Auth.(*Credential)
 	if !ok {
-		return fmt.Errorf("authorize %s: call carries no credential", action)
+		return nil, fmt.Errorf("authorize %s: call carries no credential", action)
 	}
-	p := call.Principal
-	if p.Type == awsproto.PrincipalAWSService {
-		return nil
+	if call.Principal.Type == awsproto.PrincipalAWSService {
+		return nil, nil
 	}
 	identity, err := s.identityPolicies(ctx, cred)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var session []*policy.Document
 	if cred.restricted {
 		if session, err = parseAll(cred.sessionDocs); err != nil {
-			return err
+			return nil, err
 		}
 		session = append([]*policy.Document{}, session...) // non-nil: sessions narrow
 	}
 	req := &policy.Request{Action: action, Resource: resource, Context: conditionContext(call, cred)}
 	decision, reason := policy.EvaluateSession(req, identity, session)
-	if decision == policy.Allow {
-		return nil
-	}
-	return accessDenied(p.ARN, action, resource, reason.Phrase(action))
+	return &identityDecision{cred: cred, req: req, decision: decision, reason: reason}, nil
 }
 
 func accessDenied(arn, action, resource, why string) error {

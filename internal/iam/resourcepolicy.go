@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
 	"github.com/deploytrail/deploytrail/internal/iam/policy"
@@ -17,40 +16,24 @@ import (
 // both must allow. The denial is AccessDeniedException with AWS's
 // wording.
 func (s *Service) AuthorizeResource(ctx context.Context, call *awsproto.Call, action, resource, owner string, resourcePolicy *policy.Document) error {
-	cred, ok := call.Auth.(*Credential)
-	if !ok {
-		return fmt.Errorf("authorize %s: call carries no credential", action)
-	}
-	p := call.Principal
-	if p.Type == awsproto.PrincipalAWSService {
-		return nil
-	}
-	identity, err := s.identityPolicies(ctx, cred)
-	if err != nil {
+	id, err := s.evaluateIdentity(ctx, call, action, resource)
+	if err != nil || id == nil {
 		return err
 	}
-	var session []*policy.Document
-	if cred.restricted {
-		if session, err = parseAll(cred.sessionDocs); err != nil {
-			return err
-		}
-		session = append([]*policy.Document{}, session...) // non-nil: sessions narrow
-	}
-	req := &policy.Request{Action: action, Resource: resource, Context: conditionContext(call, cred)}
-	idDecision, reason := policy.EvaluateSession(req, identity, session)
-	req.Principal.AWS = append(callerForms(p), "arn:aws:iam::"+p.AccountID+":root", p.AccountID)
-	resDecision := policy.Evaluate(req, resourcePolicy)
+	p := call.Principal
+	id.req.Principal.AWS = append(callerForms(p), "arn:aws:iam::"+p.AccountID+":root", p.AccountID)
+	idDecision, resDecision := id.decision, policy.Evaluate(id.req, resourcePolicy)
 	switch {
 	case idDecision == policy.ExplicitDeny:
-		return accessDenied(p.ARN, action, resource, reason.Phrase(action))
+		return accessDenied(p.ARN, action, resource, id.reason.Phrase(action))
 	case resDecision == policy.ExplicitDeny:
 		return accessDenied(p.ARN, action, resource, "with an explicit deny in a resource-based policy")
 	case idDecision == policy.Allow && (owner == p.AccountID || resDecision == policy.Allow):
 		return nil
-	case owner == p.AccountID && resDecision == policy.Allow && !cred.restricted:
+	case owner == p.AccountID && resDecision == policy.Allow && !id.cred.restricted:
 		return nil
 	case owner != p.AccountID && idDecision == policy.Allow:
 		return accessDenied(p.ARN, action, resource, "because no resource-based policy allows the "+action+" action")
 	}
-	return accessDenied(p.ARN, action, resource, reason.Phrase(action))
+	return accessDenied(p.ARN, action, resource, id.reason.Phrase(action))
 }

@@ -161,21 +161,12 @@ func defaultPath(p string) string {
 	return p
 }
 
-// sessionSweepInterval is how often expired sessions are deleted.
-const sessionSweepInterval = time.Hour
+// SessionSweepInterval is how often app runs SweepSessions.
+const SessionSweepInterval = time.Hour
 
-// Run deletes expired STS sessions periodically until ctx ends.
-func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(sessionSweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// A failed sweep is retried at the next tick; expired
-			// sessions are refused whether or not they were swept.
-			_ = s.store.DeleteSessionsBefore(ctx, s.Now().Add(-time.Hour))
-		}
-	}
+// SweepSessions deletes STS sessions that expired over an hour ago. A
+// failed sweep may wait for the next: expired sessions are refused
+// whether or not they were swept.
+func (s *Service) SweepSessions(ctx context.Context) error {
+	return s.store.DeleteSessionsBefore(ctx, s.Now().Add(-time.Hour))
 }

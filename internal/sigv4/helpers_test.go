@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -97,14 +96,7 @@ func sdkPresign(tb testing.TB, r *http.Request, c Credentials, region, service s
 // out of the header map, Content-Length and User-Agent added by the client).
 func toServer(tb testing.TB, r *http.Request) (*http.Request, []byte) {
 	tb.Helper()
-	var wire bytes.Buffer
-	if err := r.Write(&wire); err != nil {
-		tb.Fatalf("write request: %v", err)
-	}
-	sr, err := http.ReadRequest(bufio.NewReader(&wire))
-	if err != nil {
-		tb.Fatalf("read request: %v", err)
-	}
+	sr := serverRequest(tb, r)
 	body, err := io.ReadAll(sr.Body)
 	if err != nil {
 		tb.Fatalf("read body: %v", err)

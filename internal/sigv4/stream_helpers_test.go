@@ -147,11 +147,17 @@ func serverRequest(tb testing.TB, r *http.Request) *http.Request {
 // readStream parses and verifies r at testTime and reads its body.
 func readStream(tb testing.TB, r *http.Request) ([]byte, *Body, error) {
 	tb.Helper()
+	return readStreamAt(tb, r, testTime)
+}
+
+// readStreamAt parses and verifies r at now and reads its body.
+func readStreamAt(tb testing.TB, r *http.Request, now time.Time) ([]byte, *Body, error) {
+	tb.Helper()
 	sig, err := Parse(r)
 	if err != nil {
 		tb.Fatalf("Parse=%v", err)
 	}
-	b, err := sig.VerifyStream(r, testCreds.SecretAccessKey, testTime)
+	b, err := sig.VerifyStream(r, testCreds.SecretAccessKey, now)
 	if err != nil {
 		return nil, nil, err
 	}

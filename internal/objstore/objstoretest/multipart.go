@@ -15,26 +15,10 @@ import (
 
 // multipartTests run for backends that implement objstore.Multipart; for
 // the others they are skipped.
-var multipartTests = []struct {
-	name string
-	fn   func(t *testing.T, b objstore.Multipart)
-}{
+var multipartTests = []optionalTest[objstore.Multipart]{
 	{"MultipartComplete", testMultipartComplete},
 	{"MultipartErrors", testMultipartErrors},
 	{"MultipartListUploads", testMultipartListUploads},
-}
-
-func runMultipart(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
-	for _, tt := range multipartTests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			m, ok := MustCreate(t, newBucket).(objstore.Multipart)
-			if !ok {
-				t.Skip("the backend does not implement objstore.Multipart")
-			}
-			tt.fn(t, m)
-		})
-	}
 }
 
 // MustCreateUpload starts an upload or fails the test.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -69,8 +70,30 @@ func RunExcept(t *testing.T, newBucket func(t *testing.T) objstore.Bucket, excep
 			tt.fn(t, newBucket)
 		})
 	}
-	runStream(t, newBucket)
-	runMultipart(t, newBucket)
+	runOptional(t, newBucket, streamTests)
+	runOptional(t, newBucket, multipartTests)
+}
+
+// optionalTest is a contract test of an optional interface I of the
+// backends' buckets (objstore.Streamer, objstore.Multipart).
+type optionalTest[I any] struct {
+	name string
+	fn   func(t *testing.T, b I)
+}
+
+// runOptional runs each test on a new bucket, and skips it for a backend
+// whose buckets do not implement I, so the gap shows in a verbose run.
+func runOptional[I any](t *testing.T, newBucket func(t *testing.T) objstore.Bucket, tests []optionalTest[I]) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, ok := MustCreate(t, newBucket).(I)
+			if !ok {
+				t.Skipf("the backend does not implement %v", reflect.TypeFor[I]())
+			}
+			tt.fn(t, b)
+		})
+	}
 }
 
 // MustCreate returns a new, created bucket from newBucket.

@@ -14,27 +14,11 @@ import (
 
 // streamTests run for backends that implement objstore.Streamer; for the
 // others they are skipped.
-var streamTests = []struct {
-	name string
-	fn   func(t *testing.T, b objstore.Streamer)
-}{
+var streamTests = []optionalTest[objstore.Streamer]{
 	{"StageCommit", testStageCommit},
 	{"StageAbort", testStageAbort},
 	{"StageIncomplete", testStageIncomplete},
 	{"OpenRange", testOpenRange},
-}
-
-func runStream(t *testing.T, newBucket func(t *testing.T) objstore.Bucket) {
-	for _, tt := range streamTests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s, ok := MustCreate(t, newBucket).(objstore.Streamer)
-			if !ok {
-				t.Skip("the backend does not implement objstore.Streamer")
-			}
-			tt.fn(t, s)
-		})
-	}
 }
 
 // MustStage stages and commits body under key or fails the test.
