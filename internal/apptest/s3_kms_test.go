@@ -106,6 +106,11 @@ func TestS3_BucketEncryptionKMS(t *testing.T) {
 		t.Errorf("GetBucketEncryption after PutBucketEncryption aws:kms: %+v", r[0].ApplyServerSideEncryptionByDefault)
 	}
 
+	// The default is kept with the bucket's policy: putting one keeps it.
+	pol, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: bucket})
+	fatalIf(t, err)
+	noErr(t)(c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bucket, Policy: pol.Policy}))
+
 	out := put(t, c, "kms-default", "k", "v")
 	wantSSE(t, "PutObject into a KMS bucket", s3types.ServerSideEncryptionAwsKms, out.ServerSideEncryption, arnPrefix+"alias/trail-logs", out.SSEKMSKeyId)
 	headSSE(t, c, "kms-default", "k", s3types.ServerSideEncryptionAwsKms, arnPrefix+"alias/trail-logs")
@@ -133,6 +138,20 @@ func TestS3_BucketEncryptionKMS(t *testing.T) {
 	}
 	out = put(t, c, "kms-default", "after", "v")
 	wantSSE(t, "PutObject after DeleteBucketEncryption", s3types.ServerSideEncryptionAes256, out.ServerSideEncryption, "", out.SSEKMSKeyId)
+
+	// A bucket made again under the name starts with S3's default.
+	noErr(t)(c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bucket, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{
+			SSEAlgorithm: s3types.ServerSideEncryptionAwsKms}}}}}))
+	out = put(t, c, "kms-default", "aws-key", "v")
+	wantSSE(t, "PutObject into a bucket defaulting to aws:kms without a key", s3types.ServerSideEncryptionAwsKms, out.ServerSideEncryption, arnPrefix+"alias/aws/s3", out.SSEKMSKeyId)
+	for _, k := range []string{"k", "back", "after", "aws-key"} {
+		noErr(t)(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String(k)}))
+	}
+	noErr(t)(c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bucket}))
+	noErr(t)(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket}))
+	out = put(t, c, "kms-default", "new", "v")
+	wantSSE(t, "PutObject into the bucket made again", s3types.ServerSideEncryptionAes256, out.ServerSideEncryption, "", out.SSEKMSKeyId)
 
 	for _, name := range []string{"PutBucketEncryption", "DeleteBucketEncryption", "GetBucketEncryption"} {
 		if rec := lookupOne(t, srv, name); rec["eventCategory"] != "Management" || rec["requestParameters"].(map[string]any)["bucketName"] != "kms-default" {
