@@ -2,10 +2,12 @@ package s3api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 
+	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
@@ -79,12 +81,17 @@ func (s *Service) objectEncryption(ctx context.Context, req *Request, bucket str
 		// bucket has S3's default.
 		return objstore.Encryption{Mode: objstore.SSES3}, nil
 	}
-	rec, err := s.Policies.Effective(ctx, bucket)
+	// The record as stored is one read on every PUT; the owner's defaults
+	// are looked up only for a KMS key to resolve.
+	rec, err := s.Policies.Stored(ctx, bucket)
+	if errors.Is(err, bucketpolicy.ErrNotFound) || err == nil && rec.Encryption.Mode != objstore.SSEKMS {
+		return objstore.Encryption{Mode: objstore.SSES3}, nil
+	}
+	if err == nil && rec.Owner == "" {
+		rec, err = s.Policies.Effective(ctx, bucket)
+	}
 	if err != nil {
 		return enc, err
-	}
-	if rec.Encryption.Mode != objstore.SSEKMS {
-		return objstore.Encryption{Mode: objstore.SSES3}, nil
 	}
 	return kmsEncryption(s.region(), rec.Owner, rec.Encryption.KMSKeyID)
 }
