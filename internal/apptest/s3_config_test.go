@@ -58,7 +58,7 @@ func TestS3_BucketLifecycle(t *testing.T) {
 	}
 }
 
-// Encryption is SSE-S3 and versioning is never on: both say so, and a
+// A new bucket's encryption is SSE-S3 and versioning is never on: both say so, and a
 // version other than "null" does not exist.
 func TestS3_BucketEncryptionAndVersioning(t *testing.T) {
 	srv := apptest.Start(t)

@@ -1,5 +1,5 @@
-// Package bucketpolicy keeps the owning account and the bucket policy of
-// each bucket trails deliver to, and decides from that policy whether
+// Package bucketpolicy keeps the owning account, the bucket policy and the
+// default encryption of each bucket trails deliver to, and decides from that policy whether
 // CloudTrail may write there (spec §7.5): the policy must let the service
 // principal cloudtrail.amazonaws.com read the bucket's ACL and put objects
 // under the trail's AWSLogs/<account>/ (or AWSLogs/<o-id>/) path.
@@ -47,6 +47,10 @@ type Record struct {
 	// Policy is the bucket policy (JSON, S3's format); "" stands for the
 	// owner's default policy.
 	Policy string
+	// Encryption is the bucket's default encryption (PutBucketEncryption)
+	// as put: KMSKeyID is KMSMasterKeyID unnormalized. The zero value is
+	// S3's default, SSE-S3.
+	Encryption objstore.Encryption
 }
 
 // Store keeps the records.
@@ -217,6 +221,20 @@ func (p *Policies) SetPolicy(ctx context.Context, bucket, text string) error {
 		return fmt.Errorf("read the policy of bucket %s: %w", bucket, err)
 	}
 	r.Policy = text
+	return p.Put(ctx, r)
+}
+
+// SetEncryption replaces bucket's default encryption (the zero value:
+// S3's default, SSE-S3); owner and policy stay.
+func (p *Policies) SetEncryption(ctx context.Context, bucket string, enc objstore.Encryption) error {
+	r, err := p.store.BucketPolicy(ctx, bucket)
+	if errors.Is(err, ErrNotFound) {
+		r, err = &Record{Bucket: bucket}, nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the record of bucket %s: %w", bucket, err)
+	}
+	r.Encryption = enc
 	return p.Put(ctx, r)
 }
 

@@ -59,9 +59,6 @@ func set[T any](dst *T, v *T) {
 var (
 	snsTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 	snsTopicARN  = regexp.MustCompile(`^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$`)
-	kmsKeyID     = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
-	kmsAlias     = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
-	kmsARN       = regexp.MustCompile(`^arn:aws:kms:[a-z0-9-]+:\d{12}:(key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]{1,250})$`)
 	logGroupARN  = regexp.MustCompile(`^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:[A-Za-z0-9_./#-]{1,512}:\*$`)
 	logsRoleARN  = regexp.MustCompile(`^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 )
@@ -229,14 +226,11 @@ func (s *Service) checkTopic(ctx context.Context, t *Trail) error {
 // kmsKeyARN checks a KmsKeyId's form (key id, alias name, or the ARN of
 // either) and returns it as an ARN in the caller's account and region.
 func kmsKeyARN(call *awsproto.Call, id string) (string, error) {
-	prefix := fmt.Sprintf("arn:aws:kms:%s:%s:", call.Region, call.Account())
-	switch {
-	case id == "", kmsARN.MatchString(id):
-		return id, nil
-	case kmsKeyID.MatchString(id):
-		return prefix + "key/" + id, nil
-	case kmsAlias.MatchString(id):
-		return prefix + id, nil
+	if id == "" {
+		return "", nil
+	}
+	if arn, ok := objstore.KMSKeyARN(call.Region, call.Account(), id); ok {
+		return arn, nil
 	}
 	return "", errorf(CodeInvalidKmsKeyID, "KMS key ID %s is not valid.", id)
 }

@@ -14,22 +14,23 @@ import (
 
 // Bucket configuration: lifecycle rules (kept by lifecycle.Store, which
 // deploytrail enforces on the directory buckets), default encryption
-// (always SSE-S3: every object is sealed at rest) and versioning (never
-// kept).
+// (kept with the bucket's owner and policy by bucketpolicy; see
+// encryption.go) and versioning (never kept).
 var (
-	opGetBucketLifecycle    = &Op{Name: "GetBucketLifecycle", Action: "s3:GetLifecycleConfiguration", ReadOnly: true, On: OnBucket}
-	opPutBucketLifecycle    = &Op{Name: "PutBucketLifecycle", Action: "s3:PutLifecycleConfiguration", On: OnBucket}
-	opDeleteBucketLifecycle = &Op{Name: "DeleteBucketLifecycle", Action: "s3:PutLifecycleConfiguration", On: OnBucket}
-	opGetBucketEncryption   = &Op{Name: "GetBucketEncryption", Action: "s3:GetEncryptionConfiguration", ReadOnly: true, On: OnBucket}
-	opPutBucketEncryption   = &Op{Name: "PutBucketEncryption", Action: "s3:PutEncryptionConfiguration", On: OnBucket}
-	opGetBucketVersioning   = &Op{Name: "GetBucketVersioning", Action: "s3:GetBucketVersioning", ReadOnly: true, On: OnBucket}
-	opPutBucketVersioning   = &Op{Name: "PutBucketVersioning", Action: "s3:PutBucketVersioning", On: OnBucket}
+	opGetBucketLifecycle     = &Op{Name: "GetBucketLifecycle", Action: "s3:GetLifecycleConfiguration", ReadOnly: true, On: OnBucket}
+	opPutBucketLifecycle     = &Op{Name: "PutBucketLifecycle", Action: "s3:PutLifecycleConfiguration", On: OnBucket}
+	opDeleteBucketLifecycle  = &Op{Name: "DeleteBucketLifecycle", Action: "s3:PutLifecycleConfiguration", On: OnBucket}
+	opGetBucketEncryption    = &Op{Name: "GetBucketEncryption", Action: "s3:GetEncryptionConfiguration", ReadOnly: true, On: OnBucket}
+	opPutBucketEncryption    = &Op{Name: "PutBucketEncryption", Action: "s3:PutEncryptionConfiguration", On: OnBucket}
+	opDeleteBucketEncryption = &Op{Name: "DeleteBucketEncryption", Action: "s3:PutEncryptionConfiguration", On: OnBucket}
+	opGetBucketVersioning    = &Op{Name: "GetBucketVersioning", Action: "s3:GetBucketVersioning", ReadOnly: true, On: OnBucket}
+	opPutBucketVersioning    = &Op{Name: "PutBucketVersioning", Action: "s3:PutBucketVersioning", On: OnBucket}
 )
 
 // bucketConfigs are the bucket subresources served, by method.
 var bucketConfigs = map[string]map[string]*Op{
 	"lifecycle":  {http.MethodGet: opGetBucketLifecycle, http.MethodPut: opPutBucketLifecycle, http.MethodDelete: opDeleteBucketLifecycle},
-	"encryption": {http.MethodGet: opGetBucketEncryption, http.MethodPut: opPutBucketEncryption},
+	"encryption": {http.MethodGet: opGetBucketEncryption, http.MethodPut: opPutBucketEncryption, http.MethodDelete: opDeleteBucketEncryption},
 	"versioning": {http.MethodGet: opGetBucketVersioning, http.MethodPut: opPutBucketVersioning},
 }
 
@@ -131,17 +132,26 @@ func (s *Service) deleteBucketLifecycle(ctx context.Context, req *Request) (*Res
 	return resp, nil
 }
 
-// GetBucketEncryption: SSE-S3 (AES256), which every object of the
-// directory buckets gets.
+// GetBucketEncryption: the default encryption put, or SSE-S3 (AES256),
+// S3's default for every bucket.
 func (s *Service) getBucketEncryption(ctx context.Context, req *Request) (*Response, error) {
-	out := &encryptionXML{Xmlns: Namespace, Rules: []encryptionRule{{Default: &encryptionDefault{Algorithm: string(objstore.SSES3)}}}}
+	rec, err := s.Policies.Effective(ctx, req.Target.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	def := &encryptionDefault{Algorithm: string(objstore.SSES3)}
+	if rec.Encryption.Mode == objstore.SSEKMS {
+		def = &encryptionDefault{Algorithm: string(objstore.SSEKMS), KMSKeyID: rec.Encryption.KMSKeyID}
+	}
+	out := &encryptionXML{Xmlns: Namespace, Rules: []encryptionRule{{Default: def}}}
 	resp := s.xmlResponse(req, marshal(out))
 	resp.RequestParameters = configParams(req, "encryption")
 	return resp, nil
 }
 
-// PutBucketEncryption: AES256 is what the buckets do already; aws:kms
-// would need keys deploytrail does not have, so it is refused.
+// PutBucketEncryption: AES256, or aws:kms with an optional
+// KMSMasterKeyID (kept as put, resolved in the owner's account when an
+// object gets it); stored when the call's event is. DSSE-KMS is refused.
 func (s *Service) putBucketEncryption(ctx context.Context, req *Request) (*Response, error) {
 	var in encryptionXML
 	if err := readConfig(req, &in); err != nil {
@@ -150,16 +160,37 @@ func (s *Service) putBucketEncryption(ctx context.Context, req *Request) (*Respo
 	if len(in.Rules) != 1 || in.Rules[0].Default == nil {
 		return nil, malformedXML()
 	}
-	switch in.Rules[0].Default.Algorithm {
+	def := in.Rules[0].Default
+	var enc objstore.Encryption
+	switch def.Algorithm {
 	case string(objstore.SSES3):
-	case string(objstore.SSEKMS), "aws:kms:dsse":
-		return nil, Errorf(CodeNotImplemented, "Default encryption with KMS keys is not implemented by deploytrail: its buckets seal every object with SSE-S3 (AES256).")
+		if def.KMSKeyID != "" {
+			return nil, invalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse")
+		}
+	case string(objstore.SSEKMS):
+		if _, err := kmsEncryption(s.region(), callerAccount(req), def.KMSKeyID); err != nil {
+			return nil, err
+		}
+		enc = objstore.Encryption{Mode: objstore.SSEKMS, KMSKeyID: def.KMSKeyID}
+	case "aws:kms:dsse":
+		return nil, notImplemented("Default encryption with DSSE-KMS (aws:kms:dsse)")
 	default:
 		return nil, malformedXML()
 	}
-	resp := &Response{Status: http.StatusOK, RequestParameters: configParams(req, "encryption")}
-	resp.Commit = func(context.Context) error { return nil }
-	return resp, nil
+	return s.setBucketEncryption(req, enc, http.StatusOK), nil
+}
+
+// DeleteBucketEncryption: the bucket's default goes back to SSE-S3.
+func (s *Service) deleteBucketEncryption(ctx context.Context, req *Request) (*Response, error) {
+	return s.setBucketEncryption(req, objstore.Encryption{}, http.StatusNoContent), nil
+}
+
+// setBucketEncryption answers with status and stores enc as the bucket's
+// default when the call's event is.
+func (s *Service) setBucketEncryption(req *Request, enc objstore.Encryption, status int) *Response {
+	resp := &Response{Status: status, RequestParameters: configParams(req, "encryption")}
+	resp.Commit = func(ctx context.Context) error { return s.Policies.SetEncryption(ctx, req.Target.Bucket, enc) }
+	return resp
 }
 
 // GetBucketVersioning: a bucket whose versioning was never enabled has

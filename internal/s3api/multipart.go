@@ -84,12 +84,9 @@ func uploadParams(req *Request) map[string]any {
 // be recorded, Abort removes it.
 func (s *Service) createMultipartUpload(ctx context.Context, req *Request) (*Response, error) {
 	t := req.Target
-	opts, err := putOptions(req.HTTP.Header)
+	opts, err := s.writeOptions(ctx, req)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := objstore.NormalizePut(t.Key, opts); err != nil {
-		return nil, storeError(err)
 	}
 	mb, err := s.multipartBucket(ctx, t.Bucket)
 	if err != nil {
@@ -102,7 +99,7 @@ func (s *Service) createMultipartUpload(ctx context.Context, req *Request) (*Res
 		return nil, storeError(err)
 	}
 	resp := s.xmlResponse(req, marshal(&initiateResult{Xmlns: Namespace, Bucket: t.Bucket, Key: t.Key, UploadID: id}))
-	resp.Header.Set("X-Amz-Server-Side-Encryption", string(objstore.SSES3))
+	setEncryptionHeaders(resp.Header, opts.Encryption)
 	resp.RequestParameters["uploads"] = ""
 	resp.ResponseElements = map[string]any{"bucket": t.Bucket, "key": t.Key, "uploadId": id}
 	resp.Commit = func(context.Context) error { return nil }
@@ -167,7 +164,7 @@ func (s *Service) completeMultipartUpload(ctx context.Context, req *Request) (*R
 	st := lockedUntilDone(release, &staged{info: obj.Info(), commit: obj.Commit, abort: func() { obj.Abort() }})
 	body := marshal(&completeResult{Xmlns: Namespace, Location: "/" + t.Bucket + "/" + t.Key, Bucket: t.Bucket, Key: t.Key, ETag: st.info.ETag})
 	resp := s.xmlResponse(req, body)
-	resp.Header.Set("X-Amz-Server-Side-Encryption", string(objstore.SSES3))
+	setEncryptionHeaders(resp.Header, st.info.Encryption)
 	resp.RequestParameters = uploadParams(req)
 	resp.Commit, resp.Abort = st.commit, st.abort
 	return resp, nil

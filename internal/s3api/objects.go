@@ -23,12 +23,9 @@ const defaultContentType = "binary/octet-stream"
 // read; Commit makes it visible.
 func (s *Service) putObject(ctx context.Context, req *Request) (*Response, error) {
 	t := req.Target
-	opts, err := putOptions(req.HTTP.Header)
+	opts, err := s.writeOptions(ctx, req)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := objstore.NormalizePut(t.Key, opts); err != nil {
-		return nil, storeError(err)
 	}
 	want, err := checksum.FromHeaders(req.HTTP.Header)
 	if err != nil {
@@ -42,24 +39,32 @@ func (s *Service) putObject(ctx context.Context, req *Request) (*Response, error
 	if err != nil {
 		return nil, checksumError(err)
 	}
-	h := http.Header{"Etag": {st.info.ETag}, "X-Amz-Server-Side-Encryption": {string(objstore.SSES3)}}
+	h := http.Header{"Etag": {st.info.ETag}}
+	setEncryptionHeaders(h, opts.Encryption)
 	setChecksumHeader(h, req, want)
 	resp := &Response{Status: http.StatusOK, Header: h, Commit: st.commit, Abort: st.abort, RequestParameters: baseParams(req),
 		AdditionalEventData: map[string]any{"bytesTransferredIn": st.info.Size}}
 	return resp, nil
 }
 
-// putOptions reads the object's properties from the request headers.
-func putOptions(h http.Header) (objstore.PutOptions, error) {
-	opts := objstore.PutOptions{ContentType: h.Get("Content-Type"), ContentEncoding: contentEncoding(h)}
-	switch sse := h.Get("X-Amz-Server-Side-Encryption"); sse {
-	case "", string(objstore.SSES3):
-		opts.Encryption.Mode = objstore.SSES3
-	case string(objstore.SSEKMS):
-		return opts, notImplemented("Server-side encryption with KMS keys (aws:kms)")
-	default:
-		return opts, invalidArgument("The encryption method specified is not supported")
+// writeOptions are the properties of the object req writes (PutObject,
+// CreateMultipartUpload): its headers', and the encryption the request
+// or the bucket's default asks for; checked as the store will.
+func (s *Service) writeOptions(ctx context.Context, req *Request) (objstore.PutOptions, error) {
+	opts := putOptions(req.HTTP.Header)
+	enc, err := s.objectEncryption(ctx, req, req.Target.Bucket)
+	if err != nil {
+		return opts, err
 	}
+	opts.Encryption = enc
+	_, err = objstore.NormalizePut(req.Target.Key, opts)
+	return opts, storeError(err)
+}
+
+// putOptions reads the object's properties other than its encryption
+// from the request headers.
+func putOptions(h http.Header) objstore.PutOptions {
+	opts := objstore.PutOptions{ContentType: h.Get("Content-Type"), ContentEncoding: contentEncoding(h)}
 	for name, v := range h {
 		if k, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-meta-"); ok && len(v) > 0 {
 			if opts.Metadata == nil {
@@ -68,7 +73,7 @@ func putOptions(h http.Header) (objstore.PutOptions, error) {
 			opts.Metadata[k] = strings.Join(v, ",")
 		}
 	}
-	return opts, nil
+	return opts
 }
 
 // contentEncoding is the object's Content-Encoding: the header without
@@ -340,11 +345,8 @@ func objectHeaders(info *objstore.ObjectInfo, q map[string][]string) http.Header
 	h.Set("Last-Modified", info.Modified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
 	if info.Encryption.Mode != "" {
-		h.Set("X-Amz-Server-Side-Encryption", string(info.Encryption.Mode))
-		if info.Encryption.Mode == objstore.SSEKMS && info.Encryption.KMSKeyID != "" {
-			// A KMS trail's log files name their key, as S3 answers.
-			h.Set("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", info.Encryption.KMSKeyID)
-		}
+		// A KMS trail's log files name their key, as S3 answers.
+		setEncryptionHeaders(h, info.Encryption)
 	}
 	for k, v := range info.Metadata {
 		h["X-Amz-Meta-"+k] = []string{v}
@@ -396,7 +398,7 @@ func (s *Service) copyObject(ctx context.Context, req *Request) (*Response, erro
 	if err := checkConditions(h, copyConditions, info, true); err != nil {
 		return nil, err
 	}
-	opts, err := copyOptions(h, info, src, t)
+	opts, err := s.copyOptions(ctx, req, info, src)
 	if err != nil {
 		return nil, err
 	}
@@ -418,30 +420,35 @@ func (s *Service) copyObject(ctx context.Context, req *Request) (*Response, erro
 	}
 	out := &copyObjectResult{Xmlns: Namespace, ETag: st.info.ETag, LastModified: xmlTime(s.now())}
 	resp := s.xmlResponse(req, marshal(out))
-	resp.Header.Set("X-Amz-Server-Side-Encryption", string(objstore.SSES3))
+	setEncryptionHeaders(resp.Header, opts.Encryption)
 	resp.Commit, resp.Abort = st.commit, st.abort
 	resp.RequestParameters["x-amz-copy-source"] = cut(h.Get("X-Amz-Copy-Source"))
 	return resp, nil
 }
 
-// copyOptions are the copy's properties by the metadata directive; a
-// copy onto itself must replace them, as S3 requires.
-func copyOptions(h http.Header, src *objstore.ObjectInfo, from *copySource, to *Target) (objstore.PutOptions, error) {
+// copyOptions are the copy's properties by the metadata directive, and
+// the encryption the request names or else the destination bucket's
+// default (never the source's), as S3 does. A copy onto itself must
+// change something: its properties (REPLACE) or its encryption.
+func (s *Service) copyOptions(ctx context.Context, req *Request, src *objstore.ObjectInfo, from *copySource) (objstore.PutOptions, error) {
+	h, to := req.HTTP.Header, req.Target
+	var opts objstore.PutOptions
 	switch d := h.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
-		if from.Bucket == to.Bucket && from.Key == to.Key {
-			return objstore.PutOptions{}, Errorf(CodeInvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		if from.Bucket == to.Bucket && from.Key == to.Key && h.Get(headerSSE) == "" {
+			return opts, Errorf(CodeInvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
-		return objstore.PutOptions{ContentType: src.ContentType, ContentEncoding: src.ContentEncoding,
-			Metadata: src.Metadata, Encryption: objstore.Encryption{Mode: objstore.SSES3}}, nil
+		opts = objstore.PutOptions{ContentType: src.ContentType, ContentEncoding: src.ContentEncoding, Metadata: src.Metadata}
 	case "REPLACE":
-		opts, err := putOptions(h)
-		if err != nil {
-			return opts, err
-		}
-		_, err = objstore.NormalizePut(to.Key, opts)
-		return opts, storeError(err)
+		opts = putOptions(h)
 	default:
-		return objstore.PutOptions{}, invalidArgument("Unknown metadata directive.")
+		return opts, invalidArgument("Unknown metadata directive.")
 	}
+	enc, err := s.objectEncryption(ctx, req, to.Bucket)
+	if err != nil {
+		return opts, err
+	}
+	opts.Encryption = enc
+	_, err = objstore.NormalizePut(to.Key, opts)
+	return opts, storeError(err)
 }

@@ -216,6 +216,8 @@ func (s *Service) doConfig(ctx context.Context, req *Request) (*Response, error)
 		return s.getBucketEncryption(ctx, req)
 	case opPutBucketEncryption:
 		return s.putBucketEncryption(ctx, req)
+	case opDeleteBucketEncryption:
+		return s.deleteBucketEncryption(ctx, req)
 	case opGetBucketVersioning:
 		return s.getBucketVersioning(ctx, req)
 	case opPutBucketVersioning:

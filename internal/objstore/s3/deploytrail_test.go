@@ -24,14 +24,11 @@ func TestBucket_Deploytrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n atomic.Int64
-	// deploytrail's S3 API refuses aws:kms puts (NotImplemented) although
-	// its directory store records them for trails; see README's S3 section.
-	except := map[string]string{"EncryptionKMS": "deploytrail's S3 API answers NotImplemented to x-amz-server-side-encryption: aws:kms"}
-	objstoretest.RunExcept(t, func(t *testing.T) objstore.Bucket {
+	objstoretest.Run(t, func(t *testing.T) objstore.Bucket {
 		b, err := store.Bucket(fmt.Sprintf("dt-contract-%d", n.Add(1)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
-	}, except)
+	})
 }
