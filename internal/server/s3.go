@@ -43,8 +43,8 @@ type s3Request struct {
 // than "/" (no other API has one), and a GET or HEAD of "/" that names
 // no Action (ListBuckets).
 func (s *Server) IsS3(r *http.Request) bool {
-	if s.S3 == nil || strings.HasPrefix(r.URL.Path, "/_deploytrail/") {
-		return false
+	if s.S3 == nil || strings.HasPrefix(r.URL.Path, "/_deploytrail/") || r.Header.Get("X-Amz-Target") != "" {
+		return false // S3 never sends X-Amz-Target; the JSON services' calls are not parsed twice
 	}
 	if sig, err := sigv4.Parse(r); err == nil {
 		return sig.Scope.Service == "s3"
@@ -52,7 +52,7 @@ func (s *Server) IsS3(r *http.Request) bool {
 	if r.URL.Path != "/" && r.URL.Path != "" {
 		return true
 	}
-	if r.Header.Get("X-Amz-Target") != "" || r.URL.Query().Has("Action") {
+	if r.URL.Query().Has("Action") {
 		return false
 	}
 	return r.Method == http.MethodGet || r.Method == http.MethodHead || s3api.HostBucket(r.Host, s.S3Domain) != ""

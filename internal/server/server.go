@@ -156,15 +156,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and is for /console or below, or is a GET of / that accepts HTML (a
 // browser opening the server's address; the console redirects it).
 func isConsoleRequest(r *http.Request) bool {
-	q := r.URL.Query()
-	if r.Header.Get("Authorization") != "" || q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential") {
-		return false
-	}
 	p := r.URL.Path
-	if p == "/console" || strings.HasPrefix(p, "/console/") {
-		return true
+	browserHome := p == "/" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+	if !browserHome && p != "/console" && !strings.HasPrefix(p, "/console/") {
+		return false // the API calls: no query parsed on their path
 	}
-	return p == "/" && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+	q := r.URL.Query()
+	return r.Header.Get("Authorization") == "" && !q.Has("X-Amz-Signature") && !q.Has("X-Amz-Credential")
 }
 
 // health answers the health check: 200 and "ok" when the server is ready
