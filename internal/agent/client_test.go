@@ -29,7 +29,9 @@ func TestCallRetrying(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newClient(&Config{Endpoint: srv.URL, Region: "us-east-1",
-		Credentials: func() (sigv4.Credentials, error) { return sigv4.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil }})
+		Credentials: func() (sigv4.Credentials, error) {
+			return sigv4.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
+		}})
 	if err := c.callRetrying(t.Context(), "PutHostCommandComplete", map[string]string{}, nil); err != nil {
 		t.Fatalf("callRetrying: %v, want success on the third try", err)
 	}
