@@ -109,3 +109,73 @@ func assertEffects(t *testing.T, c *cluster, acks []ack) {
 	}
 	t.Logf("effects present: %d applications, %d deployment groups, tags on %d applications", created, groups, len(tags))
 }
+
+// clusterEnv is what every node of a PostgreSQL cluster is given: the
+// database, and a short lease TTL so that a dead holder's work moves
+// within seconds.
+func clusterEnv(databaseURL string) []string {
+	return []string{"DEPLOYTRAIL_DATABASE_URL=" + databaseURL, "DEPLOYTRAIL_LEASE_TTL=2s"}
+}
+
+// TestClusterFaults is issue 15's test 2: three nodes on one PostgreSQL
+// database and one MinIO, the same mixed load through all three, and a
+// node killed 10 times, among them the delivery lease's holder just after
+// a delivery and the deployment engine's while a deployment runs.
+func TestClusterFaults(t *testing.T) {
+	c := startCluster(t, 3, clusterEnv(ownDatabase(t)))
+	runFaults(t, c)
+}
+
+// TestPostgresRestart is issue 15's test 3: two nodes on a PostgreSQL of
+// the test's own, which is stopped for a few seconds and started again
+// under load. Calls fail while it is down, the nodes recover without a
+// restart of their own, and no acknowledged call is lost or doubled.
+func TestPostgresRestart(t *testing.T) {
+	pg := startPostgres(t)
+	c := startCluster(t, 2, clusterEnv(pg.url))
+	stop := make(chan struct{})
+	l := startLoad(t.Context(), c.c, c.account, c.role, 4, stop)
+	time.Sleep(2 * time.Second)
+	before := c.rec.failures()
+	pg.script(t, "stop")
+	down := time.Now()
+	time.Sleep(3 * time.Second)
+	pg.script(t, "restart")
+	t.Logf("PostgreSQL down for %v", time.Since(down).Round(time.Millisecond))
+	for _, nd := range c.nodes {
+		waitFor(t, 30*time.Second, nd.name+" healthy again", nd.healthy)
+	}
+	recovered := time.Now()
+	time.Sleep(3 * time.Second)
+	close(stop)
+	for _, err := range l.wait() {
+		t.Errorf("load: %v", err)
+	}
+	failed := c.rec.failures() - before
+	if failed == 0 {
+		t.Errorf("no call failed while PostgreSQL was down")
+	}
+	acks, _ := c.rec.acknowledged()
+	t.Logf("nodes healthy %v after PostgreSQL stopped; %d calls failed meanwhile (5xx or cut off), %d acknowledged in all",
+		recovered.Sub(down).Round(time.Millisecond), failed, len(acks))
+	assertRecovered(t, c)
+	assertEffects(t, c, acks)
+	acks, _ = c.rec.acknowledged()
+	files := waitDelivered(t, 60*time.Second, c.logs.client(), trailBucket, c.account, acks)
+	assertExactlyOnce(t, files, c.account, acks)
+	awsValidateLogs(t, c.trailARN, c.nodes[0].endpoint(), c.logs, c.began, len(files.logs))
+	for _, nd := range c.nodes {
+		nd.stop(t)
+	}
+}
+
+// assertRecovered checks that every node serves a write again.
+func assertRecovered(t *testing.T, c *cluster) {
+	t.Helper()
+	for i, cd := range c.c.cd {
+		name := fmt.Sprintf("recovered-%d", i)
+		if _, err := cd.CreateApplication(withResource(t.Context(), "app:"+name), &codedeploy.CreateApplicationInput{ApplicationName: &name}); err != nil {
+			t.Errorf("%s after PostgreSQL's restart: CreateApplication: %v", c.nodes[i].name, err)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package cluster_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -74,6 +76,18 @@ func (n *node) healthy() bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// leases are the singleton leases the node says it holds.
+func (n *node) leases() []string {
+	resp, err := healthClient.Get(n.endpoint() + "/_deploytrail/health")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var doc struct{ Leases []string }
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc)
+	return doc.Leases
 }
 
 // kill ends the node with SIGKILL, as a lost machine would, and waits

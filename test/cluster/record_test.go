@@ -113,6 +113,19 @@ func (r *recorder) reset() {
 	r.acks, r.unanswered = map[string]ack{}, 0
 }
 
+// failures counts the calls answered with a 5xx or not at all.
+func (r *recorder) failures() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.unanswered
+	for _, a := range r.acks {
+		if !a.recorded() {
+			n++
+		}
+	}
+	return n
+}
+
 // acknowledged returns the acknowledged calls, by request id, and how
 // many calls got no answer.
 func (r *recorder) acknowledged() ([]ack, int) {
