@@ -60,7 +60,7 @@ func startCluster(t *testing.T, n int, storeEnv []string) *cluster {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, nd := range c.nodes {
-				t.Logf("--- log of %s (end):\n%s", nd.name, strings.ReplaceAll(nd.log.tail(6000), c.secret, "<secret>"))
+				t.Logf("--- %s's warnings and errors (the last 40):\n%s", nd.name, strings.ReplaceAll(nd.log.problems(40), c.secret, "<secret>"))
 			}
 		}
 	})

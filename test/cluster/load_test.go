@@ -124,7 +124,11 @@ func (l *load) check(op string, err error, want string, alsoOK ...string) bool {
 	if errors.As(err, &apiErr) {
 		code = apiErr.ErrorCode()
 	}
-	if code == want || slices.Contains(alsoOK, code) || serverFault(err) {
+	if serverFault(err) {
+		time.Sleep(50 * time.Millisecond) // its store is down: no busy loop
+		return true
+	}
+	if code == want || slices.Contains(alsoOK, code) {
 		return true
 	}
 	l.mu.Lock()

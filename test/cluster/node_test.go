@@ -153,6 +153,18 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// problems is the last n lines logged at WARN or ERROR, and the starts
+// and kills, for failure messages.
+func (l *lockedBuffer) problems(n int) string {
+	var lines []string
+	for line := range strings.Lines(l.String()) {
+		if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) || strings.HasPrefix(line, "--- ") {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "")
+}
+
 // tail is the last n bytes written, for failure messages.
 func (l *lockedBuffer) tail(n int) string {
 	s := l.String()
