@@ -166,22 +166,22 @@ func (c *cluster) faults(t *testing.T, d *deployer) (interrupted []string) {
 	t.Helper()
 	for k := range 10 {
 		time.Sleep(time.Duration(1500+mrand.IntN(1500)) * time.Millisecond)
-		victim := c.nodes[mrand.IntN(len(c.nodes))]
+		victim, why := c.nodes[mrand.IntN(len(c.nodes))], "at random"
 		switch k {
 		case 2:
 			before := c.logFileCount(t)
 			waitFor(t, 20*time.Second, "a delivery under load", func() bool { return c.logFileCount(t) > before })
 			time.Sleep(300 * time.Millisecond)
-			victim = c.holder(t, "delivery")
+			victim, why = c.holder(t, "delivery"), "the delivery lease's holder, just after a delivery"
 		case 5:
 			id := d.inProgress(60 * time.Second)
 			if id == "" {
 				t.Fatalf("no deployment in progress within 60s")
 			}
-			victim = c.holder(t, "deployment-engine")
+			victim, why = c.holder(t, "deployment-engine"), "the engine lease's holder, while "+id+" runs"
 			interrupted = append(interrupted, id)
 		}
-		t.Logf("kill %d: %s", k+1, victim.name)
+		t.Logf("kill %d: %s, %s", k+1, victim.name, why)
 		c.restart(t, victim)
 	}
 	return interrupted
