@@ -78,7 +78,7 @@ func attr(key, value string) []cloudtrail.Attribute {
 // per step.
 func queryPlan(t *testing.T, db *DB, q *cloudtrail.Query) string {
 	t.Helper()
-	query, args := lookupSQL(q)
+	query, args := lookupSQL(sqliteDialect, q)
 	return explain(t, db, query, args...)
 }
 

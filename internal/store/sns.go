@@ -88,12 +88,9 @@ func (s SNS) Enqueue(ctx context.Context, envs ...*sns.Envelope) error {
 			if err != nil {
 				return err
 			}
-			res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO sns_outbox (subscription_arn, next, data) VALUES (?, ?, ?)`,
-				e.SubscriptionARN, nanos(e.Next), data)
+			err = s.w(ctx).QueryRowContext(ctx, `INSERT INTO sns_outbox (subscription_arn, next, data) VALUES (?, ?, ?) RETURNING id`,
+				e.SubscriptionARN, nanos(e.Next), data).Scan(&e.ID)
 			if err != nil {
-				return err
-			}
-			if e.ID, err = res.LastInsertId(); err != nil {
 				return err
 			}
 		}
