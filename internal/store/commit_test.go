@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -17,40 +15,6 @@ func openTest(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-// TestGroupCommit runs many concurrent transactions, some failing and some
-// panicking, and checks that exactly the successful ones are committed.
-func TestGroupCommit(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	const n = 200
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = db.Tx(ctx, func(ctx context.Context) error {
-				if _, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'v')`, fmt.Sprint(i)); err != nil {
-					return err
-				}
-				switch i % 10 {
-				case 3:
-					return errors.New("refused")
-				case 7:
-					panic("bug")
-				}
-				return nil
-			})
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		_, getErr := IAM{db}.Setting(ctx, fmt.Sprint(i))
-		committed := getErr == nil
-		if wantOK := i%10 != 3 && i%10 != 7; (err == nil) != wantOK || committed != wantOK {
-			t.Fatalf("unit %d: err=%v committed=%v, want ok=%v", i, err, committed, wantOK)
-		}
-	}
 }
 
 // TestTxNests checks that a Tx inside a Tx joins it: both roll back together.

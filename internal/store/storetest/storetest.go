@@ -39,6 +39,16 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// EachDSN runs fn as one subtest per backend with the name of a fresh,
+// migrated database (a SQLite file's path or a PostgreSQL URL), for tests
+// that open it themselves, such as several stores ("nodes") on one
+// database.
+func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "db.sqlite")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, PostgresURL(t)) })
+}
+
 // SQLite opens a fresh SQLite store in tb's temporary directory, closed
 // when the test ends.
 func SQLite(tb testing.TB) *store.DB {

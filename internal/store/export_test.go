@@ -1,0 +1,22 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Hooks for the contract tests (package store_test) into what the store
+// keeps to itself.
+
+// QueryRow runs query through the dialect, in ctx's transaction if any.
+func QueryRow(ctx context.Context, db *DB, query string, args ...any) *sql.Row {
+	return db.q(ctx).QueryRowContext(ctx, query, args...)
+}
+
+// Exec runs a statement through the dialect, in ctx's transaction if any.
+func Exec(ctx context.Context, db *DB, query string, args ...any) (sql.Result, error) {
+	return db.w(ctx).ExecContext(ctx, query, args...)
+}
+
+// AfterCommit is afterCommit.
+var AfterCommit = afterCommit
