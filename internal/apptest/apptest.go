@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/app"
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/store/storetest"
 )
 
 // Region is the region clients sign for.
@@ -68,6 +70,9 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:0"
 	cfg.SNSAllowedNetworks = TestSubscriberNetworks
+	if os.Getenv(StoreVariable) == "postgres" {
+		WithPostgres(tb)(&cfg)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -93,6 +98,38 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// StoreVariable, set to "postgres", makes every server the tests start
+// keep its store in PostgreSQL (WithPostgres): make test runs the package
+// once that way, beside the run on SQLite.
+const StoreVariable = "DEPLOYTRAIL_TEST_APP_STORE"
+
+// postgresByDir remembers the database of each data directory, so that a
+// server started again in a directory (StartIn) finds its state.
+var postgresByDir sync.Map
+
+// WithPostgres keeps the server's store in a PostgreSQL database of its
+// own (storetest.PostgresURL: skipped without DEPLOYTRAIL_TEST_DATABASE_URL,
+// failed under CI), dropped when the test ends; a server started again in
+// the same data directory uses the same database.
+func WithPostgres(tb testing.TB) Option {
+	return func(cfg *app.Config) {
+		tb.Helper()
+		if url, ok := postgresByDir.Load(cfg.Data); ok {
+			cfg.DatabaseURL = url.(string)
+			return
+		}
+		cfg.DatabaseURL = storetest.PostgresURL(tb)
+		postgresByDir.Store(cfg.Data, cfg.DatabaseURL)
+		tb.Cleanup(func() { postgresByDir.Delete(cfg.Data) })
+	}
+}
+
+// OnPostgres reports whether s keeps its store in PostgreSQL.
+func (s *Server) OnPostgres() bool {
+	_, ok := postgresByDir.Load(s.Data)
+	return ok
 }
 
 // TestSubscriberNetworks are where tests' SNS subscribers listen (httptest

@@ -80,6 +80,18 @@ func OpenTB(tb testing.TB, dsn string) *store.DB {
 // DEPLOYTRAIL_TEST_DATABASE_URL it skips tb (fails it under CI=true).
 func PostgresURL(tb testing.TB) string {
 	tb.Helper()
+	return newPostgres(tb, true)
+}
+
+// EmptyPostgresURL is PostgresURL's database before any migration, for
+// tests of migrating.
+func EmptyPostgresURL(tb testing.TB) string {
+	tb.Helper()
+	return newPostgres(tb, false)
+}
+
+func newPostgres(tb testing.TB, migrated bool) string {
+	tb.Helper()
 	base := os.Getenv(URLVariable)
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -91,9 +103,11 @@ func PostgresURL(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tmpl, err := template(base, admin)
-	if err != nil {
-		tb.Fatal(err)
+	tmpl := "template0"
+	if migrated {
+		if tmpl, err = template(base, admin); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	name := "dt_test_" + randomHex()
 	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + tmpl); err != nil {
