@@ -42,6 +42,8 @@ type unitKey struct{}
 type committer struct {
 	db      *sql.DB
 	dialect *dialect
+	// batchLimit is maxBatch, or 1 in the benchmark of one commit per unit.
+	batchLimit int
 	units   chan *unit
 	quit    chan struct{}
 	done    chan struct{}
@@ -59,7 +61,7 @@ type CommitReport struct {
 }
 
 func newCommitter(db *sql.DB, d *dialect) *committer {
-	c := &committer{db: db, dialect: d, units: make(chan *unit), quit: make(chan struct{}), done: make(chan struct{})}
+	c := &committer{db: db, dialect: d, batchLimit: maxBatch, units: make(chan *unit), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -99,7 +101,7 @@ func (c *committer) run() {
 // gather adds to first the units already waiting.
 func (c *committer) gather(first *unit) []*unit {
 	batch := []*unit{first}
-	for len(batch) < maxBatch {
+	for len(batch) < c.batchLimit {
 		select {
 		case u := <-c.units:
 			batch = append(batch, u)

@@ -1,11 +1,19 @@
-// Package store persists every service's state in SQL. SQLite (embedded,
-// the default) is the first dialect; the SQL is kept portable so that a
-// PostgreSQL dialect can follow without a redesign.
+// Package store persists every service's state in SQL: SQLite (embedded,
+// the default, one file) or PostgreSQL (pgx; a database several nodes
+// share). One SQL text serves both; the dialect rewrites placeholders,
+// adapts arguments and tells the engines' errors apart (dialect.go).
 //
 // Each domain package declares the Store interface it needs; this package
 // implements them and is the only one that speaks SQL. Calls made with a
 // context from DB.Tx join that transaction, so a service can make several
 // changes, and later the trail its audit event, commit together.
+//
+// The rules (docs/ARCHITECTURE.md, "The store's rules"): every write goes
+// through Tx, side effects in afterCommit hooks; one committer per node
+// group-commits, and one batch at a time commits on the whole database
+// (SQLite's write lock, PostgreSQL's advisory batch lock); a batch that
+// certainly did not commit runs again, one whose outcome is unknown fails;
+// keys, uniqueness and foreign keys are the database's to enforce.
 package store
 
 import (

@@ -20,3 +20,7 @@ func Exec(ctx context.Context, db *DB, query string, args ...any) (sql.Result, e
 
 // AfterCommit is afterCommit.
 var AfterCommit = afterCommit
+
+// CommitEachUnit makes db commit every Tx on its own, for the benchmark
+// of group commit; set it before the first Tx.
+func CommitEachUnit(db *DB) { db.commits.batchLimit = 1 }
