@@ -44,9 +44,9 @@ type committer struct {
 	dialect *dialect
 	// batchLimit is maxBatch, or 1 in the benchmark of one commit per unit.
 	batchLimit int
-	units   chan *unit
-	quit    chan struct{}
-	done    chan struct{}
+	units      chan *unit
+	quit       chan struct{}
+	done       chan struct{}
 	// observer, when set, is told about every commit.
 	observer atomic.Pointer[func(CommitReport)]
 }
