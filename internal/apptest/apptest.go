@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +45,9 @@ type Server struct {
 	Root Creds
 	// RootPassword is the root user's console password.
 	RootPassword string
+	// DatabaseURL is the store's PostgreSQL database, "" for SQLite in
+	// Data.
+	DatabaseURL string
 
 	tb       testing.TB
 	certFile string // the certificate served over HTTPS (WithTLS)
@@ -87,7 +92,7 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 		tb.Fatalf("listen: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
+	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, DatabaseURL: cfg.DatabaseURL, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
 	if cfg.TLSCert != "" {
 		s.URL, s.certFile = "https://"+ln.Addr().String(), cfg.TLSCert
 	}
@@ -127,9 +132,23 @@ func WithPostgres(tb testing.TB) Option {
 }
 
 // OnPostgres reports whether s keeps its store in PostgreSQL.
-func (s *Server) OnPostgres() bool {
-	_, ok := postgresByDir.Load(s.Data)
-	return ok
+func (s *Server) OnPostgres() bool { return s.DatabaseURL != "" }
+
+// SQL opens the server's database directly, past the store, for tests
+// that look at or tamper with what is stored; closed when the test ends.
+// Parameters are written $1, $2, … (both engines take that form).
+func (s *Server) SQL(tb testing.TB) *sql.DB {
+	tb.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(s.Data, "deploytrail.db")+"?_pragma=busy_timeout(10000)"
+	if s.OnPostgres() {
+		driver, dsn = "pgx", s.DatabaseURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // TestSubscriberNetworks are where tests' SNS subscribers listen (httptest
