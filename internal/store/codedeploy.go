@@ -159,12 +159,12 @@ func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) 
 }
 
 func (s CodeDeploy) Revision(ctx context.Context, appID, key string) (*codedeploy.Revision, error) {
-	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
+	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, s.dialect.keyText(key))
 }
 
 func (s CodeDeploy) PutRevision(ctx context.Context, r *codedeploy.Revision) error {
 	_, err := s.write(ctx, `INSERT INTO cd_revisions (app_id, key, data) VALUES (?, ?, ?)
-		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, r.Key, docArg)
+		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, s.dialect.keyText(r.Key), docArg)
 	return cdErr(err)
 }
 

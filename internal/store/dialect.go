@@ -167,6 +167,20 @@ func (d *dialect) groupedKey(key string) string {
 	return ""
 }
 
+// keyText makes s storable in a TEXT key column (the key of a revision,
+// whose fields are joined by NUL bytes). PostgreSQL's text holds no NUL,
+// so there NUL and \x01 become \x01\x01 and \x01\x02: distinct keys stay
+// distinct and keep their order. SQLite stores s as it is, as it always
+// has.
+func (d *dialect) keyText(s string) string {
+	if d.name != "postgres" || !strings.ContainsAny(s, "\x00\x01") {
+		return s
+	}
+	return nulEscaper.Replace(s)
+}
+
+var nulEscaper = strings.NewReplacer("\x00", "\x01\x01", "\x01", "\x01\x02")
+
 // wrap returns q applying the dialect to each statement.
 func (d *dialect) wrap(q querier) querier {
 	if !d.numbered {
