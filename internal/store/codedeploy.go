@@ -49,7 +49,7 @@ func (s CodeDeploy) write(ctx context.Context, query string, record any, args ..
 			args[i] = data
 		}
 	}
-	return s.w(ctx).ExecContext(ctx, query, args...)
+	return s.wTry(ctx).ExecContext(ctx, query, args...)
 }
 
 // docArg marks where write puts the record's document.

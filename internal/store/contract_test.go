@@ -209,3 +209,29 @@ func TestRevisionKeysWithNUL(t *testing.T) {
 		}
 	})
 }
+
+// TestGoesOnAfterExists: a call that meets "already exists" may answer it
+// and go on in the same transaction (SNS's CreateTopic returns the topic
+// there is). PostgreSQL aborts a transaction at its first failed
+// statement, SQLite does not; the store makes both behave as SQLite.
+func TestGoesOnAfterExists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := store.CodeDeploy{DB: db}
+		app := &codedeploy.Application{Scope: codedeploy.Scope{Account: "111122223333", Region: "us-east-1"},
+			Info: codedeploy.ApplicationInfo{ApplicationID: "a1", ApplicationName: "web"}}
+		if err := s.InsertApplication(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Tx(ctx, func(ctx context.Context) error {
+			if err := s.InsertApplication(ctx, app); !errors.Is(err, codedeploy.ErrExists) {
+				return fmt.Errorf("second insert: %v, want ErrExists", err)
+			}
+			return store.IAM{DB: db}.PutSetting(ctx, "after-exists", "v")
+		})
+		v, getErr := store.IAM{DB: db}.Setting(ctx, "after-exists")
+		if err != nil || getErr != nil || v != "v" {
+			t.Fatalf("Tx=%v, the write after ErrExists: %q, %v; want it committed", err, v, getErr)
+		}
+	})
+}

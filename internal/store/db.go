@@ -154,6 +154,19 @@ func (db *DB) q(ctx context.Context) querier {
 	return db.dialect.wrap(db.read)
 }
 
+// wTry is w for a statement whose failure (a unique violation: "already
+// exists") the caller may answer and then go on in the same transaction.
+// SQLite's transaction survives a failed statement; PostgreSQL's is
+// aborted by it, so there each such statement runs inside a savepoint of
+// its own, rolled back when it fails.
+func (db *DB) wTry(ctx context.Context) querier {
+	w := db.w(ctx)
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx || db.dialect.name != "postgres" {
+		return w
+	}
+	return savepointQuerier{w}
+}
+
 // w returns the transaction in ctx, or the writer outside one, each
 // applying the dialect.
 func (db *DB) w(ctx context.Context) querier {

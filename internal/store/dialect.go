@@ -272,3 +272,24 @@ func (d *dialect) serverRolledBack(err error) bool {
 	code, ok := sqlState(err)
 	return ok && (code == "40001" || code == "40P01")
 }
+
+// savepointQuerier runs each Exec in a savepoint of its own, rolled back
+// if the statement fails (see DB.wTry). Queries pass through.
+type savepointQuerier struct{ querier }
+
+func (q savepointQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if _, err := q.querier.ExecContext(ctx, `SAVEPOINT statement`); err != nil {
+		return nil, err
+	}
+	res, err := q.querier.ExecContext(ctx, query, args...)
+	if err != nil {
+		_, rbErr := q.querier.ExecContext(ctx, `ROLLBACK TO SAVEPOINT statement`)
+		if rbErr != nil {
+			return nil, errors.Join(err, rbErr)
+		}
+	}
+	if _, relErr := q.querier.ExecContext(ctx, `RELEASE SAVEPOINT statement`); relErr != nil {
+		return nil, errors.Join(err, relErr)
+	}
+	return res, err
+}

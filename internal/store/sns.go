@@ -136,7 +136,7 @@ func (s SNS) put(ctx context.Context, query string, v any, args ...any) error {
 		return err
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, query, append([]any{data}, args...)...)
+		_, err := s.wTry(ctx).ExecContext(ctx, query, append([]any{data}, args...)...)
 		return snsErr(err)
 	})
 }
