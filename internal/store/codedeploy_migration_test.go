@@ -17,6 +17,8 @@ import (
 // their documents, so that the overview of its next lifecycle event counts
 // them all, and its plan moves out of its document, so that the engine
 // goes on with it.
+//
+// SQLite only: the databases written before 0014 are SQLite files.
 func TestMigration_EngineReads(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db.sqlite")
