@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -21,9 +22,11 @@ type dialect struct {
 	name string // "sqlite" or "postgres"
 	// numbered makes placeholders $1, $2, …: PostgreSQL's form of ?.
 	numbered bool
-	// rebound caches each query's numbered form: the store's queries are
-	// a few hundred fixed strings (and a bounded family of built ones).
-	rebound sync.Map
+	// rebound caches each query's numbered form, up to maxRebound
+	// queries: the store's fixed queries are a few hundred, but lookups
+	// build theirs from the caller's attributes.
+	rebound      sync.Map
+	reboundCount atomic.Int64
 	// batchLock, when set, is the first statement of every commit batch.
 	batchLock string
 	// tableExists counts the tables named by its one argument.
@@ -38,6 +41,10 @@ type dialect struct {
 // database, as SQLite has within one. The value is arbitrary; it is
 // "deplytrl" in ASCII, unlikely to meet another application's key.
 const batchLockKey = 0x6465706c7974726c
+
+// maxRebound bounds the cache of rebound queries; past it, a new query is
+// rebound each time it runs (a scan of its text, microseconds).
+const maxRebound = 4096
 
 var sqliteDialect = &dialect{
 	name:           "sqlite",
@@ -64,7 +71,9 @@ func (d *dialect) rebind(query string) string {
 		return q.(string)
 	}
 	q := numberPlaceholders(query)
-	d.rebound.Store(query, q)
+	if d.reboundCount.Add(1) <= maxRebound {
+		d.rebound.Store(query, q)
+	}
 	return q
 }
 
