@@ -21,7 +21,7 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 		"DEPLOYTRAIL_S3_ENDPOINT":            &c.S3Endpoint, "DEPLOYTRAIL_S3_REGION": &c.S3Region,
 		"DEPLOYTRAIL_S3_ACCESS_KEY_ID": &c.S3AccessKeyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY": &c.S3SecretAccessKey,
 		"DEPLOYTRAIL_PUBLIC_URL": &c.PublicURL, "DEPLOYTRAIL_METRICS_LISTEN": &c.MetricsListen,
-		"DEPLOYTRAIL_S3_DOMAIN": &c.S3Domain,
+		"DEPLOYTRAIL_S3_DOMAIN": &c.S3Domain, "DEPLOYTRAIL_DATABASE_URL": &c.DatabaseURL,
 	} {
 		if v := getenv(name); v != "" {
 			*field = v

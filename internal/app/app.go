@@ -101,7 +101,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	db, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return nil, err
 	}

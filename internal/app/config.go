@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/store"
 )
 
 // Config is every setting of the server. Precedence: defaults, then the
@@ -21,6 +23,10 @@ import (
 type Config struct {
 	Listen string `yaml:"listen"`
 	Data   string `yaml:"data"`
+	// DatabaseURL, a postgres:// URL, keeps the store in PostgreSQL (a
+	// database several nodes share); "" keeps it in <Data>/deploytrail.db.
+	// It may hold a password: it is never logged.
+	DatabaseURL string `yaml:"database-url"`
 	// TLS: when both are set the server speaks HTTPS.
 	TLSCert string `yaml:"tls-cert"`
 	TLSKey  string `yaml:"tls-key"`
@@ -135,8 +141,20 @@ func (c *Config) Load(path string) error {
 	return nil
 }
 
+// Database names the store's database for store.Open: DatabaseURL, or
+// the SQLite file in the data directory.
+func (c *Config) Database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.Data, "deploytrail.db")
+}
+
 // Validate checks settings that would otherwise fail late.
 func (c *Config) Validate() error {
+	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+		return fmt.Errorf("database URL: want postgres://user:password@host:port/database")
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}

@@ -68,6 +68,9 @@ func TestHealthStoreCannotCommit(t *testing.T) {
 		t.Skip("skipped: go test is caching this run (its log file would hit the file size limit); run with -count=1, as make test does")
 	}
 	srv := apptest.Start(t)
+	if srv.OnPostgres() {
+		t.Skip("the file size limit fails SQLite's commits only; PostgreSQL's server writes its own files")
+	}
 	cd := srv.CodeDeploy(srv.Root)
 	noErr(t)(cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("before")}))
 	if status, body := health(t, srv); status != http.StatusOK {

@@ -49,7 +49,7 @@ func (s CodeDeploy) write(ctx context.Context, query string, record any, args ..
 			args[i] = data
 		}
 	}
-	return s.w(ctx).ExecContext(ctx, query, args...)
+	return s.wTry(ctx).ExecContext(ctx, query, args...)
 }
 
 // docArg marks where write puts the record's document.
@@ -159,12 +159,12 @@ func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) 
 }
 
 func (s CodeDeploy) Revision(ctx context.Context, appID, key string) (*codedeploy.Revision, error) {
-	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
+	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, s.dialect.keyText(key))
 }
 
 func (s CodeDeploy) PutRevision(ctx context.Context, r *codedeploy.Revision) error {
 	_, err := s.write(ctx, `INSERT INTO cd_revisions (app_id, key, data) VALUES (?, ?, ?)
-		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, r.Key, docArg)
+		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, s.dialect.keyText(r.Key), docArg)
 	return cdErr(err)
 }
 

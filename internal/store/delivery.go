@@ -131,8 +131,8 @@ func orConflict(err error) error {
 
 func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET cursor = MAX(cursor, ?), intent = NULL WHERE arn = ?`,
-			in.To, in.TrailARN)
+		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET cursor = CASE WHEN cursor > ? THEN cursor ELSE ? END, intent = NULL
+			WHERE arn = ?`, in.To, in.To, in.TrailARN)
 		if err != nil {
 			return err
 		}

@@ -24,18 +24,15 @@ func (s Events) Record(ctx context.Context, ev *trail.Event) error {
 		return fmt.Errorf("event time %q: %w", ev.EventTime, err)
 	}
 	readOnly := ev.ReadOnly != nil && *ev.ReadOnly
-	res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, category, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
-		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), category(ev), string(record))
+	var seq int64
+	err = s.w(ctx).QueryRowContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, category, record)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
+		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), category(ev), string(record)).Scan(&seq)
 	if err != nil {
 		return err
 	}
 	if category(ev) != trail.CategoryManagement {
 		return nil // event history never shows it: nothing to index
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return err
 	}
 	return s.recordResources(ctx, seq, ev, at, ev.LookupResources())
 }

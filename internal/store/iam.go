@@ -58,7 +58,7 @@ func (s IAM) account(ctx context.Context, where, arg string) (*iam.Account, erro
 
 func (s IAM) InsertAccount(ctx context.Context, a *iam.Account) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.Email, nullString(a.Alias), a.Status, a.JoinedMethod, nanos(a.Created), nullString(a.OrgID))
 		if isUnique(err) {
 			return iam.ErrExists
@@ -71,7 +71,7 @@ func (s IAM) InsertAccount(ctx context.Context, a *iam.Account) error {
 }
 
 func (s IAM) SetAccountAlias(ctx context.Context, account, alias string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE accounts SET alias = ? WHERE id = ?`, nullString(alias), account)
+	_, err := s.wTry(ctx).ExecContext(ctx, `UPDATE accounts SET alias = ? WHERE id = ?`, nullString(alias), account)
 	if isUnique(err) {
 		return iam.ErrExists
 	}
@@ -115,7 +115,7 @@ func (s IAM) InsertEntity(ctx context.Context, e *iam.Entity) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO entities (`+entityColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.wTry(ctx).ExecContext(ctx, `INSERT INTO entities (`+entityColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Account, e.Kind, e.Name, e.Path, nanos(e.Created), string(data), strings.ToLower(e.Name))
 	if isUnique(err) {
 		return iam.ErrExists
@@ -128,7 +128,7 @@ func (s IAM) UpdateEntity(ctx context.Context, e *iam.Entity) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w(ctx).ExecContext(ctx, `UPDATE entities SET name = ?, name_key = ?, path = ?, data = ? WHERE id = ?`,
+	res, err := s.wTry(ctx).ExecContext(ctx, `UPDATE entities SET name = ?, name_key = ?, path = ?, data = ? WHERE id = ?`,
 		e.Name, strings.ToLower(e.Name), e.Path, string(data), e.ID)
 	if isUnique(err) {
 		return iam.ErrExists
@@ -215,7 +215,7 @@ func (s IAM) InlinePolicies(ctx context.Context, ownerID string) (map[string]str
 }
 
 func (s IAM) PutPolicyVersion(ctx context.Context, policyID string, v *iam.PolicyVersion) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO policy_versions (policy_id, version_id, document, created) VALUES (?, ?, ?, ?)`,
+	_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO policy_versions (policy_id, version_id, document, created) VALUES (?, ?, ?, ?)`,
 		policyID, v.ID, v.Document, nanos(v.Created))
 	if isUnique(err) {
 		return iam.ErrExists
@@ -279,7 +279,7 @@ func scanAccessKey(row rowScanner) (*iam.AccessKey, error) {
 }
 
 func (s IAM) InsertAccessKey(ctx context.Context, k *iam.AccessKey) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Account, k.UserID, k.Secret, k.Status, nanos(k.Created), nanos(k.LastUsed), k.LastUsedService, k.LastUsedRegion)
 	if isUnique(err) {
 		return iam.ErrExists
@@ -337,7 +337,7 @@ func (s IAM) InsertSession(ctx context.Context, sess *iam.Session) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO sessions (access_key_id, account, expires, data) VALUES (?, ?, ?, ?)`,
+	_, err = s.wTry(ctx).ExecContext(ctx, `INSERT INTO sessions (access_key_id, account, expires, data) VALUES (?, ?, ?, ?)`,
 		sess.AccessKeyID, sess.Account, nanos(sess.Expires), string(data))
 	if isUnique(err) {
 		return iam.ErrExists

@@ -70,7 +70,7 @@ func (s Organizations) Org(ctx context.Context, id string) (*organizations.Org, 
 
 func (s Organizations) InsertOrg(ctx context.Context, o *organizations.Org) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO organizations (id, management_account, feature_set, created) VALUES (?, ?, ?, ?)`,
+		_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO organizations (id, management_account, feature_set, created) VALUES (?, ?, ?, ?)`,
 			o.ID, o.ManagementAccount, o.FeatureSet, nanos(o.Created))
 		if err != nil {
 			return orgErr(err)
