@@ -11,6 +11,9 @@ import (
 var (
 	ErrNotFound = errors.New("codedeploy: not found")
 	ErrExists   = errors.New("codedeploy: already exists")
+	// ErrGroupActive: the deployment's group already has an active one
+	// (the database keeps a group to one, whatever the order of calls).
+	ErrGroupActive = errors.New("codedeploy: the deployment group has an active deployment")
 )
 
 // Application is a stored application.
@@ -128,6 +131,8 @@ type Store interface {
 	Revisions(ctx context.Context, appID string) ([]*Revision, error)
 
 	Deployment(ctx context.Context, id string) (*Deployment, error)
+	// InsertDeployment stores a new deployment; ErrGroupActive if d is
+	// active and its group already has an active deployment.
 	InsertDeployment(ctx context.Context, d *Deployment) error
 	UpdateDeployment(ctx context.Context, d *Deployment) error
 	// PutDeploymentPlan stores the plan the engine made when the

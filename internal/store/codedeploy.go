@@ -176,11 +176,24 @@ func (s CodeDeploy) Deployment(ctx context.Context, id string) (*codedeploy.Depl
 	return cdOne[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE id = ?`, id)
 }
 
+// InsertDeployment stores d. A conflict (its id taken, or its group's
+// active deployment in cd_deployments_one_active) inserts nothing rather
+// than failing the statement, which on PostgreSQL would abort the whole
+// transaction, so that the caller can still read who holds the group.
 func (s CodeDeploy) InsertDeployment(ctx context.Context, d *codedeploy.Deployment) error {
-	_, err := s.write(ctx, `INSERT INTO cd_deployments (id, account, region, app_id, group_id, status, created, external_id, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d, d.Info.DeploymentID, d.Account, d.Region, d.AppID, d.GroupID,
+	res, err := s.write(ctx, `INSERT INTO cd_deployments (id, account, region, app_id, group_id, status, created, external_id, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, d, d.Info.DeploymentID, d.Account, d.Region, d.AppID, d.GroupID,
 		d.Info.Status, nanos(d.Info.CreateTime), d.Info.ExternalID, docArg)
-	return cdErr(err)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if _, err := s.Deployment(ctx, d.Info.DeploymentID); err == nil {
+		return codedeploy.ErrExists
+	}
+	return codedeploy.ErrGroupActive
 }
 
 func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployment) error {

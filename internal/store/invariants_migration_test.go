@@ -33,6 +33,7 @@ func TestMigration_EventClock(t *testing.T) {
 	// The schema and data as the previous release left them, less event 3.
 	for _, stmt := range []string{
 		`DROP TABLE event_clock`,
+		`DROP INDEX cd_deployments_one_active`,
 		`DELETE FROM events WHERE seq = 3`,
 		`DELETE FROM schema_migrations WHERE version = 17`,
 	} {

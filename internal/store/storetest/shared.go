@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -15,6 +16,17 @@ func EachShared(t *testing.T, fn func(t *testing.T, a, b *store.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "db.sqlite")
-		fn(t, openSQLite(t, path), openSQLite(t, path))
+		fn(t, openPath(t, path), openPath(t, path))
 	})
+}
+
+// openPath opens the store at path, closed when the test ends.
+func openPath(tb testing.TB, path string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }

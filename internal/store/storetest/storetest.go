@@ -23,13 +23,7 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // when the test ends.
 func SQLite(tb testing.TB) *store.DB {
 	tb.Helper()
-	return openSQLite(tb, filepath.Join(tb.TempDir(), "db.sqlite"))
-}
-
-// openSQLite opens the SQLite store at path, closed when the test ends.
-func openSQLite(tb testing.TB, path string) *store.DB {
-	tb.Helper()
-	db, err := store.Open(context.Background(), path)
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "db.sqlite"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,3 +12,12 @@ CREATE TABLE event_clock (
 	seq BIGINT NOT NULL
 );
 INSERT INTO event_clock (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
+
+-- A deployment group has at most one active deployment (CodeDeploy's
+-- DeploymentLimitExceededException): CreateDeployment checks first, for
+-- the error that names the active one, and this index holds whatever the
+-- order in which concurrent calls check and insert. The statuses are
+-- codedeploy's activeStatuses; status is kept in step with the
+-- deployment's document on every write.
+CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id)
+	WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');

@@ -16,3 +16,12 @@ CREATE TABLE event_clock (
 INSERT INTO event_clock (id, seq) VALUES (1, max(
 	(SELECT COALESCE(MAX(seq), 0) FROM events),
 	(SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events')));
+
+-- A deployment group has at most one active deployment (CodeDeploy's
+-- DeploymentLimitExceededException): CreateDeployment checks first, for
+-- the error that names the active one, and this index holds whatever the
+-- order in which concurrent calls check and insert. The statuses are
+-- codedeploy's activeStatuses; status is kept in step with the
+-- deployment's document on every write.
+CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id)
+	WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');
