@@ -100,3 +100,26 @@ func TestObserveCommits(t *testing.T) {
 		t.Fatalf("probe row %q, %v: want it committed", v, err)
 	}
 }
+
+// TestWritesGoThroughTx: a store method called outside a transaction
+// commits through the committer (it opens one of its own), and a write
+// made with no transaction at all is refused with ErrNoTx and changes
+// nothing.
+func TestWritesGoThroughTx(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	reports := make(chan CommitReport, 10)
+	db.ObserveCommits(func(r CommitReport) { reports <- r })
+	if err := (IAM{db}).PutSetting(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reports; r.Units != 1 || r.Err != nil {
+		t.Fatalf("PutSetting outside a Tx: commit report %+v, want one unit committed", r)
+	}
+	if _, err := db.w(ctx).ExecContext(ctx, `UPDATE settings SET value = 'changed' WHERE key = 'k'`); !errors.Is(err, ErrNoTx) {
+		t.Fatalf("a write outside a Tx: err=%v, want ErrNoTx", err)
+	}
+	if v, err := (IAM{db}).Setting(ctx, "k"); err != nil || v != "v" {
+		t.Fatalf("setting=%q, %v after the refused write, want v", v, err)
+	}
+}

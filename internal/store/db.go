@@ -95,7 +95,7 @@ func (db *DB) Close() error {
 // migrate applies the embedded migrations that have not run yet, each in
 // its own transaction together with its version record.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+	if _, err := db.exec1(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
@@ -162,13 +162,28 @@ func (db *DB) q(ctx context.Context) querier {
 	return db.read
 }
 
-// w returns the transaction in ctx, or the writer outside one.
+// w returns the transaction in ctx. Outside one it returns noTx, which
+// refuses every statement: writes go through Tx (group commit, one writer,
+// after-commit hooks), and one that does not is a bug to catch, not to run.
 func (db *DB) w(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
 	}
-	return db.write
+	return noTx{}
 }
+
+// ErrNoTx is the error of a write made outside DB.Tx.
+var ErrNoTx = errors.New("store: write outside a transaction")
+
+// noTx is the writer outside a transaction: it refuses every statement.
+type noTx struct{}
+
+func (noTx) ExecContext(context.Context, string, ...any) (sql.Result, error) { return nil, ErrNoTx }
+
+func (noTx) QueryContext(context.Context, string, ...any) (*sql.Rows, error) { return nil, ErrNoTx }
+
+// QueryRowContext panics: a *sql.Row cannot carry an error of its own.
+func (noTx) QueryRowContext(context.Context, string, ...any) *sql.Row { panic(ErrNoTx) }
 
 // isUnique reports whether err is a uniqueness violation.
 func isUnique(err error) bool {

@@ -13,8 +13,13 @@ import (
 // carried by ctx, so a call's changes and its event commit together.
 type Events struct{ *DB }
 
-// Record stores one event.
+// Record stores one event, in the transaction of ctx (or in one of its
+// own): its position, row and resource index commit together.
 func (s Events) Record(ctx context.Context, ev *trail.Event) error {
+	return s.Tx(ctx, func(ctx context.Context) error { return s.record(ctx, ev) })
+}
+
+func (s Events) record(ctx context.Context, ev *trail.Event) error {
 	record, err := ev.JSON()
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
