@@ -571,7 +571,7 @@ func (s *Service) rollback(ctx context.Context, d *Deployment, g *DeploymentGrou
 	if err := s.insertDeployment(ctx, app, g, r); err != nil {
 		return err
 	}
-	s.Wake()
+	s.store.AfterCommit(ctx, s.Wake) // the engine finds the rollback only once it is committed
 	return s.recordRollback(ctx, r)
 }
 

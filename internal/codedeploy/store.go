@@ -91,6 +91,9 @@ type DeploymentFilter struct {
 // an internal failure. Calls made with a ctx from Tx join its transaction.
 type Store interface {
 	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs fn once the transaction of ctx commits (at once
+	// outside one), never if it rolls back; fn must not block.
+	AfterCommit(ctx context.Context, fn func())
 
 	Application(ctx context.Context, s Scope, name string) (*Application, error)
 	ApplicationByID(ctx context.Context, id string) (*Application, error)
