@@ -12,6 +12,9 @@ CREATE TABLE event_clock (
 	seq BIGINT NOT NULL
 );
 INSERT INTO event_clock (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
+-- The identity that numbered events before is no longer used: dropping it
+-- leaves the clock the only source of positions.
+ALTER TABLE events ALTER COLUMN seq DROP IDENTITY IF EXISTS;
 
 -- A deployment group has at most one active deployment (CodeDeploy's
 -- DeploymentLimitExceededException): CreateDeployment checks first, for
