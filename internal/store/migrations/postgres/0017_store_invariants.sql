@@ -22,5 +22,4 @@ ALTER TABLE events ALTER COLUMN seq DROP IDENTITY IF EXISTS;
 -- order in which concurrent calls check and insert. The statuses are
 -- codedeploy's activeStatuses; status is kept in step with the
 -- deployment's document on every write.
-CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id)
-	WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');
+CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id) WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');

@@ -23,5 +23,4 @@ INSERT INTO event_clock (id, seq) VALUES (1, max(
 -- order in which concurrent calls check and insert. The statuses are
 -- codedeploy's activeStatuses; status is kept in step with the
 -- deployment's document on every write.
-CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id)
-	WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');
+CREATE UNIQUE INDEX cd_deployments_one_active ON cd_deployments(group_id) WHERE status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready');
