@@ -215,6 +215,11 @@ func afterCommit(ctx context.Context, fn func()) {
 	fn()
 }
 
+// AfterCommit runs fn once the transaction in ctx has committed, and not
+// at all if it rolls back (afterCommit), for the domain packages' side
+// effects, such as waking a worker to read what was written.
+func (db *DB) AfterCommit(ctx context.Context, fn func()) { afterCommit(ctx, fn) }
+
 // ObserveCommits makes the store report every group commit to fn (for
 // metrics and health); fn runs on the committer and must not block.
 func (db *DB) ObserveCommits(fn func(CommitReport)) { db.commits.observer.Store(&fn) }

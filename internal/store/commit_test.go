@@ -62,3 +62,27 @@ func TestObserveCommits(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesGoThroughTx: a store method called outside a transaction
+// commits through the committer (it opens one of its own), and a write
+// made with no transaction at all is refused with ErrNoTx and changes
+// nothing.
+func TestWritesGoThroughTx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		reports := make(chan store.CommitReport, 10)
+		db.ObserveCommits(func(r store.CommitReport) { reports <- r })
+		if err := (store.IAM{DB: db}).PutSetting(ctx, "k", "v"); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-reports; r.Units != 1 || r.Err != nil {
+			t.Fatalf("PutSetting outside a Tx: commit report %+v, want one unit committed", r)
+		}
+		if _, err := store.Exec(ctx, db, `UPDATE settings SET value = 'changed' WHERE key = 'k'`); !errors.Is(err, store.ErrNoTx) {
+			t.Fatalf("a write outside a Tx: err=%v, want ErrNoTx", err)
+		}
+		if v, err := (store.IAM{DB: db}).Setting(ctx, "k"); err != nil || v != "v" {
+			t.Fatalf("setting=%q, %v after the refused write, want v", v, err)
+		}
+	})
+}

@@ -167,14 +167,28 @@ func (db *DB) wTry(ctx context.Context) querier {
 	return savepointQuerier{w}
 }
 
-// w returns the transaction in ctx, or the writer outside one, each
-// applying the dialect.
+// w returns the transaction in ctx. Outside one it returns noTx, which
+// refuses every statement: writes go through Tx (group commit, one writer,
+// after-commit hooks), and one that does not is a bug to catch, not to run.
 func (db *DB) w(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return db.dialect.wrap(tx)
 	}
-	return db.dialect.wrap(db.write)
+	return noTx{}
 }
+
+// ErrNoTx is the error of a write made outside DB.Tx.
+var ErrNoTx = errors.New("store: write outside a transaction")
+
+// noTx is the writer outside a transaction: it refuses every statement.
+type noTx struct{}
+
+func (noTx) ExecContext(context.Context, string, ...any) (sql.Result, error) { return nil, ErrNoTx }
+
+func (noTx) QueryContext(context.Context, string, ...any) (*sql.Rows, error) { return nil, ErrNoTx }
+
+// QueryRowContext panics: a *sql.Row cannot carry an error of its own.
+func (noTx) QueryRowContext(context.Context, string, ...any) *sql.Row { panic(ErrNoTx) }
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {

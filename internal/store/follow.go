@@ -11,13 +11,9 @@ import (
 )
 
 // LastSeq implements cloudtrail.FeedStore: the seq of the newest event
-// committed, 0 when there is none. Events commit in seq order (one
-// writer), so every event up to it is visible.
-func (s Events) LastSeq(ctx context.Context) (int64, error) {
-	var seq sql.NullInt64
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT max(seq) FROM events`).Scan(&seq)
-	return seq.Int64, err
-}
+// committed, 0 when there is none. Events commit in seq order (the event
+// clock), so every event up to it is visible.
+func (s Events) LastSeq(ctx context.Context) (int64, error) { return s.newest(ctx) }
 
 // EventSeq implements cloudtrail.FeedStore: the seq of a management event
 // of the account in the region, cloudtrail.ErrNoEvent if it has none by

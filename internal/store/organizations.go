@@ -125,7 +125,7 @@ func (s Organizations) Members(ctx context.Context, orgID string, after organiza
 }
 
 func (s Organizations) InsertCreateAccountRequest(ctx context.Context, r *organizations.CreateAccountRequest) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO create_account_requests
+	_, err := s.exec1(ctx, `INSERT INTO create_account_requests
 		(id, org_id, account_name, state, requested, completed, account_id, failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.AccountName, r.State, nanos(r.Requested), nanos(r.Completed), r.AccountID, r.FailureReason)
 	return orgErr(err)

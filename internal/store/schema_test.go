@@ -99,11 +99,16 @@ func postgresSchema(t *testing.T, db *sql.DB) schema {
 }
 
 // postgresPredicate undoes PostgreSQL's rendering of a partial index's
-// condition ("(category = 'Management'::text)") into the form written.
+// condition ("(category = 'Management'::text)", "(status = ANY
+// (ARRAY['a'::text, 'b'::text]))") into the form written ("status IN
+// ('a', 'b')").
 func postgresPredicate(p string) string {
 	p = strings.ReplaceAll(p, "::text", "")
 	for strings.HasPrefix(p, "(") && strings.HasSuffix(p, ")") {
 		p = p[1 : len(p)-1]
+	}
+	if col, list, ok := strings.Cut(p, " = ANY (ARRAY["); ok {
+		p = col + " IN (" + strings.TrimSuffix(list, "])") + ")"
 	}
 	return p
 }
