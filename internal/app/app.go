@@ -26,6 +26,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/console"
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/lease"
 	"github.com/deploytrail/deploytrail/internal/lifecycle"
 	"github.com/deploytrail/deploytrail/internal/metrics"
 	"github.com/deploytrail/deploytrail/internal/objstore"
@@ -67,7 +68,11 @@ type App struct {
 	// SNS is the topic service; Serve runs its dispatcher.
 	SNS *sns.Service
 	// Engine runs deployments; Serve runs it.
-	Engine     *codedeploy.Engine
+	Engine *codedeploy.Engine
+	// Leases runs the singleton workers (delivery, the SNS dispatcher,
+	// the engine, lifecycle rules, sweeping) while this node holds their
+	// leases.
+	Leases     *lease.Runner
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
@@ -185,7 +190,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
 	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Leases: newLeases(cfg, db, logger), Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
@@ -204,6 +209,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// newLeases builds the runner of this node's singleton workers.
+func newLeases(cfg Config, db *store.DB, logger *slog.Logger) *lease.Runner {
+	r := lease.NewRunner(store.Leases{DB: db})
+	r.Logger = logger.With("component", "lease")
+	if cfg.LeaseTTL > 0 {
+		r.TTL = cfg.LeaseTTL
+	}
+	return r
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
@@ -368,18 +383,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	wg.Go(func() { every(bgCtx, iam.SessionSweepInterval, a.IAM.SweepSessions, a.Logger, "sweep STS sessions") })
-	wg.Go(func() { every(bgCtx, consoleSweepInterval, a.Console.Sweep, a.Logger, "sweep console sessions") })
 	// Delivery stops after the HTTP server has drained (deferred cancel),
 	// so that its final flush includes the last requests' events.
-	wg.Go(func() { a.Delivery.Run(bgCtx) })
-	wg.Go(func() { a.dispatcher.Run(bgCtx) })
-	if !a.noEngine {
-		wg.Go(func() { a.Engine.Run(bgCtx) })
-	}
-	if _, ok := a.Buckets.(*fs.Store); ok && a.Lifecycle != nil {
-		wg.Go(func() { a.Lifecycle.Run(bgCtx) })
-	}
+	a.runSingletons(bgCtx, &wg)
 
 	errc := make(chan error, 1)
 	go func() {

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,10 +67,18 @@ type Runner struct {
 	held map[string]int64 // name → token, of the leases held now
 }
 
-// NewRunner returns a runner for this node (NodeID) with the default
-// knobs.
+// runners counts the runners made in this process.
+var runners atomic.Int64
+
+// NewRunner returns a runner for this node with the default knobs. Its
+// holder is NodeID, with "#n" after it for the n-th runner of the
+// process, so that two apps in one process (tests) are two holders.
 func NewRunner(s Store) *Runner {
-	return &Runner{Store: s, Holder: NodeID(), TTL: DefaultTTL, Retry: DefaultRetry, Logger: slog.Default()}
+	holder := NodeID()
+	if n := runners.Add(1); n > 1 {
+		holder += "#" + strconv.FormatInt(n, 10)
+	}
+	return &Runner{Store: s, Holder: holder, TTL: DefaultTTL, Retry: DefaultRetry, Logger: slog.Default()}
 }
 
 // Run runs work under the lease name until ctx ends: it tries to take the

@@ -237,7 +237,8 @@ func TestRunner_DeposedWorkIsFenced(t *testing.T) {
 
 // TestRunner_TakeoverTime measures how long the lease takes to move when
 // its holder dies: DEPLOYTRAIL_LEASE_TAKEOVER_ROUNDS rounds (3 unless
-// set) at DEPLOYTRAIL_LEASE_TTL (1s unless set); p50 and max in the log.
+// set) at DEPLOYTRAIL_LEASE_TTL (1s unless set), the successor trying
+// every lease.DefaultRetry as in production; p50 and max in the log.
 func TestRunner_TakeoverTime(t *testing.T) {
 	rounds, ttl := 3, time.Second
 	if v, err := strconv.Atoi(os.Getenv("DEPLOYTRAIL_LEASE_TAKEOVER_ROUNDS")); err == nil && v > 0 {
@@ -252,7 +253,8 @@ func TestRunner_TakeoverTime(t *testing.T) {
 		took = append(took, takeover(t, path, fmt.Sprint(i), ttl))
 	}
 	slices.Sort(took)
-	t.Logf("lease takeover after a crash, %d rounds, ttl %v, retry 50ms: p50 %v, max %v", rounds, ttl, took[len(took)/2], took[len(took)-1])
+	t.Logf("lease takeover after a crash, %d rounds, ttl %v, retry %v: p50 %v, max %v", rounds, ttl, lease.DefaultRetry,
+		took[len(took)/2], took[len(took)-1])
 }
 
 // takeover starts two nodes on one lease, crashes the holder at a random
@@ -260,6 +262,7 @@ func TestRunner_TakeoverTime(t *testing.T) {
 // the work.
 func takeover(t *testing.T, path, round string, ttl time.Duration) time.Duration {
 	a, b := newNode(t, path, "a"+round, ttl), newNode(t, path, "b"+round, ttl)
+	b.runner.Retry = lease.DefaultRetry
 	s := &singleton{t: t, started: map[string]time.Time{}}
 	ctxA, crashA := context.WithCancel(context.Background())
 	ctxB, stopB := context.WithCancel(context.Background())
@@ -273,5 +276,5 @@ func takeover(t *testing.T, path, round string, ttl time.Duration) time.Duration
 	a.down.Store(true)
 	crashed := time.Now()
 	crashA()
-	return s.waitStart(t, b.name, crashed, ttl+time.Second)
+	return s.waitStart(t, b.name, crashed, ttl+lease.DefaultRetry+time.Second)
 }
