@@ -190,7 +190,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
 	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Leases: newLeases(cfg, db, logger), Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+	leases := newLeases(cfg, db, logger)
+	// The engine lease already keeps other nodes' engines from committing;
+	// a deployment's own claim then only needs to outlast a pass, and a
+	// short one lets the next engine resume a dead node's deployments
+	// soon after it takes the engine lease.
+	engine.LeaseTTL = 2 * leases.TTL
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Leases: leases, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
 		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
