@@ -62,7 +62,7 @@ func TestDeliver_ExactlyOnceAcrossTakeover(t *testing.T) {
 	}
 	defer dbB.Close()
 	leasesA, leasesB := store.Leases{DB: e.db}, store.Leases{DB: dbB}
-	const ttl = 200 * time.Millisecond
+	const ttl = time.Second // A commits its intent well within it
 	tokenA, err := leasesA.Acquire(context.Background(), "delivery", "node-a", ttl)
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +74,13 @@ func TestDeliver_ExactlyOnceAcrossTakeover(t *testing.T) {
 	nodeA.MaxFileBytes, nodeA.Now = 1000, func() time.Time { return e.now }
 	errA := make(chan error, 1)
 	go func() { errA <- nodeA.Deliver(ctxA) }()
-	<-stall.stalled // A's intent is committed; A writes nothing more for now
+	select {
+	case <-stall.stalled: // A's intent is committed; A writes nothing more for now
+	case err := <-errA:
+		t.Fatalf("node-a Deliver ended before writing a file: %v", err)
+	}
 
-	time.Sleep(ttl + 50*time.Millisecond)
+	time.Sleep(ttl + 100*time.Millisecond)
 	tokenB, err := leasesB.Acquire(context.Background(), "delivery", "node-b", time.Minute)
 	if err != nil {
 		t.Fatalf("node-b takes over: %v", err)

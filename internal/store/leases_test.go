@@ -81,7 +81,9 @@ func TestLeases_Expiry(t *testing.T) {
 func TestLeases_RenewByHolderOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		l, ctx := store.Leases{DB: db}, context.Background()
-		a := mustAcquire(t, l, "sweep", "node-a", 200*time.Millisecond)
+		// Long enough for the refused renewals to run first, also on a
+		// loaded machine.
+		a := mustAcquire(t, l, "sweep", "node-a", time.Second)
 		for _, bad := range []lease.Held{{Name: "sweep", Holder: "node-b", Token: a.Token}, {Name: "sweep", Holder: "node-a", Token: a.Token + 1}} {
 			if err := l.Renew(ctx, bad, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
 				t.Errorf("Renew(%+v): err=%v, want ErrLeaseLost", bad, err)
@@ -90,7 +92,7 @@ func TestLeases_RenewByHolderOnly(t *testing.T) {
 		if err := l.Renew(ctx, a, time.Minute); err != nil {
 			t.Fatalf("holder's Renew: %v", err)
 		}
-		time.Sleep(300 * time.Millisecond) // past the first ttl: the renewal holds
+		time.Sleep(1200 * time.Millisecond) // past the first ttl: the renewal holds
 		if _, err := l.Acquire(ctx, "sweep", "node-b", time.Minute); err == nil {
 			t.Fatal("another holder took a renewed lease")
 		}
@@ -132,11 +134,11 @@ func TestLeases_Fencing(t *testing.T) {
 			})
 			return ran, err
 		}
-		a := mustAcquire(t, l, "delivery", "node-a", 100*time.Millisecond)
+		a := mustAcquire(t, l, "delivery", "node-a", 500*time.Millisecond)
 		if _, err := put(a, "a1"); err != nil {
 			t.Fatalf("holder's write: %v", err)
 		}
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond)
 		if ran, err := put(a, "a-expired"); !errors.Is(err, store.ErrLeaseLost) || ran {
 			t.Fatalf("write under an expired lease: ran=%v err=%v, want ErrLeaseLost before the work", ran, err)
 		}
