@@ -106,8 +106,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	dsn := filepath.Join(cfg.Data, "deploytrail.db")
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := takeOverLeases(ctx, cfg, dsn, db); err != nil {
+		db.Close()
 		return nil, err
 	}
 	iamSvc := iam.New(store.IAM{DB: db})
@@ -215,6 +220,19 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// takeOverLeases ends the leases a crashed predecessor left when this
+// server is alone on its database: the SQLite file in a data directory
+// it holds the lock of. A shared database's leases are left to expire.
+func takeOverLeases(ctx context.Context, cfg Config, dsn string, db *store.DB) error {
+	if !cfg.DataDirLocked || dsn != filepath.Join(cfg.Data, "deploytrail.db") {
+		return nil
+	}
+	if err := (store.Leases{DB: db}).ExpireAll(ctx); err != nil {
+		return fmt.Errorf("take over leases: %w", err)
+	}
+	return nil
 }
 
 // newLeases builds the runner of this node's singleton workers.

@@ -105,6 +105,11 @@ type Config struct {
 	// command service's defaults when zero); tests shorten the hold and
 	// lengthen the re-poll to see the in-process wake-up. Not settings.
 	AgentPollHold, AgentRepoll time.Duration `yaml:"-"`
+	// DataDirLocked is set by serve, which holds <Data>/deploytrail.lock:
+	// no other server then uses the SQLite database in Data, and leases
+	// left there by a crashed predecessor are taken over at once instead
+	// of waited out. Not a setting.
+	DataDirLocked bool `yaml:"-"`
 	// ConsoleIdle and ConsoleMaxAge end web console sessions (the
 	// console's defaults when zero); tests shorten them. Not settings.
 	ConsoleIdle, ConsoleMaxAge time.Duration `yaml:"-"`
