@@ -43,6 +43,13 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 		}
 		c.RecordAgentCalls = b
 	}
+	if v := getenv("DEPLOYTRAIL_LEASE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < app.MinLeaseTTL {
+			return fmt.Errorf("DEPLOYTRAIL_LEASE_TTL %q: want a duration of at least %v", v, app.MinLeaseTTL)
+		}
+		c.LeaseTTL = d
+	}
 	return applyDeliveryEnv(c, getenv)
 }
 

@@ -73,6 +73,12 @@ type Config struct {
 	// the next takes over (0: the default, 30 days).
 	SigningKeyRotation time.Duration `yaml:"signing-key-rotation"`
 
+	// LeaseTTL is how long a node's lease on singleton work (delivery,
+	// the SNS dispatcher, the engine, sweeping) lasts without renewal:
+	// about how long another node waits to take over from a dead one
+	// (0: lease.DefaultTTL, 6s).
+	LeaseTTL time.Duration `yaml:"lease-ttl"`
+
 	// S3Domain, when set, lets S3 clients name buckets virtual-hosted
 	// style, <bucket>.<S3Domain>; path style always works.
 	S3Domain string `yaml:"s3-domain"`
@@ -105,6 +111,11 @@ type Config struct {
 	// command service's defaults when zero); tests shorten the hold and
 	// lengthen the re-poll to see the in-process wake-up. Not settings.
 	AgentPollHold, AgentRepoll time.Duration `yaml:"-"`
+	// DataDirLocked is set by serve, which holds <Data>/deploytrail.lock:
+	// no other server then uses the SQLite database in Data, and leases
+	// left there by a crashed predecessor are taken over at once instead
+	// of waited out. Not a setting.
+	DataDirLocked bool `yaml:"-"`
 	// ConsoleIdle and ConsoleMaxAge end web console sessions (the
 	// console's defaults when zero); tests shorten them. Not settings.
 	ConsoleIdle, ConsoleMaxAge time.Duration `yaml:"-"`
@@ -120,6 +131,10 @@ func (c *Config) codeDeployStore(s codedeploy.Store) codedeploy.Store {
 
 // MinDeliveryInterval is the shortest DeliveryInterval.
 const MinDeliveryInterval = time.Second
+
+// MinLeaseTTL is the shortest LeaseTTL: renewals every third of it must
+// fit a commit on a busy store.
+const MinLeaseTTL = time.Second
 
 // DefaultConfig is a working configuration for a fresh machine.
 func DefaultConfig() Config {
@@ -169,6 +184,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnections < 0 || c.MaxBodyMemory < 0 || c.BodyTimeout < 0 || c.MaxBodyBytes < 0 {
 		return fmt.Errorf("max connections, max body memory, body timeout and max body bytes must not be negative")
+	}
+	if c.LeaseTTL != 0 && c.LeaseTTL < MinLeaseTTL {
+		return fmt.Errorf("lease ttl %v: want at least %v", c.LeaseTTL, MinLeaseTTL)
 	}
 	if c.MaxLogFileBytes < 0 {
 		return fmt.Errorf("max log file bytes %d: want a positive size", c.MaxLogFileBytes)

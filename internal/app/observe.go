@@ -51,6 +51,7 @@ func (a *App) observe() {
 		m.Digested(r.Trail)
 	}
 	a.dispatcher.OnAttempt = m.SNSAttempt
+	a.Leases.OnChange = m.LeaseHeld
 	m.Watch(storeState{a}, time.Now)
 }
 
@@ -89,6 +90,7 @@ func (a *App) health(ctx context.Context) (map[string]any, bool) {
 		fields["store"] = "cannot commit"
 	}
 	fields["trails"] = a.trailsHealth(ctx)
+	fields["node"], fields["leases"] = a.Leases.Holder, a.Leases.Held()
 	return fields, ok
 }
 

@@ -3,6 +3,7 @@ package apptest_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"strings"
 	"syscall"
@@ -45,6 +46,14 @@ func TestHealthFields(t *testing.T) {
 	}
 	if up, ok := body["uptime_seconds"].(float64); !ok || up < 0 {
 		t.Errorf("health uptime_seconds=%v, want a number of seconds", body["uptime_seconds"])
+	}
+	if node, _ := body["node"].(string); node == "" {
+		t.Errorf("health node=%v, want this node's lease holder name", body["node"])
+	}
+	// Alone on its database, the node runs every singleton worker.
+	leases, _ := body["leases"].([]any)
+	if got := fmt.Sprint(leases); got != "[console-session-sweep delivery deployment-engine lifecycle sns-dispatcher sts-session-sweep]" {
+		t.Errorf("health leases=%s, want every singleton", got)
 	}
 	trails, _ := body["trails"].([]any)
 	if len(trails) != 1 {

@@ -137,12 +137,14 @@ type querier interface {
 // commit together, or none does when fn fails. A Tx inside a Tx joins the
 // outer one, so that a service's changes and the audit event of its call
 // commit as one. Transactions are group-committed (see committer): Tx
-// returns once fn's work is durable.
+// returns once fn's work is durable. A ctx carrying a lease (lease.With)
+// fences fn: it runs only while that lease holds, else Tx fails with
+// ErrLeaseLost.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
 	}
-	return db.commits.submit(ctx, fn)
+	return db.commits.submit(ctx, db.fenced(ctx, fn))
 }
 
 // q returns the transaction in ctx, or the read pool outside one, each
