@@ -127,7 +127,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	signer, err := sns.LoadSigner(cfg.Data)
+	signer, err := loadSNSSigner(ctx, db, cfg.Data)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -153,7 +153,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		keys.Rotation = cfg.SigningKeyRotation
 	}
 	history.Keys = publicKeys{keys}
-	commands, err := newCommandService(cfg, deploy)
+	commands, err := newCommandService(ctx, cfg, db, deploy)
 	if err != nil {
 		db.Close()
 		return nil, err
