@@ -132,6 +132,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	rules, err := lifecycleRules(ctx, db, cfg.Data)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	topics := sns.New(store.SNS{DB: db}, signer, key)
 	if topics.Egress.AllowedNetworks, topics.Egress.AllowedHosts, err = cfg.snsAllowed(); err != nil {
 		db.Close()
@@ -170,7 +175,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		// to that service directly; deploytrail serves S3 over its own
 		// directory buckets only.
 		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc,
-			Lifecycle: lifecycle.NewStore(lifecycle.Dir(cfg.Data))}
+			Lifecycle: rules}
 		srv.S3Domain = cfg.S3Domain
 		srv.DataEvents = dataEvents
 		if cfg.DataEvents != nil { // a test's stand-in, to inject failures
@@ -186,7 +191,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer.Signer = keys
 	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
 	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
-		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
+		Lifecycle: lifecycle.ForData(rules, cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
 		MaxConnections: cfg.MaxConnections, Console: web}
