@@ -117,7 +117,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	key, err := paginationKey(ctx, store.IAM{DB: db})
+	key, err := paginationKey(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -255,17 +255,13 @@ func OpenBuckets(cfg Config) (objstore.Provider, error) {
 	return p, nil
 }
 
-// paginationKey is the server's key for signing pagination tokens, made on
-// the first start and kept, so that tokens survive restarts.
-func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
-	const name = "pagination_key"
-	v, err := settings.Setting(ctx, name)
-	if errors.Is(err, iam.ErrNotFound) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		v = hex.EncodeToString(key)
-		err = settings.PutSetting(ctx, name, v)
-	}
+// paginationKey is the server's key for signing pagination tokens, made by
+// the first server to start and kept, so that tokens survive restarts and
+// one server's tokens page on another.
+func paginationKey(ctx context.Context, db *store.DB) ([]byte, error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	v, err := db.EnsureSetting(ctx, "pagination_key", hex.EncodeToString(key))
 	if err != nil {
 		return nil, fmt.Errorf("pagination key: %w", err)
 	}
