@@ -277,6 +277,7 @@ func (a *App) Close() error {
 	if c, ok := a.Buckets.(io.Closer); ok {
 		err = c.Close()
 	}
+	a.storeHealth.probes.Wait() // bounded by probeTimeout
 	return errors.Join(err, a.DB.Close())
 }
 

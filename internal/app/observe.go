@@ -156,7 +156,8 @@ type storeHealth struct {
 	mu      sync.Mutex
 	at      time.Time // of the latest outcome
 	failing bool
-	probing chan struct{} // closed when the running probe ends; nil when none runs
+	probing chan struct{}  // closed when the running probe ends; nil when none runs
+	probes  sync.WaitGroup // the running probe, which Close waits for
 }
 
 // observe notes a commit's outcome (nil: it committed).
@@ -185,7 +186,7 @@ func (h *storeHealth) check(ctx context.Context) bool {
 	if done == nil {
 		done = make(chan struct{})
 		h.probing = done
-		go h.probe(done)
+		h.probes.Go(func() { h.probe(done) })
 	}
 	h.mu.Unlock()
 	wait := time.NewTimer(probeWait)
