@@ -127,7 +127,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	key, err := paginationKey(ctx, store.IAM{DB: db})
+	key, err := paginationKey(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -137,7 +137,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	signer, err := sns.LoadSigner(cfg.Data)
+	signer, err := loadSNSSigner(ctx, db, cfg.Data)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rules, err := lifecycleRules(ctx, db, cfg.Data)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -163,7 +168,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		keys.Rotation = cfg.SigningKeyRotation
 	}
 	history.Keys = publicKeys{keys}
-	commands, err := newCommandService(cfg, deploy)
+	commands, err := newCommandService(ctx, cfg, db, deploy)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -180,7 +185,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		// to that service directly; deploytrail serves S3 over its own
 		// directory buckets only.
 		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc,
-			Lifecycle: lifecycle.NewStore(lifecycle.Dir(cfg.Data))}
+			Lifecycle: rules}
 		srv.S3Domain = cfg.S3Domain
 		srv.DataEvents = dataEvents
 		if cfg.DataEvents != nil { // a test's stand-in, to inject failures
@@ -202,7 +207,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// soon after it takes the engine lease.
 	engine.LeaseTTL = 2 * leases.TTL
 	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Leases: leases, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
-		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
+		Lifecycle: lifecycle.ForData(rules, cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
 		MaxConnections: cfg.MaxConnections, Console: web}
@@ -289,17 +294,13 @@ func OpenBuckets(cfg Config) (objstore.Provider, error) {
 	return p, nil
 }
 
-// paginationKey is the server's key for signing pagination tokens, made on
-// the first start and kept, so that tokens survive restarts.
-func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
-	const name = "pagination_key"
-	v, err := settings.Setting(ctx, name)
-	if errors.Is(err, iam.ErrNotFound) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		v = hex.EncodeToString(key)
-		err = settings.PutSetting(ctx, name, v)
-	}
+// paginationKey is the server's key for signing pagination tokens, made by
+// the first server to start and kept, so that tokens survive restarts and
+// one server's tokens page on another.
+func paginationKey(ctx context.Context, db *store.DB) ([]byte, error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	v, err := db.EnsureSetting(ctx, "pagination_key", hex.EncodeToString(key))
 	if err != nil {
 		return nil, fmt.Errorf("pagination key: %w", err)
 	}
@@ -315,6 +316,7 @@ func (a *App) Close() error {
 	if c, ok := a.Buckets.(io.Closer); ok {
 		err = c.Close()
 	}
+	a.storeHealth.probes.Wait() // bounded by probeTimeout
 	return errors.Join(err, a.DB.Close())
 }
 

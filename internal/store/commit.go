@@ -224,12 +224,24 @@ func (db *DB) AfterCommit(ctx context.Context, fn func()) { afterCommit(ctx, fn)
 // metrics and health); fn runs on the committer and must not block.
 func (db *DB) ObserveCommits(fn func(CommitReport)) { db.commits.observer.Store(&fn) }
 
-// Probe commits a one-row write, to learn whether the store can commit
-// at all: the same path (group commit, fsync) as the calls' events.
+// Probe commits a one-row write and reads it back, to learn whether the
+// store can commit and answer at all: the same paths (group commit,
+// fsync; the read pool) as the calls'.
 func (db *DB) Probe(ctx context.Context) error {
-	return db.Tx(ctx, func(ctx context.Context) error {
+	err := db.Tx(ctx, func(ctx context.Context) error {
 		_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('store_probe', ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano))
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = 'store_probe'`).Scan(&n); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if n != 1 {
+		return errors.New("read: the probe's committed row is missing")
+	}
+	return nil
 }
