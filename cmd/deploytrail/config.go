@@ -21,7 +21,7 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 		"DEPLOYTRAIL_S3_ENDPOINT":            &c.S3Endpoint, "DEPLOYTRAIL_S3_REGION": &c.S3Region,
 		"DEPLOYTRAIL_S3_ACCESS_KEY_ID": &c.S3AccessKeyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY": &c.S3SecretAccessKey,
 		"DEPLOYTRAIL_PUBLIC_URL": &c.PublicURL, "DEPLOYTRAIL_METRICS_LISTEN": &c.MetricsListen,
-		"DEPLOYTRAIL_S3_DOMAIN": &c.S3Domain,
+		"DEPLOYTRAIL_S3_DOMAIN": &c.S3Domain, "DEPLOYTRAIL_DATABASE_URL": &c.DatabaseURL,
 	} {
 		if v := getenv(name); v != "" {
 			*field = v
@@ -42,6 +42,13 @@ func applyEnv(c *app.Config, getenv func(string) string) error {
 			return fmt.Errorf("DEPLOYTRAIL_RECORD_AGENT_CALLS %q: want true or false", v)
 		}
 		c.RecordAgentCalls = b
+	}
+	if v := getenv("DEPLOYTRAIL_LEASE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < app.MinLeaseTTL {
+			return fmt.Errorf("DEPLOYTRAIL_LEASE_TTL %q: want a duration of at least %v", v, app.MinLeaseTTL)
+		}
+		c.LeaseTTL = d
 	}
 	return applyDeliveryEnv(c, getenv)
 }

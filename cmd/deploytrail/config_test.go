@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -26,5 +27,33 @@ func TestParseConfig_SNSAllowedNetworks(t *testing.T) {
 		if _, err := parseConfig(nil, func(k string) string { return env[k] }); err == nil {
 			t.Errorf("DEPLOYTRAIL_SNS_ALLOWED_NETWORKS=%s accepted", bad)
 		}
+	}
+}
+
+// The database comes from DEPLOYTRAIL_DATABASE_URL or the config file's
+// database-url, else the data directory's SQLite file; a URL that is not
+// PostgreSQL's stops the start without being repeated (it may hold a
+// password).
+func TestParseConfig_DatabaseURL(t *testing.T) {
+	const pg = "postgres://deploytrail:s3cret@db.internal:5432/deploytrail?sslmode=require"
+	cfg, err := parseConfig([]string{"--data", "/var/lib/dt"}, func(string) string { return "" })
+	if err != nil || cfg.Database() != filepath.Join("/var/lib/dt", "deploytrail.db") {
+		t.Fatalf("default database %q, %v; want the data directory's SQLite file", cfg.Database(), err)
+	}
+	cfg, err = parseConfig(nil, func(k string) string { return map[string]string{"DEPLOYTRAIL_DATABASE_URL": pg}[k] })
+	if err != nil || cfg.Database() != pg {
+		t.Fatalf("from the environment: %q, %v", cfg.Database(), err)
+	}
+	file := filepath.Join(t.TempDir(), "deploytrail.yaml")
+	os.WriteFile(file, []byte("database-url: "+pg+"\n"), 0o600)
+	cfg, err = parseConfig([]string{"--config", file}, func(string) string { return "" })
+	if err != nil || cfg.Database() != pg {
+		t.Fatalf("from the file: %q, %v", cfg.Database(), err)
+	}
+	_, err = parseConfig(nil, func(k string) string {
+		return map[string]string{"DEPLOYTRAIL_DATABASE_URL": "mysql://u:s3cret@db/x"}[k]
+	})
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("a MySQL URL: err=%v, want refused without the password", err)
 	}
 }

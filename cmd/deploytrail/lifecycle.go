@@ -17,14 +17,24 @@ import (
 	"github.com/deploytrail/deploytrail/internal/objstore/s3"
 )
 
-// Where the file backend keeps lifecycle state, beside <data>/buckets.
-func lifecycleDir(cfg app.Config) string { return lifecycle.Dir(cfg.Data) }
-func archiveDir(cfg app.Config) string   { return lifecycle.ArchiveDir(cfg.Data) }
+// Where the file backend archives transitioned objects, beside
+// <data>/buckets.
+func archiveDir(cfg app.Config) string { return lifecycle.ArchiveDir(cfg.Data) }
+
+// withRules runs fn with the lifecycle rules of cfg's store (the file
+// backend's: S3 keeps its own).
+func withRules(ctx context.Context, cfg app.Config, fn func(lifecycle.Rules) error) error {
+	rules, db, err := app.OpenLifecycleRules(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(rules)
+}
 
 // bucketsLifecycle runs `deploytrail buckets lifecycle put|get|delete|apply
-// BUCKET`. On the file backend the rules are kept in
-// <data>/lifecycle/<bucket>.json and enforced by the server (hourly) or by
-// apply; on S3 they are the bucket's own lifecycle configuration, which
+// BUCKET`. On the file backend the rules are kept in the database and
+// enforced by the server (hourly) or by apply; on S3 they are the bucket's own lifecycle configuration, which
 // the service enforces.
 func bucketsLifecycle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -69,8 +79,8 @@ Each also takes --data DIR and --config FILE.
 RULES.json is what aws s3api put-bucket-lifecycle-configuration takes, e.g.
   {"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"AWSLogs/"},
     "Transitions":[{"Days":90,"StorageClass":"GLACIER"}],"Expiration":{"Days":365}}]}
-On the file backend the rules live in <data>/lifecycle/BUCKET.json; the
-server applies them hourly: expired objects are deleted, transitioned ones
+On the file backend the rules live in the server's database; the server
+applies them hourly: expired objects are deleted, transitioned ones
 moved to <data>/archive/BUCKET/. On S3 (DEPLOYTRAIL_S3_ENDPOINT) they are
 the bucket's own configuration and the service enforces them.
 `)
@@ -181,7 +191,7 @@ func putLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) error 
 		if err := sb.PutLifecycle(ctx, canonical); err != nil {
 			return err
 		}
-	} else if err := lifecycle.NewStore(lifecycleDir(l.config)).Put(l.bucket, cfg); err != nil {
+	} else if err := withRules(ctx, l.config, func(r lifecycle.Rules) error { return r.Put(ctx, l.bucket, cfg) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "put %d lifecycle rules on bucket %s\n", len(cfg.Rules), l.bucket)
@@ -210,7 +220,12 @@ func getLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) error 
 func loadLifecycle(ctx context.Context, l *lifecycleCmd, b objstore.Bucket) (*lifecycle.Configuration, error) {
 	sb, ok := b.(*s3.Bucket)
 	if !ok {
-		return lifecycle.NewStore(lifecycleDir(l.config)).Get(l.bucket)
+		var cfg *lifecycle.Configuration
+		err := withRules(ctx, l.config, func(r lifecycle.Rules) (err error) {
+			cfg, err = r.Get(ctx, l.bucket)
+			return err
+		})
+		return cfg, err
 	}
 	data, err := sb.GetLifecycle(ctx)
 	if err != nil {
@@ -232,7 +247,7 @@ func deleteLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) err
 	if sb, ok := b.(*s3.Bucket); ok {
 		err = sb.DeleteLifecycle(ctx)
 	} else {
-		err = lifecycle.NewStore(lifecycleDir(l.config)).Delete(l.bucket)
+		err = withRules(ctx, l.config, func(r lifecycle.Rules) error { return r.Delete(ctx, l.bucket) })
 	}
 	if err != nil {
 		return err
@@ -246,8 +261,12 @@ func applyLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) erro
 		fmt.Fprintf(stdout, "bucket %s is on the S3 service at %s, which enforces its lifecycle rules itself\n", l.bucket, l.config.S3Endpoint)
 		return nil
 	}
-	store := lifecycle.NewStore(lifecycleDir(l.config))
-	if _, err := store.Get(l.bucket); err != nil {
+	rules, db, err := app.OpenLifecycleRules(ctx, l.config)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := rules.Get(ctx, l.bucket); err != nil {
 		return err
 	}
 	p, err := openBuckets(l.config, false)
@@ -255,7 +274,7 @@ func applyLifecycle(ctx context.Context, l *lifecycleCmd, stdout io.Writer) erro
 		return err
 	}
 	defer closeProvider(p)
-	res, err := lifecycle.NewEnforcer(store, p, archiveDir(l.config)).Enforce(ctx, l.bucket)
+	res, err := lifecycle.NewEnforcer(rules, p, archiveDir(l.config)).Enforce(ctx, l.bucket)
 	if res != nil {
 		for _, k := range res.Expired {
 			fmt.Fprintf(stdout, "expired\t%s\n", k)

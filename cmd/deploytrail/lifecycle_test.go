@@ -55,8 +55,17 @@ func TestBucketsLifecycle(t *testing.T) {
 	if out := mustRunInProcess(t, "buckets", "lifecycle", "put", "--data", dir, "trail-logs", "--file", rules); out != "put 1 lifecycle rules on bucket trail-logs\n" {
 		t.Fatalf("put: %q", out)
 	}
-	if st, err := os.Stat(filepath.Join(dir, "lifecycle", "trail-logs.json")); err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("stored rules: %v, %v", st, err)
+	storedRules, db, err := app.OpenLifecycleRules(t.Context(), app.Config{Data: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := storedRules.Get(t.Context(), "trail-logs")
+	db.Close()
+	if err != nil || len(stored.Rules) != 1 {
+		t.Fatalf("rules in the store (where every server reads them): %+v, %v", stored, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lifecycle")); !os.IsNotExist(err) {
+		t.Fatalf("rules also kept in files: %v", err)
 	}
 	var got struct {
 		Rules []struct {
@@ -87,7 +96,7 @@ func TestBucketsLifecycle(t *testing.T) {
 	}
 
 	mustRunInProcess(t, "buckets", "lifecycle", "delete", "--data", dir, "trail-logs")
-	out, err := runInProcess(t, "buckets", "lifecycle", "get", "--data", dir, "trail-logs")
+	out, err = runInProcess(t, "buckets", "lifecycle", "get", "--data", dir, "trail-logs")
 	if err == nil || !strings.Contains(err.Error(), "NoSuchLifecycleConfiguration: The lifecycle configuration does not exist") {
 		t.Fatalf("get after delete: %v\n%s", err, out)
 	}

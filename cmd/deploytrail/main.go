@@ -6,6 +6,7 @@
 //	deploytrail events    print the event history of a server
 //	deploytrail buckets   create and list the buckets trails deliver to
 //	deploytrail validate-logs  check the integrity of a trail's log files
+//	deploytrail migrate   apply the database's pending schema migrations
 //	deploytrail version   print the version
 //
 // This is the one place that reads flags and environment variables and
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return consoleCmd(ctx, args[1:], stdout, stderr)
 	case "validate-logs":
 		return validateLogs(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return nil
@@ -77,6 +80,7 @@ Commands:
   events    print the event history: who called what, when (deploytrail events -h)
   buckets   create or list the buckets trails deliver to (deploytrail buckets -h)
   validate-logs  check a trail's digest and log files (deploytrail validate-logs -h)
+  migrate   apply pending schema migrations; --check lists them (deploytrail migrate -h)
   agent     run deploytrail's CodeDeploy agent on this host (deploytrail agent -h)
   console password  set a new random console password for root, in <data>/console-password
   version   print the version and commit (also --version)

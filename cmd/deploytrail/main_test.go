@@ -229,12 +229,13 @@ func TestParseConfig_Delivery(t *testing.T) {
 			return ""
 		}
 	}
-	cfg, err := parseConfig(nil, env("DEPLOYTRAIL_DELIVERY_INTERVAL", "5s", "DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "1048576"))
-	if err != nil || cfg.DeliveryInterval != 5*time.Second || cfg.MaxLogFileBytes != 1<<20 {
-		t.Fatalf("DeliveryInterval=%v MaxLogFileBytes=%d err=%v, want 5s, 1MiB", cfg.DeliveryInterval, cfg.MaxLogFileBytes, err)
+	cfg, err := parseConfig(nil, env("DEPLOYTRAIL_DELIVERY_INTERVAL", "5s", "DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "1048576", "DEPLOYTRAIL_LEASE_TTL", "10s"))
+	if err != nil || cfg.DeliveryInterval != 5*time.Second || cfg.MaxLogFileBytes != 1<<20 || cfg.LeaseTTL != 10*time.Second {
+		t.Fatalf("DeliveryInterval=%v MaxLogFileBytes=%d LeaseTTL=%v err=%v, want 5s, 1MiB, 10s", cfg.DeliveryInterval, cfg.MaxLogFileBytes, cfg.LeaseTTL, err)
 	}
 	for _, bad := range [][]string{
 		{"DEPLOYTRAIL_DELIVERY_INTERVAL", "500ms"}, {"DEPLOYTRAIL_DELIVERY_INTERVAL", "soon"},
+		{"DEPLOYTRAIL_LEASE_TTL", "500ms"}, {"DEPLOYTRAIL_LEASE_TTL", "long"},
 		{"DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "0"}, {"DEPLOYTRAIL_MAX_LOG_FILE_BYTES", "big"},
 	} {
 		if _, err := parseConfig(nil, env(bad...)); err == nil {

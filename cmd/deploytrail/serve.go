@@ -20,6 +20,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer unlock()
+	cfg.DataDirLocked = true
 	a, err := app.Open(ctx, cfg, app.NewLogger(cfg, stderr))
 	if err != nil {
 		return err

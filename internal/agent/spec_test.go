@@ -23,7 +23,7 @@ func testAgent(t *testing.T) *Agent {
 
 func signed(t *testing.T, name, payload string) envelope {
 	t.Helper()
-	s, err := pkcs7.LoadSigner(t.TempDir(), name, name)
+	s, err := pkcs7.NewSigner(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/console"
 	"github.com/deploytrail/deploytrail/internal/delivery"
 	"github.com/deploytrail/deploytrail/internal/iam"
+	"github.com/deploytrail/deploytrail/internal/lease"
 	"github.com/deploytrail/deploytrail/internal/lifecycle"
 	"github.com/deploytrail/deploytrail/internal/metrics"
 	"github.com/deploytrail/deploytrail/internal/objstore"
@@ -67,7 +68,11 @@ type App struct {
 	// SNS is the topic service; Serve runs its dispatcher.
 	SNS *sns.Service
 	// Engine runs deployments; Serve runs it.
-	Engine     *codedeploy.Engine
+	Engine *codedeploy.Engine
+	// Leases runs the singleton workers (delivery, the SNS dispatcher,
+	// the engine, lifecycle rules, sweeping) while this node holds their
+	// leases.
+	Leases     *lease.Runner
 	dispatcher *sns.Dispatcher
 	signer     *sns.Signer
 	publicURL  string
@@ -101,8 +106,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	dsn := cfg.Database()
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
+		return nil, err
+	}
+	if err := takeOverLeases(ctx, cfg, dsn, db); err != nil {
+		db.Close()
 		return nil, err
 	}
 	iamSvc := iam.New(store.IAM{DB: db})
@@ -117,7 +127,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	key, err := paginationKey(ctx, store.IAM{DB: db})
+	key, err := paginationKey(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -127,7 +137,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	signer, err := sns.LoadSigner(cfg.Data)
+	signer, err := loadSNSSigner(ctx, db, cfg.Data)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rules, err := lifecycleRules(ctx, db, cfg.Data)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -153,7 +168,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		keys.Rotation = cfg.SigningKeyRotation
 	}
 	history.Keys = publicKeys{keys}
-	commands, err := newCommandService(cfg, deploy)
+	commands, err := newCommandService(ctx, cfg, db, deploy)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -170,7 +185,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		// to that service directly; deploytrail serves S3 over its own
 		// directory buckets only.
 		srv.S3 = &s3api.Service{Buckets: fsBuckets, Registry: bucketDirs{dir: BucketsDir(cfg)}, Policies: policies, Auth: iamSvc,
-			Lifecycle: lifecycle.NewStore(lifecycle.Dir(cfg.Data))}
+			Lifecycle: rules}
 		srv.S3Domain = cfg.S3Domain
 		srv.DataEvents = dataEvents
 		if cfg.DataEvents != nil { // a test's stand-in, to inject failures
@@ -185,8 +200,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	deliverer.Notifier = trailTopics{topics}
 	deliverer.Signer = keys
 	deliverer.DataEvents, deliverer.Owners = dataEvents, bucketOwners{policies}
-	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
-		Lifecycle: lifecycle.ForData(cfg.Data, buckets, logger.With("component", "lifecycle")),
+	leases := newLeases(cfg, db, logger)
+	// The engine lease already keeps other nodes' engines from committing;
+	// a deployment's own claim then only needs to outlast a pass, and a
+	// short one lets the next engine resume a dead node's deployments
+	// soon after it takes the engine lease.
+	engine.LeaseTTL = 2 * leases.TTL
+	a := &App{DB: db, IAM: iamSvc, CodeDeploy: deploy, Engine: engine, Leases: leases, Commands: commands, Server: srv, Logger: logger, Root: root, Buckets: buckets, BucketPolicies: policies,
+		Lifecycle: lifecycle.ForData(rules, cfg.Data, buckets, logger.With("component", "lifecycle")),
 		Delivery:  deliverer, DataEvents: dataEvents, SNS: topics, dispatcher: dispatcher, signer: signer, publicURL: cfg.PublicURL,
 		TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey, noEngine: cfg.NoEngine,
 		MaxConnections: cfg.MaxConnections, Console: web}
@@ -204,6 +225,29 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// takeOverLeases ends the leases a crashed predecessor left when this
+// server is alone on its database: the SQLite file in a data directory
+// it holds the lock of. A shared database's leases are left to expire.
+func takeOverLeases(ctx context.Context, cfg Config, dsn string, db *store.DB) error {
+	if !cfg.DataDirLocked || dsn != filepath.Join(cfg.Data, "deploytrail.db") {
+		return nil
+	}
+	if err := (store.Leases{DB: db}).ExpireAll(ctx); err != nil {
+		return fmt.Errorf("take over leases: %w", err)
+	}
+	return nil
+}
+
+// newLeases builds the runner of this node's singleton workers.
+func newLeases(cfg Config, db *store.DB, logger *slog.Logger) *lease.Runner {
+	r := lease.NewRunner(store.Leases{DB: db})
+	r.Logger = logger.With("component", "lease")
+	if cfg.LeaseTTL > 0 {
+		r.TTL = cfg.LeaseTTL
+	}
+	return r
 }
 
 // newDeliverer builds the trails' log file delivery with cfg's knobs.
@@ -250,17 +294,13 @@ func OpenBuckets(cfg Config) (objstore.Provider, error) {
 	return p, nil
 }
 
-// paginationKey is the server's key for signing pagination tokens, made on
-// the first start and kept, so that tokens survive restarts.
-func paginationKey(ctx context.Context, settings store.IAM) ([]byte, error) {
-	const name = "pagination_key"
-	v, err := settings.Setting(ctx, name)
-	if errors.Is(err, iam.ErrNotFound) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		v = hex.EncodeToString(key)
-		err = settings.PutSetting(ctx, name, v)
-	}
+// paginationKey is the server's key for signing pagination tokens, made by
+// the first server to start and kept, so that tokens survive restarts and
+// one server's tokens page on another.
+func paginationKey(ctx context.Context, db *store.DB) ([]byte, error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	v, err := db.EnsureSetting(ctx, "pagination_key", hex.EncodeToString(key))
 	if err != nil {
 		return nil, fmt.Errorf("pagination key: %w", err)
 	}
@@ -276,6 +316,7 @@ func (a *App) Close() error {
 	if c, ok := a.Buckets.(io.Closer); ok {
 		err = c.Close()
 	}
+	a.storeHealth.probes.Wait() // bounded by probeTimeout
 	return errors.Join(err, a.DB.Close())
 }
 
@@ -368,18 +409,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer wg.Wait()
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	wg.Go(func() { every(bgCtx, iam.SessionSweepInterval, a.IAM.SweepSessions, a.Logger, "sweep STS sessions") })
-	wg.Go(func() { every(bgCtx, consoleSweepInterval, a.Console.Sweep, a.Logger, "sweep console sessions") })
 	// Delivery stops after the HTTP server has drained (deferred cancel),
 	// so that its final flush includes the last requests' events.
-	wg.Go(func() { a.Delivery.Run(bgCtx) })
-	wg.Go(func() { a.dispatcher.Run(bgCtx) })
-	if !a.noEngine {
-		wg.Go(func() { a.Engine.Run(bgCtx) })
-	}
-	if _, ok := a.Buckets.(*fs.Store); ok && a.Lifecycle != nil {
-		wg.Go(func() { a.Lifecycle.Run(bgCtx) })
-	}
+	a.runSingletons(bgCtx, &wg)
 
 	errc := make(chan error, 1)
 	go func() {

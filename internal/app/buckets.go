@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/deploytrail/deploytrail/internal/bucketpolicy"
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
@@ -62,7 +61,7 @@ func newBucketPolicies(db *store.DB) *bucketpolicy.Policies {
 // OpenBucketPolicies opens the store of cfg's data directory for the
 // bucket policies, for commands run without a server; close the DB after.
 func OpenBucketPolicies(ctx context.Context, cfg Config) (*bucketpolicy.Policies, *store.DB, error) {
-	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	db, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return nil, nil, err
 	}

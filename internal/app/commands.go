@@ -1,15 +1,17 @@
 package app
 
 import (
+	"context"
+
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
-	"github.com/deploytrail/deploytrail/internal/pkcs7"
+	"github.com/deploytrail/deploytrail/internal/store"
 )
 
 // newCommandService builds the agent command service: its specification
-// signing key lives in the data directory (0600), made on first start.
+// signing key lives in the store, shared by every node (loadSpecSigner).
 // Its calls are recorded only when RecordAgentCalls is set.
-func newCommandService(cfg Config, deploy *codedeploy.Service) (*codedeploy.CommandService, error) {
-	signer, err := pkcs7.LoadSigner(cfg.Data, "codedeploy-spec-signing", "deploytrail CodeDeploy deployment specifications")
+func newCommandService(ctx context.Context, cfg Config, db *store.DB, deploy *codedeploy.Service) (*codedeploy.CommandService, error) {
+	signer, err := loadSpecSigner(ctx, db, cfg.Data)
 	if err != nil {
 		return nil, err
 	}

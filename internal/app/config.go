@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/store"
 )
 
 // Config is every setting of the server. Precedence: defaults, then the
@@ -21,6 +23,10 @@ import (
 type Config struct {
 	Listen string `yaml:"listen"`
 	Data   string `yaml:"data"`
+	// DatabaseURL, a postgres:// URL, keeps the store in PostgreSQL (a
+	// database several nodes share); "" keeps it in <Data>/deploytrail.db.
+	// It may hold a password: it is never logged.
+	DatabaseURL string `yaml:"database-url"`
 	// TLS: when both are set the server speaks HTTPS.
 	TLSCert string `yaml:"tls-cert"`
 	TLSKey  string `yaml:"tls-key"`
@@ -67,6 +73,12 @@ type Config struct {
 	// the next takes over (0: the default, 30 days).
 	SigningKeyRotation time.Duration `yaml:"signing-key-rotation"`
 
+	// LeaseTTL is how long a node's lease on singleton work (delivery,
+	// the SNS dispatcher, the engine, sweeping) lasts without renewal:
+	// about how long another node waits to take over from a dead one
+	// (0: lease.DefaultTTL, 6s).
+	LeaseTTL time.Duration `yaml:"lease-ttl"`
+
 	// S3Domain, when set, lets S3 clients name buckets virtual-hosted
 	// style, <bucket>.<S3Domain>; path style always works.
 	S3Domain string `yaml:"s3-domain"`
@@ -99,6 +111,11 @@ type Config struct {
 	// command service's defaults when zero); tests shorten the hold and
 	// lengthen the re-poll to see the in-process wake-up. Not settings.
 	AgentPollHold, AgentRepoll time.Duration `yaml:"-"`
+	// DataDirLocked is set by serve, which holds <Data>/deploytrail.lock:
+	// no other server then uses the SQLite database in Data, and leases
+	// left there by a crashed predecessor are taken over at once instead
+	// of waited out. Not a setting.
+	DataDirLocked bool `yaml:"-"`
 	// ConsoleIdle and ConsoleMaxAge end web console sessions (the
 	// console's defaults when zero); tests shorten them. Not settings.
 	ConsoleIdle, ConsoleMaxAge time.Duration `yaml:"-"`
@@ -114,6 +131,10 @@ func (c *Config) codeDeployStore(s codedeploy.Store) codedeploy.Store {
 
 // MinDeliveryInterval is the shortest DeliveryInterval.
 const MinDeliveryInterval = time.Second
+
+// MinLeaseTTL is the shortest LeaseTTL: renewals every third of it must
+// fit a commit on a busy store.
+const MinLeaseTTL = time.Second
 
 // DefaultConfig is a working configuration for a fresh machine.
 func DefaultConfig() Config {
@@ -135,8 +156,20 @@ func (c *Config) Load(path string) error {
 	return nil
 }
 
+// Database names the store's database for store.Open: DatabaseURL, or
+// the SQLite file in the data directory.
+func (c *Config) Database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.Data, "deploytrail.db")
+}
+
 // Validate checks settings that would otherwise fail late.
 func (c *Config) Validate() error {
+	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+		return fmt.Errorf("database URL: want postgres://user:password@host:port/database")
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
@@ -151,6 +184,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnections < 0 || c.MaxBodyMemory < 0 || c.BodyTimeout < 0 || c.MaxBodyBytes < 0 {
 		return fmt.Errorf("max connections, max body memory, body timeout and max body bytes must not be negative")
+	}
+	if c.LeaseTTL != 0 && c.LeaseTTL < MinLeaseTTL {
+		return fmt.Errorf("lease ttl %v: want at least %v", c.LeaseTTL, MinLeaseTTL)
 	}
 	if c.MaxLogFileBytes < 0 {
 		return fmt.Errorf("max log file bytes %d: want a positive size", c.MaxLogFileBytes)

@@ -64,7 +64,7 @@ func writeRootPassword(data, password string) error {
 // RootPasswordFile (0600), for `deploytrail console password`; it returns
 // the file's path. It opens the store directly: a server may be running.
 func ResetRootPassword(ctx context.Context, cfg Config) (string, error) {
-	db, err := store.Open(ctx, filepath.Join(cfg.Data, "deploytrail.db"))
+	db, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return "", err
 	}

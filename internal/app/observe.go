@@ -51,6 +51,7 @@ func (a *App) observe() {
 		m.Digested(r.Trail)
 	}
 	a.dispatcher.OnAttempt = m.SNSAttempt
+	a.Leases.OnChange = m.LeaseHeld
 	m.Watch(storeState{a}, time.Now)
 }
 
@@ -75,7 +76,9 @@ func (s storeState) OutboxDepth(ctx context.Context) (int, error) {
 const trailsTTL = time.Second
 
 // health adds to the health check the version, the uptime, whether the
-// store can commit (503 when not) and each logging trail's delivery lag.
+// store answers and commits (503 when not: a load balancer then sends no
+// calls here, and takes them again when it does) and each logging
+// trail's delivery lag.
 func (a *App) health(ctx context.Context) (map[string]any, bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
 	defer cancel()
@@ -86,9 +89,13 @@ func (a *App) health(ctx context.Context) (map[string]any, bool) {
 	}
 	ok := a.storeHealth.check(ctx)
 	if !ok {
-		fields["store"] = "cannot commit"
+		// The trails' lag would be one more read of a store that cannot
+		// answer, for every health check.
+		fields["store"], fields["trails"] = "cannot commit", "unavailable"
+		return fields, false
 	}
 	fields["trails"] = a.trailsHealth(ctx)
+	fields["node"], fields["leases"] = a.Leases.Holder, a.Leases.Held()
 	return fields, ok
 }
 
@@ -128,11 +135,18 @@ func (a *App) trailsHealth(ctx context.Context) any {
 }
 
 // Store health: the outcome of the latest commit decides, and when there
-// was none for probeEvery, a probe commit does.
+// was none for probeEvery, a probe (a commit and a read) does. A health
+// check waits at most probeWait for a probe; one still running then
+// counts as a failure (a store that hangs cannot serve calls either), and
+// later checks wait for that same probe rather than start another.
 const (
 	probeEvery   = 5 * time.Second
+	probeWait    = 2 * time.Second
 	probeTimeout = 5 * time.Second
 )
+
+// errProbeSlow is a probe that took longer than probeWait.
+var errProbeSlow = errors.New("the store did not answer a probe within " + probeWait.String())
 
 // storeHealth knows whether the store can commit. It learns from every
 // commit, and logs when that changes: once when commits start failing,
@@ -141,11 +155,11 @@ type storeHealth struct {
 	db     *store.DB
 	logger *slog.Logger
 
-	probe sync.Mutex // one probe at a time
-
 	mu      sync.Mutex
 	at      time.Time // of the latest outcome
 	failing bool
+	probing chan struct{}  // closed when the running probe ends; nil when none runs
+	probes  sync.WaitGroup // the running probe, which Close waits for
 }
 
 // observe notes a commit's outcome (nil: it committed).
@@ -163,23 +177,52 @@ func (h *storeHealth) observe(err error) {
 }
 
 // check reports whether the store can commit, probing it when no commit
-// told recently.
+// told recently; it waits at most probeWait (or until ctx ends).
 func (h *storeHealth) check(ctx context.Context) bool {
-	h.probe.Lock()
-	defer h.probe.Unlock()
 	h.mu.Lock()
-	fresh, failing := time.Since(h.at) < probeEvery, h.failing
+	if time.Since(h.at) < probeEvery {
+		defer h.mu.Unlock()
+		return !h.failing
+	}
+	done := h.probing
+	if done == nil {
+		done = make(chan struct{})
+		h.probing = done
+		h.probes.Go(func() { h.probe(done) })
+	}
 	h.mu.Unlock()
-	if fresh {
-		return !failing
+	wait := time.NewTimer(probeWait)
+	defer wait.Stop()
+	select {
+	case <-done:
+	case <-wait.C:
+		h.observe(errProbeSlow)
+	case <-ctx.Done():
+		h.observe(errProbeSlow)
 	}
-	if err := h.db.Probe(ctx); err != nil {
-		// The commit itself may have worked while the probe's write did
-		// not, or the probe never reached the committer.
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.failing
+}
+
+// probe asks the store to commit and answer, bounded by probeTimeout,
+// notes a failure (a success is noted by the commit observer) and closes
+// done.
+func (h *storeHealth) probe(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	err := h.db.Probe(ctx)
+	if err != nil {
+		// The commit itself may have worked while the probe's write or
+		// read did not, or the probe never reached the committer.
 		h.observe(err)
-		return false
+	} else {
+		h.observe(nil) // also ends a failure noted for a slow probe
 	}
-	return true
+	h.mu.Lock()
+	h.probing = nil
+	h.mu.Unlock()
+	close(done)
 }
 
 // serveMetrics serves /metrics on the metrics listener until the returned

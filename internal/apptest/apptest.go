@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +30,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/app"
 	cd "github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/server"
+	"github.com/deploytrail/deploytrail/internal/store/storetest"
 )
 
 // Region is the region clients sign for.
@@ -41,6 +45,9 @@ type Server struct {
 	Root Creds
 	// RootPassword is the root user's console password.
 	RootPassword string
+	// DatabaseURL is the store's PostgreSQL database, "" for SQLite in
+	// Data.
+	DatabaseURL string
 
 	tb       testing.TB
 	certFile string // the certificate served over HTTPS (WithTLS)
@@ -68,6 +75,9 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:0"
 	cfg.SNSAllowedNetworks = TestSubscriberNetworks
+	if os.Getenv(StoreVariable) == "postgres" {
+		WithPostgres(tb)(&cfg)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -82,7 +92,7 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 		tb.Fatalf("listen: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
+	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Data: dir, DatabaseURL: cfg.DatabaseURL, tb: tb, cancel: cancel, done: make(chan error, 1), logs: logs}
 	if cfg.TLSCert != "" {
 		s.URL, s.certFile = "https://"+ln.Addr().String(), cfg.TLSCert
 	}
@@ -93,6 +103,52 @@ func StartIn(tb testing.TB, dir string, opts ...Option) *Server {
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// StoreVariable, set to "postgres", makes every server the tests start
+// keep its store in PostgreSQL (WithPostgres): make test runs the package
+// once that way, beside the run on SQLite.
+const StoreVariable = "DEPLOYTRAIL_TEST_APP_STORE"
+
+// postgresByDir remembers the database of each data directory, so that a
+// server started again in a directory (StartIn) finds its state.
+var postgresByDir sync.Map
+
+// WithPostgres keeps the server's store in a PostgreSQL database of its
+// own (storetest.PostgresURL: skipped without DEPLOYTRAIL_TEST_DATABASE_URL,
+// failed under CI), dropped when the test ends; a server started again in
+// the same data directory uses the same database.
+func WithPostgres(tb testing.TB) Option {
+	return func(cfg *app.Config) {
+		tb.Helper()
+		if url, ok := postgresByDir.Load(cfg.Data); ok {
+			cfg.DatabaseURL = url.(string)
+			return
+		}
+		cfg.DatabaseURL = storetest.PostgresURL(tb)
+		postgresByDir.Store(cfg.Data, cfg.DatabaseURL)
+		tb.Cleanup(func() { postgresByDir.Delete(cfg.Data) })
+	}
+}
+
+// OnPostgres reports whether s keeps its store in PostgreSQL.
+func (s *Server) OnPostgres() bool { return s.DatabaseURL != "" }
+
+// SQL opens the server's database directly, past the store, for tests
+// that look at or tamper with what is stored; closed when the test ends.
+// Parameters are written $1, $2, … (both engines take that form).
+func (s *Server) SQL(tb testing.TB) *sql.DB {
+	tb.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(s.Data, "deploytrail.db")+"?_pragma=busy_timeout(10000)"
+	if s.OnPostgres() {
+		driver, dsn = "pgx", s.DatabaseURL
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // TestSubscriberNetworks are where tests' SNS subscribers listen (httptest

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +144,50 @@ func TestDeploymentLimitExceeded(t *testing.T) {
 
 	stopDep(t, c, first)
 	createDep(t, c, depInput())
+}
+
+// TestDeploymentLimitExceeded_Concurrent: CreateDeployment calls for one
+// group racing through the SDK create exactly one deployment; every other
+// call gets DeploymentLimitExceededException naming it.
+func TestDeploymentLimitExceeded_Concurrent(t *testing.T) {
+	_, c := deployEnv(t, "web-1")
+	const calls = 16
+	ids, errs := make([]string, calls), make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			out, err := c.CreateDeployment(ctx, depInput())
+			if errs[i] = err; err == nil {
+				ids[i] = aws.ToString(out.DeploymentId)
+			}
+		})
+	}
+	wg.Wait()
+	var winner string
+	for i, id := range ids {
+		if errs[i] == nil && winner != "" {
+			t.Fatalf("both %s and %s were created for one group", winner, id)
+		}
+		if errs[i] == nil {
+			winner = id
+		}
+	}
+	if winner == "" {
+		t.Fatalf("no call created a deployment: %v", errs)
+	}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if msg := wantCode(t, err, "DeploymentLimitExceededException"); !strings.Contains(msg, winner) {
+			t.Errorf("message=%q, want it to name the active deployment %s", msg, winner)
+		}
+	}
+	list, err := c.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("dg")})
+	fatalIf(t, err)
+	if len(list.Deployments) != 1 || list.Deployments[0] != winner {
+		t.Fatalf("ListDeployments=%v, want only %s", list.Deployments, winner)
+	}
 }
 
 func TestGetDeployments(t *testing.T) {

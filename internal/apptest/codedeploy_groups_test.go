@@ -395,19 +395,30 @@ func TestDeleteDeploymentGroup(t *testing.T) {
 	// engine must not drive them while the test reads them back.
 	srv, c := startCodeDeploy(t, apptest.WithoutEngine())
 	newApp(t, c, "App", "")
-	groupID := newGroup(t, c, "App", "DG")
+	// A group has one active deployment at most (the store enforces it):
+	// each active status gets a group of its own.
+	groups := map[string]string{"d-CREATED01": "DG", "d-QUEUED001": "DG-Queued", "d-RUNNING01": "DG-Running", "d-DONE00001": "DG"}
+	groupIDs := map[string]string{}
+	for _, name := range groups {
+		if groupIDs[name] == "" {
+			groupIDs[name] = newGroup(t, c, "App", name)
+		}
+	}
 	db, sc := codeDeployStore(srv)
 	app, err := db.Application(ctx, sc, "App")
 	fatalIf(t, err)
 	statuses := map[string]string{"d-CREATED01": "Created", "d-QUEUED001": "Queued", "d-RUNNING01": "InProgress", "d-DONE00001": "Succeeded"}
 	for id, status := range statuses {
-		fatalIf(t, db.InsertDeployment(ctx, &cd.Deployment{Scope: sc, AppID: app.Info.ApplicationID, GroupID: groupID,
-			Info: cd.DeploymentInfo{DeploymentID: id, ApplicationName: "App", DeploymentGroupName: "DG", Status: status, CreateTime: time.Now(),
+		fatalIf(t, db.InsertDeployment(ctx, &cd.Deployment{Scope: sc, AppID: app.Info.ApplicationID, GroupID: groupIDs[groups[id]],
+			Info: cd.DeploymentInfo{DeploymentID: id, ApplicationName: "App", DeploymentGroupName: groups[id], Status: status, CreateTime: time.Now(),
 				DeploymentOverview: &cd.DeploymentOverview{Pending: 1}}}))
 	}
 	fatalIf(t, db.PutTargets(ctx, "d-CREATED01", []*cd.InstanceTarget{{DeploymentID: "d-CREATED01", TargetID: "web1", Status: "Pending",
 		LifecycleEvents: []cd.LifecycleEvent{{LifecycleEventName: "Install", Status: "Pending"}}}}))
 
+	for _, name := range []string{"DG-Queued", "DG-Running"} {
+		noErr(t)(c.DeleteDeploymentGroup(ctx, &codedeploy.DeleteDeploymentGroupInput{ApplicationName: aws.String("App"), DeploymentGroupName: aws.String(name)}))
+	}
 	out, err := c.DeleteDeploymentGroup(ctx, &codedeploy.DeleteDeploymentGroupInput{ApplicationName: aws.String("App"), DeploymentGroupName: aws.String("DG")})
 	fatalIf(t, err)
 	if out.HooksNotCleanedUp == nil || len(out.HooksNotCleanedUp) != 0 {

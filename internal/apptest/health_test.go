@@ -1,10 +1,15 @@
 package apptest_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -12,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+
+	_ "modernc.org/sqlite" // to hold the database's lock from outside
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
 )
@@ -46,6 +53,14 @@ func TestHealthFields(t *testing.T) {
 	if up, ok := body["uptime_seconds"].(float64); !ok || up < 0 {
 		t.Errorf("health uptime_seconds=%v, want a number of seconds", body["uptime_seconds"])
 	}
+	if node, _ := body["node"].(string); node == "" {
+		t.Errorf("health node=%v, want this node's lease holder name", body["node"])
+	}
+	// Alone on its database, the node runs every singleton worker.
+	leases, _ := body["leases"].([]any)
+	if got := fmt.Sprint(leases); got != "[console-session-sweep delivery deployment-engine lifecycle sns-dispatcher sts-session-sweep]" {
+		t.Errorf("health leases=%s, want every singleton", got)
+	}
 	trails, _ := body["trails"].([]any)
 	if len(trails) != 1 {
 		t.Fatalf("health trails=%v, want the logging trail only", body["trails"])
@@ -68,6 +83,9 @@ func TestHealthStoreCannotCommit(t *testing.T) {
 		t.Skip("skipped: go test is caching this run (its log file would hit the file size limit); run with -count=1, as make test does")
 	}
 	srv := apptest.Start(t)
+	if srv.OnPostgres() {
+		t.Skip("the file size limit fails SQLite's commits only; PostgreSQL's server writes its own files")
+	}
 	cd := srv.CodeDeploy(srv.Root)
 	noErr(t)(cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("before")}))
 	if status, body := health(t, srv); status != http.StatusOK {
@@ -121,5 +139,68 @@ func TestHealthStoreCannotCommit(t *testing.T) {
 	fatalIf(t, err)
 	if got := strings.Join(list.Applications, ","); got != "after,before" {
 		t.Errorf("applications %s, want after,before: the failed calls changed nothing", got)
+	}
+}
+
+// TestHealthStoreHangs holds the database's write lock from outside, as a
+// stuck or unreachable database would: the health check turns 503 within
+// its bound instead of hanging, a flood of checks shares one probe and
+// answers at once, and the check turns 200 again once the store commits.
+func TestHealthStoreHangs(t *testing.T) {
+	t.Parallel()
+	srv := apptest.Start(t)
+	if status, body := health(t, srv); status != http.StatusOK {
+		t.Fatalf("health before %d %v, want 200", status, body)
+	}
+	outside, err := sql.Open("sqlite", "file:"+filepath.Join(srv.Data, "deploytrail.db")+"?_pragma=busy_timeout(10000)")
+	fatalIf(t, err)
+	defer outside.Close()
+	lock, err := outside.Conn(ctx)
+	fatalIf(t, err)
+	defer lock.Close()
+	_, err = lock.ExecContext(ctx, "BEGIN EXCLUSIVE")
+	fatalIf(t, err)
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			_, err := lock.ExecContext(ctx, "ROLLBACK")
+			fatalIf(t, err)
+		}
+	}
+	defer unlock()
+
+	time.Sleep(5100 * time.Millisecond) // past the latest commit's word on the store
+	start := time.Now()
+	status, body := health(t, srv)
+	if took := time.Since(start); status != http.StatusServiceUnavailable || body["store"] != "cannot commit" || took > 3*time.Second {
+		t.Fatalf("health while the store hangs: %d %v after %v, want 503, store cannot commit, within 3 s", status, body, took)
+	}
+	start = time.Now()
+	var wg sync.WaitGroup
+	var failing atomic.Int32
+	for range 50 {
+		wg.Go(func() {
+			if status, _ := health(t, srv); status == http.StatusServiceUnavailable {
+				failing.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(start); failing.Load() != 50 || took > 2*time.Second {
+		t.Errorf("a flood of 50 health checks: %d said 503 within %v, want all at once (the probe's answer kept)", failing.Load(), took)
+	}
+
+	unlock()
+	var recovered bool
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && !recovered; time.Sleep(250 * time.Millisecond) {
+		status, _ = health(t, srv)
+		recovered = status == http.StatusOK
+	}
+	if !recovered {
+		t.Fatalf("health after the store answers again: %d, want 200", status)
+	}
+	if n := len(logLines(t, srv.Logs(), "the store cannot commit: every call fails with InternalFailure until it can")); n != 1 {
+		t.Errorf("%d log lines saying the store cannot commit, want 1", n)
 	}
 }

@@ -173,6 +173,13 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("no digest age for %s", arn)
 	}
 	wantMetric(t, families, "deploytrail_sns_outbox_depth", nil, 0)
+	// Alone on its database, the node holds every singleton's lease.
+	for _, name := range []string{"delivery", "sns-dispatcher", "deployment-engine", "lifecycle", "sts-session-sweep", "console-session-sweep"} {
+		wantMetric(t, families, "deploytrail_lease_held", map[string]string{"name": name}, 1)
+	}
+	if lines := logLines(t, srv.Logs(), "lease acquired"); len(lines) < 6 || lines[0]["component"] != "lease" || lines[0]["holder"] == "" {
+		t.Errorf("lease log lines %v, want one per singleton with its holder", lines)
+	}
 	if _, ok := metricValue(families, "go_goroutines", nil); !ok {
 		t.Errorf("no Go runtime metrics")
 	}

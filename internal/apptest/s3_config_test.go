@@ -1,6 +1,8 @@
 package apptest_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -89,4 +91,37 @@ func TestS3_BucketEncryptionAndVersioning(t *testing.T) {
 	if rec := lookupOne(t, srv, "PutBucketVersioning"); rec["errorCode"] != "NotImplemented" {
 		t.Errorf("PutBucketVersioning record: %v", rec)
 	}
+}
+
+// TestS3_BucketLifecycleSharedByNodes: the rules an earlier version kept in
+// <data>/lifecycle are imported on start, and rules put through one node
+// are the rules another node on the same database serves.
+func TestS3_BucketLifecycleSharedByNodes(t *testing.T) {
+	dir := t.TempDir()
+	fatalIf(t, os.MkdirAll(filepath.Join(dir, "lifecycle"), 0o700))
+	fatalIf(t, os.WriteFile(filepath.Join(dir, "lifecycle", "older.json"),
+		[]byte(`{"Rules":[{"ID":"from-file","Status":"Enabled","Filter":{"Prefix":"logs/"},"Expiration":{"Days":7}}]}`), 0o600))
+	a := apptest.StartIn(t, dir)
+	b := apptest.StartIn(t, dir)
+	ca, cb := a.S3(a.Root), b.S3(a.Root)
+	for _, name := range []string{"older", "ruled"} {
+		noErr(t)(ca.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}))
+	}
+	got, err := cb.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("older")})
+	fatalIf(t, err)
+	if len(got.Rules) != 1 || aws.ToString(got.Rules[0].ID) != "from-file" || aws.ToInt32(got.Rules[0].Expiration.Days) != 7 {
+		t.Errorf("imported rules: %+v, want the file's", got.Rules)
+	}
+	noErr(t)(ca.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("ruled"),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{ID: aws.String("a"),
+			Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("x/")},
+			Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(3)}}}}}))
+	got, err = cb.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("ruled")})
+	fatalIf(t, err)
+	if len(got.Rules) != 1 || aws.ToString(got.Rules[0].ID) != "a" {
+		t.Errorf("rules the other node put: %+v", got.Rules)
+	}
+	noErr(t)(cb.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String("ruled")}))
+	_, err = ca.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("ruled")})
+	wantCode(t, err, "NoSuchLifecycleConfiguration")
 }

@@ -3,13 +3,11 @@ package apptest_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -238,11 +236,8 @@ func TestS3_Objects(t *testing.T) {
 // data events out).
 func storedEvents(tb testing.TB, srv *apptest.Server, eventName string) int {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(srv.Data, "deploytrail.db")+"?mode=ro&_pragma=busy_timeout(10000)")
-	fatalIf(tb, err)
-	defer db.Close()
 	var n int
-	fatalIf(tb, db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE name = ?`, eventName).Scan(&n))
+	fatalIf(tb, srv.SQL(tb).QueryRowContext(ctx, `SELECT count(*) FROM events WHERE name = $1`, eventName).Scan(&n))
 	return n
 }
 

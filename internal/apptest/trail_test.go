@@ -1,9 +1,7 @@
 package apptest_test
 
 import (
-	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -146,14 +144,18 @@ func TestCaptureRules(t *testing.T) {
 		}
 	})
 	t.Run("NoChangeWithoutItsEvent", func(t *testing.T) {
-		db, err := sql.Open("sqlite", filepath.Join(srv.Data, "deploytrail.db"))
-		fatalIf(t, err)
-		defer db.Close()
-		_, err = db.Exec(`CREATE TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+		db := srv.SQL(t)
+		refuse, allow := `CREATE TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END`, `DROP TRIGGER refuse_events`
+		if srv.OnPostgres() {
+			refuse = `CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+				CREATE TRIGGER refuse_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_events()`
+			allow = `DROP TRIGGER refuse_events ON events; DROP FUNCTION refuse_events()`
+		}
+		_, err := db.Exec(refuse)
 		fatalIf(t, err)
 		_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("unaudited")})
 		wantCode(t, err, "InternalFailure")
-		_, err = db.Exec(`DROP TRIGGER refuse_events`)
+		_, err = db.Exec(allow)
 		fatalIf(t, err)
 		_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("unaudited")})
 		wantCode(t, err, "NoSuchEntity")

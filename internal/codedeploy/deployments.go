@@ -285,6 +285,19 @@ func (s *Service) checkGroupIdle(ctx context.Context, g *DeploymentGroup) error 
 		g.Info.DeploymentGroupName, active[0].Info.DeploymentID)
 }
 
+// groupBusy turns the store's ErrGroupActive, a concurrent deployment of
+// g that committed between checkGroupIdle and the insert, into the error
+// checkGroupIdle gives, naming the one that won.
+func (s *Service) groupBusy(ctx context.Context, g *DeploymentGroup, err error) error {
+	if !errors.Is(err, ErrGroupActive) {
+		return err
+	}
+	if busy := s.checkGroupIdle(ctx, g); busy != nil {
+		return busy
+	}
+	return fmt.Errorf("deployment group %s: %w", g.Info.DeploymentGroupID, err)
+}
+
 // MaxActiveDeployments is how many deployments an account may have
 // running at once in a region (spec §2.3).
 const MaxActiveDeployments = 1000

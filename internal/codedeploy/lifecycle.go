@@ -363,12 +363,15 @@ func (s *Service) finish(ctx context.Context, d *Deployment, targets []*Instance
 	if err := s.noteInGroup(ctx, g, d); err != nil {
 		return err
 	}
-	if rollback && g != nil {
-		if err := s.rollback(ctx, d, g); err != nil {
-			return err
-		}
+	// d is stored ended before its rollback is: the database keeps a
+	// group to one active deployment, even inside a transaction.
+	if err := s.store.UpdateDeployment(ctx, d); err != nil || !rollback || g == nil {
+		return err
 	}
-	return s.store.UpdateDeployment(ctx, d)
+	if err := s.rollback(ctx, d, g); err != nil {
+		return err
+	}
+	return s.store.UpdateDeployment(ctx, d) // with its RollbackInfo
 }
 
 // skipTarget marks a target that has not started Skipped, with its events.
@@ -489,7 +492,7 @@ func (s *Service) insertDeployment(ctx context.Context, app *Application, g *Dep
 	}
 	d.Info.DeploymentOverview = targetOverview(targets)
 	if err := s.store.InsertDeployment(ctx, d); err != nil {
-		return err
+		return s.groupBusy(ctx, g, err)
 	}
 	if err := s.putTargets(ctx, d, targets); err != nil {
 		return err
@@ -568,7 +571,7 @@ func (s *Service) rollback(ctx context.Context, d *Deployment, g *DeploymentGrou
 	if err := s.insertDeployment(ctx, app, g, r); err != nil {
 		return err
 	}
-	s.Wake()
+	s.store.AfterCommit(ctx, s.Wake) // the engine finds the rollback only once it is committed
 	return s.recordRollback(ctx, r)
 }
 

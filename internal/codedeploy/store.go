@@ -11,6 +11,9 @@ import (
 var (
 	ErrNotFound = errors.New("codedeploy: not found")
 	ErrExists   = errors.New("codedeploy: already exists")
+	// ErrGroupActive: the deployment's group already has an active one
+	// (the database keeps a group to one, whatever the order of calls).
+	ErrGroupActive = errors.New("codedeploy: the deployment group has an active deployment")
 )
 
 // Application is a stored application.
@@ -88,6 +91,9 @@ type DeploymentFilter struct {
 // an internal failure. Calls made with a ctx from Tx join its transaction.
 type Store interface {
 	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs fn once the transaction of ctx commits (at once
+	// outside one), never if it rolls back; fn must not block.
+	AfterCommit(ctx context.Context, fn func())
 
 	Application(ctx context.Context, s Scope, name string) (*Application, error)
 	ApplicationByID(ctx context.Context, id string) (*Application, error)
@@ -128,6 +134,8 @@ type Store interface {
 	Revisions(ctx context.Context, appID string) ([]*Revision, error)
 
 	Deployment(ctx context.Context, id string) (*Deployment, error)
+	// InsertDeployment stores a new deployment; ErrGroupActive if d is
+	// active and its group already has an active deployment.
 	InsertDeployment(ctx context.Context, d *Deployment) error
 	UpdateDeployment(ctx context.Context, d *Deployment) error
 	// PutDeploymentPlan stores the plan the engine made when the

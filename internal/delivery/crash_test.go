@@ -158,14 +158,60 @@ func TestDeliver_BucketOutage(t *testing.T) {
 	ids = append(ids, e.record(acct, east, cdSrc, "DeleteApplication", false))
 	faulty.set(-1, nil)
 	e.deliver(d) // still backing off: no attempt
+	// Another node taking delivery over keeps the backoff: it is in the
+	// store, not in the deliverer that failed.
+	other := e.deliverer()
+	other.MinBackoff = 10 * time.Second
+	e.deliver(other)
 	if n := len(e.files()); n != 0 {
 		t.Fatalf("files=%d during the backoff, want 0", n)
 	}
 	e.now = e.now.Add(11 * time.Second)
-	e.deliver(d)
+	e.deliver(other)
 	wantOnce(t, e.files(), ids...)
 	if st := e.status(tr); st.LatestError != "" || !st.LatestAttemptSucceeded || !st.LatestDelivery.Equal(e.now) {
 		t.Errorf("status=%+v, want delivered with the error cleared", st)
+	}
+}
+
+// TestDeliver_BackoffGrowsAndResets: each failure doubles the wait (up to
+// MaxBackoff), counted across deliverers (nodes); a delivery that works
+// starts the next outage's backoff from MinBackoff again.
+func TestDeliver_BackoffGrowsAndResets(t *testing.T) {
+	faulty := &faultyProvider{failAfter: -1}
+	e := newEnv(t, nil)
+	faulty.Provider = e.buckets
+	e.buckets = faulty
+	e.trail("main", nil)
+	faulty.set(0, objstore.ErrNoBucket)
+	node := func() *delivery.Deliverer { // a fresh deliverer each time: nothing kept in memory
+		d := e.deliverer()
+		d.MinBackoff, d.MaxBackoff = 10*time.Second, 35*time.Second
+		return d
+	}
+	start := e.now
+	for _, wait := range []time.Duration{10 * time.Second, 20 * time.Second, 35 * time.Second, 35 * time.Second} {
+		e.record(acct, east, cdSrc, "CreateApplication", false)
+		if err := node().Deliver(context.Background()); !errors.Is(err, objstore.ErrNoBucket) {
+			t.Fatalf("Deliver=%v, want ErrNoBucket", err)
+		}
+		e.now = e.now.Add(wait - time.Second)
+		if err := node().Deliver(context.Background()); err != nil {
+			t.Fatalf("Deliver %v after a failure=%v, want no attempt (backing off %v)", e.now.Sub(start), err, wait)
+		}
+		e.now = e.now.Add(time.Second)
+	}
+	faulty.set(-1, nil)
+	e.deliver(node())
+	if n := len(e.files()); n == 0 {
+		t.Fatal("no files after the bucket came back")
+	}
+	faulty.set(0, objstore.ErrNoBucket)
+	e.record(acct, east, cdSrc, "DeleteApplication", false)
+	node().Deliver(context.Background())
+	e.now = e.now.Add(10 * time.Second)
+	if err := node().Deliver(context.Background()); !errors.Is(err, objstore.ErrNoBucket) {
+		t.Fatalf("Deliver 10 s after a new outage's first failure=%v, want an attempt (ErrNoBucket)", err)
 	}
 }
 

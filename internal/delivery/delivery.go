@@ -79,19 +79,11 @@ type Deliverer struct {
 	// it (dataevents.go).
 	DataEvents *Filter
 	Owners     BucketOwners
-
-	retries map[string]retry // by trail ARN; owned by the delivering goroutine
 }
 
 // Notifier publishes to SNS topics as CloudTrail, for a trail.
 type Notifier interface {
 	Publish(ctx context.Context, topicARN, message, trailARN, account string) error
-}
-
-// retry is a failing trail's backoff.
-type retry struct {
-	failures int
-	next     time.Time
 }
 
 // New returns a Deliverer of the trails of store to buckets. It writes
@@ -101,8 +93,7 @@ type retry struct {
 func New(store Store, buckets objstore.Provider, policies cloudtrail.BucketPolicies) *Deliverer {
 	return &Deliverer{store: store, buckets: buckets, policies: policies, Interval: DefaultInterval, MaxFileBytes: DefaultMaxFileBytes,
 		BatchEvents: DefaultBatchEvents, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
-		FlushTimeout: DefaultFlushTimeout, DigestInterval: DefaultDigestInterval, Now: time.Now, Logger: slog.Default(),
-		retries: map[string]retry{}}
+		FlushTimeout: DefaultFlushTimeout, DigestInterval: DefaultDigestInterval, Now: time.Now, Logger: slog.Default()}
 }
 
 // Run delivers at once (finishing pending intents) and then every
@@ -149,8 +140,8 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 		errs = append(errs, d.writePending(ctx))
 	}
 	for _, tg := range targets {
-		if r, ok := d.retries[tg.Key]; ok && d.Now().Before(r.next) {
-			continue
+		if d.Now().Before(tg.RetryAt) {
+			continue // backing off a failing bucket, whichever node failed
 		}
 		err := d.deliverTrail(ctx, tg, newest)
 		if err == nil && d.Signer != nil {
@@ -158,9 +149,7 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("trail %s: %w", tg.Key, err))
-			continue
 		}
-		delete(d.retries, tg.Key)
 	}
 	return errors.Join(errs...)
 }
@@ -263,9 +252,9 @@ func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error 
 		if ctx.Err() != nil {
 			return err
 		}
-		d.backoff(in.TrailARN)
 		d.reportDelivery(DeliveryReport{Trail: in.TrailARN, ErrorCode: ErrorCode(err)})
-		return errors.Join(err, d.store.FailDelivery(ctx, in.TrailARN, ErrorCode(err), d.Now().UTC()))
+		now := d.Now().UTC()
+		return errors.Join(err, d.store.FailDelivery(ctx, in.TrailARN, ErrorCode(err), now, now.Add(d.backoff(tg.Failures))))
 	}
 	if err := d.notify(ctx, tg, in); err != nil {
 		return err
@@ -385,13 +374,11 @@ func (d *Deliverer) checkPut(ctx context.Context, bucket, key, stateKey string) 
 	return d.policies.CheckPut(ctx, bucket, key, arn)
 }
 
-func (d *Deliverer) backoff(arn string) {
-	r := d.retries[arn]
-	wait := d.MinBackoff << min(r.failures, 20)
-	if wait > d.MaxBackoff {
-		wait = d.MaxBackoff
-	}
-	d.retries[arn] = retry{failures: r.failures + 1, next: d.Now().Add(wait)}
+// backoff is the wait before retrying a trail whose bucket failed after
+// failures earlier failures: MinBackoff, doubled with each, at most
+// MaxBackoff.
+func (d *Deliverer) backoff(failures int) time.Duration {
+	return min(d.MinBackoff<<min(failures, 20), d.MaxBackoff)
 }
 
 // ErrorCode is the LatestDeliveryError of a failed delivery: S3's error

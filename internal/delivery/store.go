@@ -41,9 +41,10 @@ type Store interface {
 	// records a successful delivery at at. A deleted trail whose last
 	// events are delivered is forgotten.
 	FinishDelivery(ctx context.Context, in *Intent, at time.Time) error
-	// FailDelivery records a failed attempt with the error code; the
-	// intent and the cursor stay.
-	FailDelivery(ctx context.Context, arn, code string, at time.Time) error
+	// FailDelivery records a failed attempt with the error code, counts
+	// a failure and defers the next attempt to retryAt; the intent and
+	// the cursor stay. FinishDelivery clears the count and the deferral.
+	FailDelivery(ctx context.Context, arn, code string, at, retryAt time.Time) error
 	// NoteNotification records an SNS notification attempt at at: a
 	// success when code is "", else its error code.
 	NoteNotification(ctx context.Context, arn, code string, at time.Time) error
@@ -114,6 +115,12 @@ type Target struct {
 	Skips []Range
 	// Intent is the pending delivery, nil if none.
 	Intent *Intent
+	// Failures counts the failed attempts since the last delivery that
+	// worked, and no attempt is due before RetryAt: a failing bucket's
+	// backoff, kept in the store so that whichever node delivers next
+	// keeps it.
+	Failures int
+	RetryAt  time.Time
 }
 
 // Range is the seqs After < seq <= UpTo.

@@ -40,7 +40,18 @@ func (s *Service) Bootstrap(ctx context.Context, want Root) (*Root, error) {
 	if err != nil {
 		return nil, err
 	}
+	var first string // another server's management account, made meanwhile
 	err = s.store.Tx(ctx, func(ctx context.Context) error {
+		// Servers sharing a database may start together: writers take
+		// turns, so asking again here lets exactly one create it.
+		id, err := s.store.Setting(ctx, settingManagementAccount)
+		if err == nil {
+			first = id
+			return nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		now := s.now()
 		a := &Account{ID: root.AccountID, Name: "deploytrail", Email: "root@" + root.AccountID + ".deploytrail.local",
 			Status: "ACTIVE", JoinedMethod: "INVITED", Created: now}
@@ -55,6 +66,9 @@ func (s *Service) Bootstrap(ctx context.Context, want Root) (*Root, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create management account: %w", err)
+	}
+	if first != "" {
+		return &Root{AccountID: first}, nil
 	}
 	root.Created = true
 	return root, nil

@@ -38,7 +38,7 @@ type Enforcer struct {
 	// Logger reports each run's removals and failures; slog.Default() when nil.
 	Logger *slog.Logger
 
-	store   *Store
+	rules   Rules
 	buckets objstore.Provider
 	archive string
 }
@@ -49,10 +49,10 @@ type Result struct {
 	Archived []string // keys moved to the archive directory
 }
 
-// NewEnforcer returns an enforcer of store's configurations on buckets
-// that archives into archiveDir (conventionally <data>/archive).
-func NewEnforcer(store *Store, buckets objstore.Provider, archiveDir string) *Enforcer {
-	return &Enforcer{Interval: DefaultInterval, store: store, buckets: buckets, archive: archiveDir}
+// NewEnforcer returns an enforcer of the configurations in rules on
+// buckets that archives into archiveDir (conventionally <data>/archive).
+func NewEnforcer(rules Rules, buckets objstore.Provider, archiveDir string) *Enforcer {
+	return &Enforcer{Interval: DefaultInterval, rules: rules, buckets: buckets, archive: archiveDir}
 }
 
 // Run applies every bucket's rules now and then every Interval until ctx
@@ -80,7 +80,7 @@ func (e *Enforcer) Run(ctx context.Context) error {
 // EnforceAll applies the rules of every bucket that has a configuration,
 // going on past a failing bucket; it returns the failures joined.
 func (e *Enforcer) EnforceAll(ctx context.Context) error {
-	names, err := e.store.Buckets()
+	names, err := e.rules.Buckets(ctx)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (e *Enforcer) EnforceAll(ctx context.Context) error {
 // when it stops at an error part way. A bucket without a configuration
 // is left alone.
 func (e *Enforcer) Enforce(ctx context.Context, bucket string) (*Result, error) {
-	cfg, err := e.store.Get(bucket)
+	cfg, err := e.rules.Get(ctx, bucket)
 	if errors.Is(err, ErrNoSuchConfiguration) {
 		return &Result{}, nil
 	}
@@ -232,10 +232,10 @@ func (e *Enforcer) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// ForData returns the enforcer of the configurations and archive in the
-// data directory data ([Dir], [ArchiveDir]) on buckets, logging to logger.
-func ForData(data string, buckets objstore.Provider, logger *slog.Logger) *Enforcer {
-	e := NewEnforcer(NewStore(Dir(data)), buckets, ArchiveDir(data))
+// ForData returns the enforcer of rules on buckets with the archive in the
+// data directory data ([ArchiveDir]), logging to logger.
+func ForData(rules Rules, data string, buckets objstore.Provider, logger *slog.Logger) *Enforcer {
+	e := NewEnforcer(rules, buckets, ArchiveDir(data))
 	e.Logger = logger
 	return e
 }

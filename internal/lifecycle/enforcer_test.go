@@ -43,7 +43,7 @@ func newFixture(t *testing.T, rules string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Put(testBucket, cfg); err != nil {
+	if err := f.store.Put(t.Context(), testBucket, cfg); err != nil {
 		t.Fatal(err)
 	}
 	f.enforcer = NewEnforcer(f.store, buckets, filepath.Join(data, "archive"))
@@ -189,7 +189,7 @@ func TestEnforcer_StaleArchiveCopy(t *testing.T) {
 func TestEnforcer_NoConfiguration(t *testing.T) {
 	f := newFixture(t, testRules)
 	f.put(t, "tmp/y", 3)
-	if err := f.store.Delete(testBucket); err != nil {
+	if err := f.store.Delete(t.Context(), testBucket); err != nil {
 		t.Fatal(err)
 	}
 	if res := f.enforce(t); len(res.Expired)+len(res.Archived) != 0 {

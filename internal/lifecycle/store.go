@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -24,9 +25,28 @@ const (
 	ext      = ".json"
 )
 
+// Rules keeps each bucket's lifecycle configuration. The server keeps
+// them in its database (store.Lifecycle), shared by every node; Store
+// keeps them in files, as earlier versions did (read by Import).
+type Rules interface {
+	// Put saves cfg, valid, as bucket's configuration, replacing any
+	// earlier one.
+	Put(ctx context.Context, bucket string, cfg *Configuration) error
+	// Get returns bucket's configuration. Errors: ErrNoSuchConfiguration.
+	Get(ctx context.Context, bucket string) (*Configuration, error)
+	// Delete removes bucket's configuration; removing none is not an
+	// error.
+	Delete(ctx context.Context, bucket string) error
+	// Buckets returns the buckets that have a configuration, sorted.
+	Buckets(ctx context.Context) ([]string, error)
+}
+
+var _ Rules = (*Store)(nil)
+
 // Store keeps each bucket's configuration in a file <dir>/<bucket>.json
 // (0600, in a 0700 directory), outside the bucket so that it never shows
-// in listings. Writes are atomic (temp file and rename).
+// in listings. Writes are atomic (temp file and rename). Earlier versions
+// kept the server's rules this way; Import moves them into Rules.
 type Store struct {
 	dir string
 }
@@ -38,7 +58,7 @@ func NewStore(dir string) *Store { return &Store{dir: dir} }
 // Put validates cfg and saves it as bucket's configuration, replacing any
 // earlier one. Errors: objstore.ErrInvalidBucketName, the *awserr.Error of
 // [Configuration.Validate], I/O errors.
-func (s *Store) Put(bucket string, cfg *Configuration) error {
+func (s *Store) Put(_ context.Context, bucket string, cfg *Configuration) error {
 	if err := objstore.ValidateBucketName(bucket); err != nil {
 		return err
 	}
@@ -60,7 +80,7 @@ func (s *Store) Put(bucket string, cfg *Configuration) error {
 
 // Get returns bucket's configuration. Errors: ErrNoSuchConfiguration,
 // objstore.ErrInvalidBucketName, I/O and decoding errors.
-func (s *Store) Get(bucket string) (*Configuration, error) {
+func (s *Store) Get(_ context.Context, bucket string) (*Configuration, error) {
 	if err := objstore.ValidateBucketName(bucket); err != nil {
 		return nil, err
 	}
@@ -79,7 +99,7 @@ func (s *Store) Get(bucket string) (*Configuration, error) {
 }
 
 // Delete removes bucket's configuration; removing none is not an error.
-func (s *Store) Delete(bucket string) error {
+func (s *Store) Delete(_ context.Context, bucket string) error {
 	if err := objstore.ValidateBucketName(bucket); err != nil {
 		return err
 	}
@@ -90,7 +110,7 @@ func (s *Store) Delete(bucket string) error {
 }
 
 // Buckets returns the buckets that have a configuration, sorted.
-func (s *Store) Buckets() ([]string, error) {
+func (s *Store) Buckets(context.Context) ([]string, error) {
 	entries, err := os.ReadDir(s.dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -130,6 +150,34 @@ func writeFileAtomic(name string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, name)
+}
+
+// importedExt marks a file Import has moved into the database: kept as a
+// record, never read again.
+const importedExt = ".imported"
+
+// Import moves the configurations kept in files by an earlier version
+// into to, once: each file, once saved in to, is renamed with the suffix
+// ".imported" and never read again (nor would a rule deleted since come
+// back). It returns how many it moved.
+func Import(ctx context.Context, from *Store, to Rules) (int, error) {
+	names, err := from.Buckets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i, bucket := range names {
+		cfg, err := from.Get(ctx, bucket)
+		if err != nil {
+			return i, err
+		}
+		if err := to.Put(ctx, bucket, cfg); err != nil {
+			return i, fmt.Errorf("import lifecycle configuration of %s: %w", bucket, err)
+		}
+		if err := os.Rename(from.path(bucket), from.path(bucket)+importedExt); err != nil {
+			return i, fmt.Errorf("import lifecycle configuration of %s: %w", bucket, err)
+		}
+	}
+	return len(names), nil
 }
 
 // Dir is where a data directory keeps lifecycle configurations:

@@ -95,7 +95,7 @@ func TestValidateAfterExpiration(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg, err := f.store.Get(testBucket)
+			cfg, err := f.store.Get(t.Context(), testBucket)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,6 +42,8 @@ type Metrics struct {
 	trailDigests  *prometheus.CounterVec
 	snsFailures   *prometheus.CounterVec
 	snsDeliveries prometheus.Counter
+
+	leaseHeld *prometheus.GaugeVec
 }
 
 // New returns metrics registered, with the Go runtime's and the process's
@@ -63,6 +65,9 @@ func New() *Metrics {
 	m.trailErrors = m.counterVec("trail_delivery_errors_total", "Failed attempts to write the trail's log or digest files, by error code.", "trail", "error_code")
 	m.trailDigests = m.counterVec("trail_digests_delivered_total", "Digest files written for the trail.", "trail")
 	m.snsDeliveries = m.counter("sns_deliveries_total", "SNS messages delivered to subscribers' endpoints.")
+	m.leaseHeld = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "lease_held",
+		Help: "1 while this node holds the lease of the singleton worker name (across the nodes of a cluster the sum is 1), else 0."}, []string{"name"})
+	m.registry.MustRegister(m.leaseHeld)
 	m.snsFailures = m.counterVec("sns_delivery_failures_total", "Failed SNS delivery attempts; abandoned=\"true\" when the retries were spent.", "abandoned")
 	return m
 }
@@ -125,6 +130,15 @@ func (m *Metrics) SNSAttempt(err error, abandoned bool) {
 		label = "true"
 	}
 	m.snsFailures.WithLabelValues(label).Inc()
+}
+
+// LeaseHeld notes whether this node holds the lease name.
+func (m *Metrics) LeaseHeld(name string, held bool) {
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.leaseHeld.WithLabelValues(name).Set(v)
 }
 
 func (m *Metrics) counter(name, help string) prometheus.Counter {

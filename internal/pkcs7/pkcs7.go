@@ -19,7 +19,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -149,32 +148,46 @@ func Verify(msg []byte) ([]byte, *x509.Certificate, error) {
 	return content, cert, nil
 }
 
-// LoadSigner reads the key and certificate named <name>-key.pem and
-// <name>-cert.pem in dir, creating them (0600) on first use.
-func LoadSigner(dir, name, commonName string) (*Signer, error) {
-	keyPath, certPath := filepath.Join(dir, name+"-key.pem"), filepath.Join(dir, name+"-cert.pem")
-	keyPEM, err := os.ReadFile(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return createSigner(keyPath, certPath, commonName)
+// Files are where a signing key and certificate named name are kept in a
+// data directory dir (earlier versions kept them there; now the
+// certificate alone is written there for agents to trust, the key lives
+// in the database).
+func Files(dir, name string) (keyPath, certPath string) {
+	return filepath.Join(dir, name+"-key.pem"), filepath.Join(dir, name+"-cert.pem")
+}
+
+// ReadFiles returns the PEM key and certificate named name in dir; an
+// error wrapping fs.ErrNotExist when there is no key.
+func ReadFiles(dir, name string) (keyPEM, certPEM []byte, err error) {
+	keyPath, certPath := Files(dir, name)
+	if keyPEM, err = os.ReadFile(keyPath); err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", keyPath, err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", keyPath, err)
+	if certPEM, err = os.ReadFile(certPath); err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", certPath, err)
 	}
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", certPath, err)
+	if _, err := Parse(keyPEM, certPEM); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", keyPath, err)
 	}
+	return keyPEM, certPEM, nil
+}
+
+// Parse returns the signer of a PEM PKCS#1 key and its PEM certificate.
+func Parse(keyPEM, certPEM []byte) (*Signer, error) {
 	kb, cb := pemBytes(keyPEM), pemBytes(certPEM)
 	if kb == nil || cb == nil {
-		return nil, fmt.Errorf("%s or %s is not PEM", keyPath, certPath)
+		return nil, errors.New("signing key or certificate is not PEM")
 	}
 	key, err := x509.ParsePKCS1PrivateKey(kb)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", keyPath, err)
+		return nil, fmt.Errorf("parse signing key: %w", err)
 	}
 	cert, err := x509.ParseCertificate(cb)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", certPath, err)
+		return nil, fmt.Errorf("parse signing certificate: %w", err)
+	}
+	if !key.PublicKey.Equal(cert.PublicKey) {
+		return nil, errors.New("signing certificate is not the key's")
 	}
 	return &Signer{Key: key, Cert: cert}, nil
 }
@@ -186,35 +199,34 @@ func pemBytes(b []byte) []byte {
 	return nil
 }
 
-func createSigner(keyPath, certPath, commonName string) (*Signer, error) {
+// Generate makes a new RSA key and its self-signed certificate for
+// commonName, PEM.
+func Generate(commonName string) (keyPEM, certPEM []byte, err error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: commonName},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(20, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return keyPEM, certPEM, nil
+}
+
+// NewSigner makes a signer with a new key, for tests and one-off use.
+func NewSigner(commonName string) (*Signer, error) {
+	keyPEM, certPEM, err := Generate(commonName)
 	if err != nil {
 		return nil, err
 	}
-	// The certificate first: a key without its certificate would be
-	// replaced on the next start, a certificate without its key is
-	// overwritten.
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		return nil, fmt.Errorf("write %s: %w", certPath, err)
-	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
-		return nil, fmt.Errorf("write %s: %w", keyPath, err)
-	}
-	return &Signer{Key: key, Cert: cert}, nil
+	return Parse(keyPEM, certPEM)
 }

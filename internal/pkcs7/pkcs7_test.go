@@ -2,6 +2,8 @@ package pkcs7
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +16,7 @@ import (
 // certificate, no chain).
 func TestSignVerifyOpenSSL(t *testing.T) {
 	dir := t.TempDir()
-	s, err := LoadSigner(dir, "spec-signing", "deploytrail test")
+	s, err := NewSigner("deploytrail test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,13 +28,6 @@ func TestSignVerifyOpenSSL(t *testing.T) {
 	got, cert, err := Verify(msg)
 	if err != nil || !bytes.Equal(got, content) || !cert.Equal(s.Cert) {
 		t.Fatalf("Verify = %q, %v", got, err)
-	}
-	if info, err := os.Stat(filepath.Join(dir, "spec-signing-key.pem")); err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("key file: %v %v", info, err)
-	}
-	again, err := LoadSigner(dir, "spec-signing", "deploytrail test")
-	if err != nil || !again.Cert.Equal(s.Cert) {
-		t.Fatalf("reloaded signer differs: %v", err)
 	}
 
 	tampered := bytes.Replace(msg, msg[40:44], []byte("AAAA"), 1)
@@ -55,7 +50,7 @@ func TestSignVerifyOpenSSL(t *testing.T) {
 	}
 	// A changed signature fails OpenSSL's check.
 	bad, _ := s.Sign(content)
-	other, _ := LoadSigner(t.TempDir(), "x", "other")
+	other, _ := NewSigner("other")
 	badMsg := forgeSignature(t, bad, other)
 	os.WriteFile(in, badMsg, 0o600)
 	if err := exec.Command(openssl, "smime", "-verify", "-noverify", "-inform", "PEM", "-in", in).Run(); err == nil {
@@ -76,4 +71,28 @@ func forgeSignature(t *testing.T, msg []byte, other *Signer) []byte {
 		t.Fatal(err)
 	}
 	return forged
+}
+
+// TestReadFiles reads back what an earlier version kept in a data
+// directory, and refuses a certificate that is not the key's.
+func TestReadFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := ReadFiles(dir, "spec"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadFiles of nothing: %v, want fs.ErrNotExist", err)
+	}
+	keyPEM, certPEM, err := Generate("deploytrail test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath, certPath := Files(dir, "spec")
+	os.WriteFile(keyPath, keyPEM, 0o600)
+	os.WriteFile(certPath, certPEM, 0o600)
+	k, c, err := ReadFiles(dir, "spec")
+	if err != nil || !bytes.Equal(k, keyPEM) || !bytes.Equal(c, certPEM) {
+		t.Fatalf("ReadFiles = %v, want the files' PEM", err)
+	}
+	_, otherCert, _ := Generate("other")
+	if _, err := Parse(keyPEM, otherCert); err == nil {
+		t.Fatal("Parse accepted another key's certificate")
+	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/deploytrail/deploytrail/internal/objstore"
 )
 
-// Bucket configuration: lifecycle rules (kept by lifecycle.Store, which
+// Bucket configuration: lifecycle rules (kept by lifecycle.Rules, which
 // deploytrail enforces on the directory buckets), default encryption
 // (kept with the bucket's owner and policy by bucketpolicy; see
 // encryption.go) and versioning (never kept).
@@ -75,7 +75,7 @@ func readConfig(req *Request, v any) error {
 	return decodeXML(body, v)
 }
 
-func (s *Service) lifecycleStore() (*lifecycle.Store, error) {
+func (s *Service) lifecycleStore() (lifecycle.Rules, error) {
 	if s.Lifecycle == nil {
 		return nil, notImplemented("Lifecycle configuration")
 	}
@@ -89,7 +89,7 @@ func (s *Service) getBucketLifecycle(ctx context.Context, req *Request) (*Respon
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := store.Get(req.Target.Bucket)
+	cfg, err := store.Get(ctx, req.Target.Bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) putBucketLifecycle(ctx context.Context, req *Request) (*Respon
 		return nil, err
 	}
 	resp := &Response{Status: http.StatusOK, RequestParameters: configParams(req, "lifecycle")}
-	resp.Commit = func(context.Context) error { return store.Put(req.Target.Bucket, cfg) }
+	resp.Commit = func(ctx context.Context) error { return store.Put(ctx, req.Target.Bucket, cfg) }
 	return resp, nil
 }
 
@@ -128,7 +128,7 @@ func (s *Service) deleteBucketLifecycle(ctx context.Context, req *Request) (*Res
 		return nil, err
 	}
 	resp := &Response{Status: http.StatusNoContent, RequestParameters: configParams(req, "lifecycle")}
-	resp.Commit = func(context.Context) error { return store.Delete(req.Target.Bucket) }
+	resp.Commit = func(ctx context.Context) error { return store.Delete(ctx, req.Target.Bucket) }
 	return resp, nil
 }
 

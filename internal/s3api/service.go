@@ -71,7 +71,7 @@ type Service struct {
 	Auth     Authorizer
 	// Lifecycle keeps the buckets' lifecycle rules (nil: lifecycle
 	// configuration is NotImplemented).
-	Lifecycle *lifecycle.Store
+	Lifecycle lifecycle.Rules
 	// Region is where the buckets live (DefaultRegion when empty).
 	Region string
 	// MaxBufferedObject bounds an object body held in memory for a bucket

@@ -13,7 +13,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/big"
 	"net/http"
 	"os"
@@ -27,60 +26,74 @@ const CertPathPrefix = "/_deploytrail/sns/"
 
 // Signer signs envelopes with the server's SNS key, whose self-signed
 // certificate subscribers fetch from SigningCertURL. The key and
-// certificate live in the data directory (0600) and are kept across
-// restarts, so that envelopes queued before a restart still verify.
+// certificate are kept (by the caller, in the database every node shares)
+// across restarts, so that envelopes queued before a restart, or by
+// another node, still verify.
 type Signer struct {
 	key      *rsa.PrivateKey
 	certPEM  []byte
 	certName string // SimpleNotificationService-<hex>.pem
 }
 
-// LoadSigner reads the signing key and certificate from dir, creating them
-// on first use.
-func LoadSigner(dir string) (*Signer, error) {
-	keyPath, certPath := filepath.Join(dir, "sns-signing-key.pem"), filepath.Join(dir, "sns-signing-cert.pem")
-	keyPEM, err := os.ReadFile(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return createSigner(keyPath, certPath)
+// SignerFiles are where earlier versions kept the signing key and
+// certificate, in the data directory dir: read once to import them.
+func SignerFiles(dir string) (keyPath, certPath string) {
+	return filepath.Join(dir, "sns-signing-key.pem"), filepath.Join(dir, "sns-signing-cert.pem")
+}
+
+// ReadSignerFiles returns the PEM key and certificate kept in dir by an
+// earlier version; an error wrapping fs.ErrNotExist when there is no key.
+func ReadSignerFiles(dir string) (keyPEM, certPEM []byte, err error) {
+	keyPath, certPath := SignerFiles(dir)
+	if keyPEM, err = os.ReadFile(keyPath); err != nil {
+		return nil, nil, fmt.Errorf("read SNS signing key: %w", err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read SNS signing key: %w", err)
+	if certPEM, err = os.ReadFile(certPath); err != nil {
+		return nil, nil, fmt.Errorf("read SNS signing certificate: %w", err)
 	}
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return nil, fmt.Errorf("read SNS signing certificate: %w", err)
+	if _, err := ParseSigner(keyPEM, certPEM); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", keyPath, err)
 	}
+	return keyPEM, certPEM, nil
+}
+
+// ParseSigner returns the signer of a PEM PKCS#1 key and its PEM
+// certificate.
+func ParseSigner(keyPEM, certPEM []byte) (*Signer, error) {
 	block, _ := pem.Decode(keyPEM)
 	if block == nil {
-		return nil, fmt.Errorf("SNS signing key %s is not PEM", keyPath)
+		return nil, errors.New("SNS signing key is not PEM")
 	}
 	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("parse SNS signing key: %w", err)
 	}
+	cb, _ := pem.Decode(certPEM)
+	if cb == nil {
+		return nil, errors.New("SNS signing certificate is not PEM")
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse SNS signing certificate: %w", err)
+	}
+	if !key.PublicKey.Equal(cert.PublicKey) {
+		return nil, errors.New("SNS signing certificate is not the key's")
+	}
 	return newSigner(key, certPEM), nil
 }
 
-func createSigner(keyPath, certPath string) (*Signer, error) {
+// GenerateSigner makes a new signing key and its self-signed certificate,
+// PEM.
+func GenerateSigner() (keyPEM, certPEM []byte, err error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	certPEM, err := selfSigned(key)
-	if err != nil {
-		return nil, err
+	if certPEM, err = selfSigned(key); err != nil {
+		return nil, nil, err
 	}
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	// The certificate first: a key without its certificate would be
-	// replaced on the next start, a certificate without its key is
-	// overwritten.
-	if err := os.WriteFile(certPath, certPEM, 0o600); err != nil {
-		return nil, fmt.Errorf("write SNS signing certificate: %w", err)
-	}
-	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
-		return nil, fmt.Errorf("write SNS signing key: %w", err)
-	}
-	return newSigner(key, certPEM), nil
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return keyPEM, certPEM, nil
 }
 
 func selfSigned(key *rsa.PrivateKey) ([]byte, error) {

@@ -30,7 +30,7 @@ func (s BucketPolicies) BucketPolicy(ctx context.Context, bucket string) (*bucke
 }
 
 func (s BucketPolicies) PutBucketPolicy(ctx context.Context, r *bucketpolicy.Record) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO bucket_policies (bucket, owner, policy, sse_algorithm, kms_key_id) VALUES (?, ?, ?, ?, ?)
+	_, err := s.exec1(ctx, `INSERT INTO bucket_policies (bucket, owner, policy, sse_algorithm, kms_key_id) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (bucket) DO UPDATE SET owner = excluded.owner, policy = excluded.policy,
 		sse_algorithm = excluded.sse_algorithm, kms_key_id = excluded.kms_key_id`,
 		r.Bucket, r.Owner, r.Policy, string(r.Encryption.Mode), r.Encryption.KMSKeyID)
@@ -38,6 +38,6 @@ func (s BucketPolicies) PutBucketPolicy(ctx context.Context, r *bucketpolicy.Rec
 }
 
 func (s BucketPolicies) DeleteBucketPolicy(ctx context.Context, bucket string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM bucket_policies WHERE bucket = ?`, bucket)
+	_, err := s.exec1(ctx, `DELETE FROM bucket_policies WHERE bucket = ?`, bucket)
 	return err
 }

@@ -49,7 +49,7 @@ func (s CodeDeploy) write(ctx context.Context, query string, record any, args ..
 			args[i] = data
 		}
 	}
-	return s.w(ctx).ExecContext(ctx, query, args...)
+	return s.exec1Try(ctx, query, args...)
 }
 
 // docArg marks where write puts the record's document.
@@ -80,7 +80,7 @@ func (s CodeDeploy) UpdateApplication(ctx context.Context, a *codedeploy.Applica
 }
 
 func (s CodeDeploy) DeleteApplication(ctx context.Context, id string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM cd_applications WHERE id = ?`, id)
+	_, err := s.exec1(ctx, `DELETE FROM cd_applications WHERE id = ?`, id)
 	return err
 }
 
@@ -120,7 +120,7 @@ func (s CodeDeploy) UpdateDeploymentGroup(ctx context.Context, g *codedeploy.Dep
 }
 
 func (s CodeDeploy) DeleteDeploymentGroup(ctx context.Context, id string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM cd_deployment_groups WHERE id = ?`, id)
+	_, err := s.exec1(ctx, `DELETE FROM cd_deployment_groups WHERE id = ?`, id)
 	return err
 }
 
@@ -151,7 +151,7 @@ func (s CodeDeploy) UpdateDeploymentConfig(ctx context.Context, c *codedeploy.De
 }
 
 func (s CodeDeploy) DeleteDeploymentConfig(ctx context.Context, sc codedeploy.Scope, name string) error {
-	return cdAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
+	return cdAffect(s.exec1(ctx, `DELETE FROM cd_deployment_configs WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
 }
 
 func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) ([]*codedeploy.DeploymentConfig, error) {
@@ -159,12 +159,12 @@ func (s CodeDeploy) DeploymentConfigs(ctx context.Context, sc codedeploy.Scope) 
 }
 
 func (s CodeDeploy) Revision(ctx context.Context, appID, key string) (*codedeploy.Revision, error) {
-	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, key)
+	return cdOne[codedeploy.Revision](ctx, s.q(ctx), `SELECT data FROM cd_revisions WHERE app_id = ? AND key = ?`, appID, s.dialect.keyText(key))
 }
 
 func (s CodeDeploy) PutRevision(ctx context.Context, r *codedeploy.Revision) error {
 	_, err := s.write(ctx, `INSERT INTO cd_revisions (app_id, key, data) VALUES (?, ?, ?)
-		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, r.Key, docArg)
+		ON CONFLICT (app_id, key) DO UPDATE SET data = excluded.data`, r, r.AppID, s.dialect.keyText(r.Key), docArg)
 	return cdErr(err)
 }
 
@@ -176,11 +176,26 @@ func (s CodeDeploy) Deployment(ctx context.Context, id string) (*codedeploy.Depl
 	return cdOne[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE id = ?`, id)
 }
 
+// InsertDeployment stores d. A conflict (its id taken, or its group's
+// active deployment in cd_deployments_one_active) inserts nothing rather
+// than failing the statement, which on PostgreSQL would abort the whole
+// transaction, so that the caller can still read who holds the group.
 func (s CodeDeploy) InsertDeployment(ctx context.Context, d *codedeploy.Deployment) error {
-	_, err := s.write(ctx, `INSERT INTO cd_deployments (id, account, region, app_id, group_id, status, created, external_id, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d, d.Info.DeploymentID, d.Account, d.Region, d.AppID, d.GroupID,
-		d.Info.Status, nanos(d.Info.CreateTime), d.Info.ExternalID, docArg)
-	return cdErr(err)
+	return s.Tx(ctx, func(ctx context.Context) error {
+		res, err := s.write(ctx, `INSERT INTO cd_deployments (id, account, region, app_id, group_id, status, created, external_id, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, d, d.Info.DeploymentID, d.Account, d.Region, d.AppID, d.GroupID,
+			d.Info.Status, nanos(d.Info.CreateTime), d.Info.ExternalID, docArg)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		if _, err := s.Deployment(ctx, d.Info.DeploymentID); err == nil {
+			return codedeploy.ErrExists
+		}
+		return codedeploy.ErrGroupActive
+	})
 }
 
 func (s CodeDeploy) UpdateDeployment(ctx context.Context, d *codedeploy.Deployment) error {
@@ -295,11 +310,11 @@ func (s CodeDeploy) GitHubTokenNames(ctx context.Context, sc codedeploy.Scope) (
 }
 
 func (s CodeDeploy) PutGitHubToken(ctx context.Context, sc codedeploy.Scope, name, token string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO cd_github_tokens (account, region, name, token) VALUES (?, ?, ?, ?)
+	_, err := s.exec1(ctx, `INSERT INTO cd_github_tokens (account, region, name, token) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account, region, name) DO UPDATE SET token = excluded.token`, sc.Account, sc.Region, name, token)
 	return err
 }
 
 func (s CodeDeploy) DeleteGitHubToken(ctx context.Context, sc codedeploy.Scope, name string) error {
-	return cdAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM cd_github_tokens WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
+	return cdAffect(s.exec1(ctx, `DELETE FROM cd_github_tokens WHERE account = ? AND region = ? AND name = ?`, sc.Account, sc.Region, name))
 }

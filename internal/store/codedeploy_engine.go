@@ -47,7 +47,7 @@ func (s CodeDeploy) ClaimDeployment(ctx context.Context, id, owner string, now, 
 	if holder == owner && expires > renewAt {
 		return true, nil
 	}
-	res, err := s.w(ctx).ExecContext(ctx, `UPDATE cd_deployments SET lease_owner = ?, lease_expires = ?
+	res, err := s.exec1(ctx, `UPDATE cd_deployments SET lease_owner = ?, lease_expires = ?
 		WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_expires < ?)`, owner, nanos(until), id, owner, nanos(now))
 	if err != nil {
 		return false, err
@@ -57,7 +57,7 @@ func (s CodeDeploy) ClaimDeployment(ctx context.Context, id, owner string, now, 
 }
 
 func (s CodeDeploy) ReleaseDeployments(ctx context.Context, owner string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE cd_deployments SET lease_owner = '', lease_expires = 0 WHERE lease_owner = ?`, owner)
+	_, err := s.exec1(ctx, `UPDATE cd_deployments SET lease_owner = '', lease_expires = 0 WHERE lease_owner = ?`, owner)
 	return err
 }
 

@@ -12,6 +12,9 @@ import (
 // index of their deployment (and host): at 1,000 hosts a scan of the
 // deployment's commands or a decoding of its targets made each call cost
 // as much as the whole fleet.
+//
+// SQLite only: it reads SQLite's EXPLAIN QUERY PLAN (PostgreSQL plans by
+// its statistics).
 func TestCodeDeploySQL_UsesIndexes(t *testing.T) {
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {

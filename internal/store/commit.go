@@ -13,6 +13,14 @@ import (
 // for at most that many others.
 const maxBatch = 128
 
+// maxAttempts bounds how often a batch runs when it fails in a way that
+// certainly did not commit (dialect.retryable); retryPause is the wait
+// before the second attempt, doubled before each later one.
+const (
+	maxAttempts = 4
+	retryPause  = 50 * time.Millisecond
+)
+
 // ErrClosed is returned by Tx after Close.
 var ErrClosed = errors.New("store: closed")
 
@@ -32,10 +40,13 @@ type unitKey struct{}
 // transaction and commits once: many calls share one fsync (group commit),
 // while a failing unit rolls back only its own changes.
 type committer struct {
-	db    *sql.DB
-	units chan *unit
-	quit  chan struct{}
-	done  chan struct{}
+	db      *sql.DB
+	dialect *dialect
+	// batchLimit is maxBatch, or 1 in the benchmark of one commit per unit.
+	batchLimit int
+	units      chan *unit
+	quit       chan struct{}
+	done       chan struct{}
 	// observer, when set, is told about every commit.
 	observer atomic.Pointer[func(CommitReport)]
 }
@@ -49,8 +60,8 @@ type CommitReport struct {
 	Err error
 }
 
-func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, units: make(chan *unit), quit: make(chan struct{}), done: make(chan struct{})}
+func newCommitter(db *sql.DB, d *dialect) *committer {
+	c := &committer{db: db, dialect: d, batchLimit: maxBatch, units: make(chan *unit), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -90,7 +101,7 @@ func (c *committer) run() {
 // gather adds to first the units already waiting.
 func (c *committer) gather(first *unit) []*unit {
 	batch := []*unit{first}
-	for len(batch) < maxBatch {
+	for len(batch) < c.batchLimit {
 		select {
 		case u := <-c.units:
 			batch = append(batch, u)
@@ -102,15 +113,15 @@ func (c *committer) gather(first *unit) []*unit {
 }
 
 // commit runs a batch in one transaction and tells every unit its outcome.
+// A batch that certainly did not commit for a passing reason (a lost
+// connection, a deadlock) runs again from the start, a bounded number of
+// times; one whose COMMIT's outcome is unknown is reported as failed.
 func (c *committer) commit(batch []*unit) {
 	start := time.Now()
-	results := make([]error, len(batch))
-	tx, err := c.db.BeginTx(context.Background(), nil)
-	if err == nil {
-		for i, u := range batch {
-			results[i] = runUnit(tx, u)
-		}
-		err = tx.Commit()
+	results, err, again := c.attempt(batch)
+	for n, pause := 1, retryPause; again && n < maxAttempts; n, pause = n+1, pause*2 {
+		time.Sleep(pause)
+		results, err, again = c.attempt(batch)
 	}
 	if observe := c.observer.Load(); observe != nil {
 		(*observe)(CommitReport{Units: len(batch), Duration: time.Since(start), Err: err})
@@ -126,6 +137,46 @@ func (c *committer) commit(batch []*unit) {
 		}
 		u.done <- results[i]
 	}
+}
+
+// attempt runs the batch once: the dialect's batch lock, then each unit in
+// its savepoint, then COMMIT. err is the batch's failure (none of its
+// units committed), again whether the batch may run again.
+func (c *committer) attempt(batch []*unit) (results []error, err error, again bool) {
+	bg := context.Background()
+	results = make([]error, len(batch))
+	for _, u := range batch {
+		u.after = nil // hooks of an attempt that rolled back
+	}
+	tx, err := c.db.BeginTx(bg, nil)
+	if err != nil {
+		return results, err, c.dialect.retryable(err)
+	}
+	if c.dialect.batchLock != "" {
+		if _, err := tx.ExecContext(bg, c.dialect.batchLock); err != nil {
+			tx.Rollback()
+			return results, fmt.Errorf("batch lock: %w", err), c.dialect.retryable(err)
+		}
+	}
+	for i, u := range batch {
+		results[i] = runUnit(tx, u)
+		if c.dialect.retryable(results[i]) {
+			// The transaction is gone (or chosen as a deadlock's victim):
+			// the other units' work went with it.
+			tx.Rollback()
+			return results, results[i], true
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		if c.dialect.serverRolledBack(err) {
+			return results, err, true
+		}
+		if lostConnection(err) {
+			err = fmt.Errorf("outcome unknown, the connection was lost during COMMIT: %w", err)
+		}
+		return results, err, false
+	}
+	return results, nil, false
 }
 
 // runUnit runs one unit inside a savepoint. Its work is not cancelled with
@@ -164,16 +215,33 @@ func afterCommit(ctx context.Context, fn func()) {
 	fn()
 }
 
+// AfterCommit runs fn once the transaction in ctx has committed, and not
+// at all if it rolls back (afterCommit), for the domain packages' side
+// effects, such as waking a worker to read what was written.
+func (db *DB) AfterCommit(ctx context.Context, fn func()) { afterCommit(ctx, fn) }
+
 // ObserveCommits makes the store report every group commit to fn (for
 // metrics and health); fn runs on the committer and must not block.
 func (db *DB) ObserveCommits(fn func(CommitReport)) { db.commits.observer.Store(&fn) }
 
-// Probe commits a one-row write, to learn whether the store can commit
-// at all: the same path (group commit, fsync) as the calls' events.
+// Probe commits a one-row write and reads it back, to learn whether the
+// store can commit and answer at all: the same paths (group commit,
+// fsync; the read pool) as the calls'.
 func (db *DB) Probe(ctx context.Context) error {
-	return db.Tx(ctx, func(ctx context.Context) error {
+	err := db.Tx(ctx, func(ctx context.Context) error {
 		_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('store_probe', ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano))
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = 'store_probe'`).Scan(&n); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if n != 1 {
+		return errors.New("read: the probe's committed row is missing")
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ func (s Console) InsertConsoleSession(ctx context.Context, c *console.Session) e
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO console_sessions (id_hash, account, access_key_id, principal, sealed, reset_password, created, last_seen, expires)
+	_, err = s.exec1(ctx, `INSERT INTO console_sessions (id_hash, account, access_key_id, principal, sealed, reset_password, created, last_seen, expires)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.IDHash, c.Account, c.AccessKeyID, string(who), c.Sealed, c.ResetPassword,
 		nanos(c.Created), nanos(c.LastSeen), nanos(c.Expires))
 	return err
@@ -43,22 +43,22 @@ func (s Console) ConsoleSession(ctx context.Context, idHash string) (*console.Se
 }
 
 func (s Console) TouchConsoleSession(ctx context.Context, idHash string, at time.Time) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE console_sessions SET last_seen = ? WHERE id_hash = ?`, nanos(at), idHash)
+	_, err := s.exec1(ctx, `UPDATE console_sessions SET last_seen = ? WHERE id_hash = ?`, nanos(at), idHash)
 	return err
 }
 
 func (s Console) PasswordChanged(ctx context.Context, idHash string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE console_sessions SET reset_password = 0 WHERE id_hash = ?`, idHash)
+	_, err := s.exec1(ctx, `UPDATE console_sessions SET reset_password = 0 WHERE id_hash = ?`, idHash)
 	return err
 }
 
 func (s Console) DeleteConsoleSession(ctx context.Context, idHash string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM console_sessions WHERE id_hash = ?`, idHash)
+	_, err := s.exec1(ctx, `DELETE FROM console_sessions WHERE id_hash = ?`, idHash)
 	return err
 }
 
 func (s Console) DeleteConsoleSessionsBefore(ctx context.Context, t, idleBefore time.Time) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM console_sessions WHERE expires < ? OR last_seen < ?`, nanos(t), nanos(idleBefore))
+	_, err := s.exec1(ctx, `DELETE FROM console_sessions WHERE expires < ? OR last_seen < ?`, nanos(t), nanos(idleBefore))
 	return err
 }
 
@@ -66,11 +66,13 @@ func (s Console) DeleteConsoleSessionsBefore(ctx context.Context, t, idleBefore 
 // began before windowStart starts again at this failure.
 func (s Console) NoteSignInFailure(ctx context.Context, key string, at, windowStart time.Time) (int, error) {
 	var n int
-	err := s.w(ctx).QueryRowContext(ctx, `INSERT INTO console_signin_failures (key, count, first_at) VALUES (?, 1, ?)
-		ON CONFLICT (key) DO UPDATE SET
-			count = CASE WHEN first_at < ? THEN 1 ELSE count + 1 END,
-			first_at = CASE WHEN first_at < ? THEN excluded.first_at ELSE first_at END
-		RETURNING count`, key, nanos(at), nanos(windowStart), nanos(windowStart)).Scan(&n)
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		return s.w(ctx).QueryRowContext(ctx, `INSERT INTO console_signin_failures (key, count, first_at) VALUES (?, 1, ?)
+			ON CONFLICT (key) DO UPDATE SET
+				count = CASE WHEN first_at < ? THEN 1 ELSE count + 1 END,
+				first_at = CASE WHEN first_at < ? THEN excluded.first_at ELSE first_at END
+			RETURNING count`, key, nanos(at), nanos(windowStart), nanos(windowStart)).Scan(&n)
+	})
 	return n, err
 }
 
@@ -85,6 +87,6 @@ func (s Console) SignInFailures(ctx context.Context, key string, windowStart tim
 }
 
 func (s Console) ClearSignInFailures(ctx context.Context, key string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM console_signin_failures WHERE key = ?`, key)
+	_, err := s.exec1(ctx, `DELETE FROM console_signin_failures WHERE key = ?`, key)
 	return err
 }

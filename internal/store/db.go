@@ -1,24 +1,28 @@
-// Package store persists every service's state in SQL. SQLite (embedded,
-// the default) is the first dialect; the SQL is kept portable so that a
-// PostgreSQL dialect can follow without a redesign.
+// Package store persists every service's state in SQL: SQLite (embedded,
+// the default, one file) or PostgreSQL (pgx; a database several nodes
+// share). One SQL text serves both; the dialect rewrites placeholders,
+// adapts arguments and tells the engines' errors apart (dialect.go).
 //
 // Each domain package declares the Store interface it needs; this package
 // implements them and is the only one that speaks SQL. Calls made with a
 // context from DB.Tx join that transaction, so a service can make several
 // changes, and later the trail its audit event, commit together.
+//
+// The rules (docs/ARCHITECTURE.md, "The store's rules"): every write goes
+// through Tx, side effects in afterCommit hooks; one committer per node
+// group-commits, and one batch at a time commits on the whole database
+// (SQLite's write lock, PostgreSQL's advisory batch lock); a batch that
+// certainly did not commit runs again, one whose outcome is unknown fails;
+// keys, uniqueness and foreign keys are the database's to enforce.
 package store
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,26 +30,52 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations
-var migrations embed.FS
-
 // DB is a handle on the database.
 type DB struct {
-	// write has a single connection: SQLite has one writer at a time, and
-	// queueing writers in the pool is cheaper than retrying SQLITE_BUSY.
+	// write is the committer's: one connection, since every batch holds
+	// the database's single writer slot anyway (SQLite's write lock, or
+	// the PostgreSQL batch lock), and queueing writers in the pool is
+	// cheaper than retrying.
 	write   *sql.DB
 	read    *sql.DB
+	dialect *dialect
 	commits *committer
-	path    string
 	// trailChanges counts the committed changes to trails (and
 	// organization membership) this process made: the data event
 	// filter's hint to look again at once (see DataTrails).
 	trailChanges atomic.Uint64
 }
 
-// Open opens (creating it 0600 if needed) the SQLite database at path and
-// applies pending migrations.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens the database named by dsn and applies pending migrations.
+// dsn is a postgres:// (or postgresql://) URL, or the path of a SQLite
+// file, created 0600 if needed.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// open connects without migrating.
+func open(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(dsn)
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database rather
+// than a SQLite file.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func openSQLite(path string) (*DB, error) {
 	if err := ensureFile(path); err != nil {
 		return nil, err
 	}
@@ -64,13 +94,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{write: write, read: read, path: path, commits: newCommitter(write)}
-	if err := db.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return newDB(write, read, sqliteDialect), nil
 }
+
+func newDB(write, read *sql.DB, d *dialect) *DB {
+	return &DB{write: write, read: read, dialect: d, commits: newCommitter(write, d)}
+}
+
+// Dialect names the database engine: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
 
 // ensureFile creates the database file with owner-only permissions before
 // SQLite does, because SQLite would create it world-readable; it holds
@@ -92,47 +124,6 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-// migrate applies the embedded migrations that have not run yet, each in
-// its own transaction together with its version record.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(files)
-	for _, name := range files {
-		if err := db.migrateFile(ctx, name); err != nil {
-			return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) migrateFile(ctx context.Context, name string) error {
-	version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-	if err != nil {
-		return fmt.Errorf("file name must start with a version number")
-	}
-	return db.Tx(ctx, func(ctx context.Context) error {
-		var n int
-		if err := db.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil || n > 0 {
-			return err
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := db.q(ctx).ExecContext(ctx, string(body)); err != nil {
-			return err
-		}
-		_, err = db.q(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().UnixNano())
-		return err
-	})
-}
-
 type txKey struct{}
 
 // querier is what *sql.DB and *sql.Tx share.
@@ -146,34 +137,60 @@ type querier interface {
 // commit together, or none does when fn fails. A Tx inside a Tx joins the
 // outer one, so that a service's changes and the audit event of its call
 // commit as one. Transactions are group-committed (see committer): Tx
-// returns once fn's work is durable.
+// returns once fn's work is durable. A ctx carrying a lease (lease.With)
+// fences fn: it runs only while that lease holds, else Tx fails with
+// ErrLeaseLost.
 func (db *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
 	}
-	return db.commits.submit(ctx, fn)
+	return db.commits.submit(ctx, db.fenced(ctx, fn))
 }
 
-// q returns the transaction in ctx, or the read pool outside one.
+// q returns the transaction in ctx, or the read pool outside one, each
+// applying the dialect.
 func (db *DB) q(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return tx
+		return db.dialect.wrap(tx)
 	}
-	return db.read
+	return db.dialect.wrap(db.read)
 }
 
-// w returns the transaction in ctx, or the writer outside one.
+// wTry is w for a statement whose failure (a unique violation: "already
+// exists") the caller may answer and then go on in the same transaction.
+// SQLite's transaction survives a failed statement; PostgreSQL's is
+// aborted by it, so there each such statement runs inside a savepoint of
+// its own, rolled back when it fails.
+func (db *DB) wTry(ctx context.Context) querier {
+	w := db.w(ctx)
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx || db.dialect.name != "postgres" {
+		return w
+	}
+	return savepointQuerier{w}
+}
+
+// w returns the transaction in ctx. Outside one it returns noTx, which
+// refuses every statement: writes go through Tx (group commit, one writer,
+// after-commit hooks), and one that does not is a bug to catch, not to run.
 func (db *DB) w(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return tx
+		return db.dialect.wrap(tx)
 	}
-	return db.write
+	return noTx{}
 }
 
-// isUnique reports whether err is a uniqueness violation.
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
+// ErrNoTx is the error of a write made outside DB.Tx.
+var ErrNoTx = errors.New("store: write outside a transaction")
+
+// noTx is the writer outside a transaction: it refuses every statement.
+type noTx struct{}
+
+func (noTx) ExecContext(context.Context, string, ...any) (sql.Result, error) { return nil, ErrNoTx }
+
+func (noTx) QueryContext(context.Context, string, ...any) (*sql.Rows, error) { return nil, ErrNoTx }
+
+// QueryRowContext panics: a *sql.Row cannot carry an error of its own.
+func (noTx) QueryRowContext(context.Context, string, ...any) *sql.Row { panic(ErrNoTx) }
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {

@@ -22,7 +22,7 @@ var _ delivery.Store = Delivery{}
 
 func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
 	return collect(ctx, s.q(ctx), scanTarget, `SELECT d.arn, COALESCE(d.trail, t.data), d.cursor, COALESCE(d.until_seq, 0),
-		COALESCE(d.intent, ''), COALESCE(d.skips, ''), d.latest_delivery, d.latest_digest
+		COALESCE(d.intent, ''), COALESCE(d.skips, ''), d.latest_delivery, d.latest_digest, d.failures, d.retry_at
 		FROM trail_delivery d LEFT JOIN trails t ON t.arn = d.arn
 		WHERE (d.trail IS NOT NULL OR t.arn IS NOT NULL)
 		AND (d.intent IS NOT NULL OR d.until_seq IS NULL OR d.cursor < d.until_seq) ORDER BY d.arn`)
@@ -30,11 +30,12 @@ func (s Delivery) Targets(ctx context.Context) ([]*delivery.Target, error) {
 
 func scanTarget(rows rowScanner) (*delivery.Target, error) {
 	var data, intent, skips string
-	var delivered, digested int64
+	var delivered, digested, retryAt int64
 	tg := &delivery.Target{Trail: &cloudtrail.Trail{}}
-	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips, &delivered, &digested); err != nil {
+	if err := rows.Scan(&tg.Key, &data, &tg.Cursor, &tg.Until, &intent, &skips, &delivered, &digested, &tg.Failures, &retryAt); err != nil {
 		return nil, err
 	}
+	tg.RetryAt = fromNanos(retryAt)
 	if err := json.Unmarshal([]byte(data), tg.Trail); err != nil {
 		return nil, fmt.Errorf("decode trail: %w", err)
 	}
@@ -131,8 +132,14 @@ func orConflict(err error) error {
 
 func (s Delivery) FinishDelivery(ctx context.Context, in *delivery.Intent, at time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET cursor = MAX(cursor, ?), intent = NULL WHERE arn = ?`,
-			in.To, in.TrailARN)
+		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET cursor = CASE WHEN cursor > ? THEN cursor ELSE ? END, intent = NULL
+			WHERE arn = ?`, in.To, in.To, in.TrailARN)
+		if err != nil {
+			return err
+		}
+		// The bucket works: a later failure backs off from the start.
+		_, err = s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET failures = 0, retry_at = 0 WHERE arn = ? AND failures > 0`,
+			in.TrailARN)
 		if err != nil {
 			return err
 		}
@@ -165,10 +172,10 @@ func (s Delivery) record(ctx context.Context, records []*trail.Event) error {
 	return nil
 }
 
-func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at time.Time) error {
+func (s Delivery) FailDelivery(ctx context.Context, arn, code string, at, retryAt time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET latest_attempt = ?, latest_attempt_ok = 0, latest_error = ? WHERE arn = ?`,
-			nanos(at), code, arn)
+		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET latest_attempt = ?, latest_attempt_ok = 0, latest_error = ?,
+			failures = failures + 1, retry_at = ? WHERE arn = ?`, nanos(at), code, nanos(retryAt), arn)
 		return err
 	})
 }

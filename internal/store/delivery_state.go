@@ -71,13 +71,16 @@ func encodeSkips(rs []delivery.Range) (any, error) {
 	return doc(rs)
 }
 
-// newest is the seq of the newest event, 0 if none.
 // Newest is the seq of the newest event, 0 if none.
 func (s Delivery) Newest(ctx context.Context) (int64, error) { return s.newest(ctx) }
 
+// newest reads the event clock: outside a transaction, the position of
+// the newest committed event, with every event before it committed too;
+// inside one, that of the last event it recorded or saw committed, so
+// that the next event it records is newest + 1.
 func (db *DB) newest(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.q(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&n)
+	err := db.q(ctx).QueryRowContext(ctx, `SELECT seq FROM event_clock WHERE id = 1`).Scan(&n)
 	return n, err
 }
 
@@ -92,7 +95,7 @@ func (db *DB) newest(ctx context.Context) (int64, error) {
 // gap to skip.
 func (s CloudTrail) syncDelivery(ctx context.Context, t *cloudtrail.Trail) error {
 	if !t.Status.IsLogging {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET until_seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)
+		_, err := s.w(ctx).ExecContext(ctx, `UPDATE trail_delivery SET until_seq = (SELECT seq + 1 FROM event_clock WHERE id = 1)
 			WHERE arn = ? AND until_seq IS NULL`, t.ARN)
 		return err
 	}

@@ -123,7 +123,7 @@ func (s Delivery) RecordDigest(ctx context.Context, c *delivery.Chain, lastFile 
 func (s Delivery) DigestWritten(ctx context.Context, c *delivery.Chain, records []*trail.Event) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
 		err := s.exec(ctx,
-			stmt{`DELETE FROM digest_chains WHERE trail_arn = ? AND account = ? AND region = ? AND final`,
+			stmt{`DELETE FROM digest_chains WHERE trail_arn = ? AND account = ? AND region = ? AND final <> 0`,
 				[]any{c.TrailARN, c.Account, c.Region}},
 			stmt{`UPDATE digest_chains SET pending = NULL WHERE trail_arn = ? AND account = ? AND region = ?`,
 				[]any{c.TrailARN, c.Account, c.Region}})
@@ -159,8 +159,8 @@ func (s SigningKeys) SigningKeys(ctx context.Context, region string) ([]*signing
 func (s SigningKeys) RotateSigningKey(ctx context.Context, next *signing.Key) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
 		err := s.exec(ctx,
-			stmt{`UPDATE signing_keys SET private_der = NULL, valid_to = MIN(valid_to, ?) WHERE region = ? AND private_der IS NOT NULL`,
-				[]any{nanos(next.ValidFrom), next.Region}},
+			stmt{`UPDATE signing_keys SET private_der = NULL, valid_to = CASE WHEN valid_to < ? THEN valid_to ELSE ? END
+				WHERE region = ? AND private_der IS NOT NULL`, []any{nanos(next.ValidFrom), nanos(next.ValidFrom), next.Region}},
 			stmt{`INSERT INTO signing_keys (fingerprint, region, public_der, private_der, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ?)`,
 				[]any{next.Fingerprint, next.Region, next.PublicDER, next.PrivateDER, nanos(next.ValidFrom), nanos(next.ValidTo)}})
 		if isUnique(err) {

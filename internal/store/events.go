@@ -13,8 +13,13 @@ import (
 // carried by ctx, so a call's changes and its event commit together.
 type Events struct{ *DB }
 
-// Record stores one event.
+// Record stores one event, in the transaction of ctx (or in one of its
+// own): its position, row and resource index commit together.
 func (s Events) Record(ctx context.Context, ev *trail.Event) error {
+	return s.Tx(ctx, func(ctx context.Context) error { return s.record(ctx, ev) })
+}
+
+func (s Events) record(ctx context.Context, ev *trail.Event) error {
 	record, err := ev.JSON()
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
@@ -23,9 +28,13 @@ func (s Events) Record(ctx context.Context, ev *trail.Event) error {
 	if err != nil {
 		return fmt.Errorf("event time %q: %w", ev.EventTime, err)
 	}
+	seq, err := s.nextSeq(ctx)
+	if err != nil {
+		return err
+	}
 	readOnly := ev.ReadOnly != nil && *ev.ReadOnly
-	res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO events (event_id, account, region, time, source, name, read_only, username, access_key, category, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
+	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO events (seq, event_id, account, region, time, source, name, read_only, username, access_key, category, record)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, seq, ev.EventID, ev.RecipientAccountID, ev.AWSRegion, at.UnixNano(),
 		ev.EventSource, ev.EventName, readOnly, ev.Username(), ev.AccessKeyID(), category(ev), string(record))
 	if err != nil {
 		return err
@@ -33,11 +42,20 @@ func (s Events) Record(ctx context.Context, ev *trail.Event) error {
 	if category(ev) != trail.CategoryManagement {
 		return nil // event history never shows it: nothing to index
 	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return err
-	}
 	return s.recordResources(ctx, seq, ev, at, ev.LookupResources())
+}
+
+// nextSeq takes the next event position from the clock, in the
+// transaction of ctx: it is given back if the transaction rolls back, and
+// the clock's row lock keeps a later transaction from taking one until
+// this one ends, so positions are gap-free and committed in their order.
+func (db *DB) nextSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.w(ctx).QueryRowContext(ctx, `UPDATE event_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("take an event position: %w", err)
+	}
+	return seq, nil
 }
 
 // category is ev's eventCategory; a record without one is a management

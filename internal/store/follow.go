@@ -11,13 +11,9 @@ import (
 )
 
 // LastSeq implements cloudtrail.FeedStore: the seq of the newest event
-// committed, 0 when there is none. Events commit in seq order (one
-// writer), so every event up to it is visible.
-func (s Events) LastSeq(ctx context.Context) (int64, error) {
-	var seq sql.NullInt64
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT max(seq) FROM events`).Scan(&seq)
-	return seq.Int64, err
-}
+// committed, 0 when there is none. Events commit in seq order (the event
+// clock), so every event up to it is visible.
+func (s Events) LastSeq(ctx context.Context) (int64, error) { return s.newest(ctx) }
 
 // EventSeq implements cloudtrail.FeedStore: the seq of a management event
 // of the account in the region, cloudtrail.ErrNoEvent if it has none by
@@ -36,8 +32,9 @@ func (s Events) EventSeq(ctx context.Context, account, region, eventID string) (
 // management events (the stream is event history's: no data events) of
 // q's account and region matching q's attributes and start, with after <
 // seq <= upTo, in seq (commit) order. It walks the events table by its
-// primary key from after (NOT INDEXED keeps SQLite off the per-account
-// time indexes), so a poll reads only the rows committed since the last.
+// primary key from after (on SQLite, NOT INDEXED keeps the planner off the
+// per-account time indexes; PostgreSQL's planner weighs the two by its
+// statistics), so a poll reads only the rows committed since the last.
 func (s Events) FollowEvents(ctx context.Context, q *cloudtrail.Query, after, upTo int64) ([]*cloudtrail.Record, error) {
 	where := []string{"e.seq > ? AND e.seq <= ? AND e.account = ? AND e.region = ? AND e.category = 'Management' AND e.time >= ?"}
 	lower, _ := timeBounds(q)
@@ -47,7 +44,7 @@ func (s Events) FollowEvents(ctx context.Context, q *cloudtrail.Query, after, up
 		args = append(args, vals...)
 	})
 	query := `SELECT e.seq, e.time, e.event_id, e.name, e.source, e.read_only, e.username, e.access_key, e.record
-		FROM events e NOT INDEXED WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ?`
+		FROM events e` + s.dialect.primaryKeyScan + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ?`
 	recs, err := collect(ctx, s.q(ctx), scanRecord, query, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err

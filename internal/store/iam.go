@@ -58,7 +58,7 @@ func (s IAM) account(ctx context.Context, where, arg string) (*iam.Account, erro
 
 func (s IAM) InsertAccount(ctx context.Context, a *iam.Account) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, email, alias, status, joined_method, created, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Name, a.Email, nullString(a.Alias), a.Status, a.JoinedMethod, nanos(a.Created), nullString(a.OrgID))
 		if isUnique(err) {
 			return iam.ErrExists
@@ -71,7 +71,7 @@ func (s IAM) InsertAccount(ctx context.Context, a *iam.Account) error {
 }
 
 func (s IAM) SetAccountAlias(ctx context.Context, account, alias string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE accounts SET alias = ? WHERE id = ?`, nullString(alias), account)
+	_, err := s.exec1Try(ctx, `UPDATE accounts SET alias = ? WHERE id = ?`, nullString(alias), account)
 	if isUnique(err) {
 		return iam.ErrExists
 	}
@@ -115,7 +115,7 @@ func (s IAM) InsertEntity(ctx context.Context, e *iam.Entity) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO entities (`+entityColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec1Try(ctx, `INSERT INTO entities (`+entityColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Account, e.Kind, e.Name, e.Path, nanos(e.Created), string(data), strings.ToLower(e.Name))
 	if isUnique(err) {
 		return iam.ErrExists
@@ -128,7 +128,7 @@ func (s IAM) UpdateEntity(ctx context.Context, e *iam.Entity) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w(ctx).ExecContext(ctx, `UPDATE entities SET name = ?, name_key = ?, path = ?, data = ? WHERE id = ?`,
+	res, err := s.exec1Try(ctx, `UPDATE entities SET name = ?, name_key = ?, path = ?, data = ? WHERE id = ?`,
 		e.Name, strings.ToLower(e.Name), e.Path, string(data), e.ID)
 	if isUnique(err) {
 		return iam.ErrExists
@@ -160,12 +160,12 @@ func (s IAM) ListEntities(ctx context.Context, account string, kind iam.Kind, pa
 }
 
 func (s IAM) AddGroupMember(ctx context.Context, groupID, userID string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, groupID, userID)
+	_, err := s.exec1(ctx, `INSERT INTO group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, groupID, userID)
 	return err
 }
 
 func (s IAM) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID))
+	return mustAffect(s.exec1(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, groupID, userID))
 }
 
 func (s IAM) GroupMembers(ctx context.Context, groupID string) ([]*iam.Entity, error) {
@@ -181,7 +181,7 @@ func (s IAM) entitiesWhere(ctx context.Context, where string, args ...any) ([]*i
 }
 
 func (s IAM) PutInlinePolicy(ctx context.Context, ownerID, name, document string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO inline_policies (owner_id, name, name_key, document) VALUES (?, ?, ?, ?)
+	_, err := s.exec1(ctx, `INSERT INTO inline_policies (owner_id, name, name_key, document) VALUES (?, ?, ?, ?)
 		ON CONFLICT (owner_id, name_key) DO UPDATE SET name = excluded.name, document = excluded.document`,
 		ownerID, name, strings.ToLower(name), document)
 	return err
@@ -194,7 +194,7 @@ func (s IAM) InlinePolicy(ctx context.Context, ownerID, name string) (string, er
 }
 
 func (s IAM) DeleteInlinePolicy(ctx context.Context, ownerID, name string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM inline_policies WHERE owner_id = ? AND name_key = ?`, ownerID, strings.ToLower(name)))
+	return mustAffect(s.exec1(ctx, `DELETE FROM inline_policies WHERE owner_id = ? AND name_key = ?`, ownerID, strings.ToLower(name)))
 }
 
 func (s IAM) InlinePolicies(ctx context.Context, ownerID string) (map[string]string, error) {
@@ -215,7 +215,7 @@ func (s IAM) InlinePolicies(ctx context.Context, ownerID string) (map[string]str
 }
 
 func (s IAM) PutPolicyVersion(ctx context.Context, policyID string, v *iam.PolicyVersion) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO policy_versions (policy_id, version_id, document, created) VALUES (?, ?, ?, ?)`,
+	_, err := s.exec1Try(ctx, `INSERT INTO policy_versions (policy_id, version_id, document, created) VALUES (?, ?, ?, ?)`,
 		policyID, v.ID, v.Document, nanos(v.Created))
 	if isUnique(err) {
 		return iam.ErrExists
@@ -246,16 +246,16 @@ func (s IAM) PolicyVersions(ctx context.Context, policyID string) ([]*iam.Policy
 }
 
 func (s IAM) DeletePolicyVersion(ctx context.Context, policyID, versionID string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM policy_versions WHERE policy_id = ? AND version_id = ?`, policyID, versionID))
+	return mustAffect(s.exec1(ctx, `DELETE FROM policy_versions WHERE policy_id = ? AND version_id = ?`, policyID, versionID))
 }
 
 func (s IAM) Attach(ctx context.Context, ownerID, policyARN string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO policy_attachments (owner_id, policy_arn) VALUES (?, ?) ON CONFLICT DO NOTHING`, ownerID, policyARN)
+	_, err := s.exec1(ctx, `INSERT INTO policy_attachments (owner_id, policy_arn) VALUES (?, ?) ON CONFLICT DO NOTHING`, ownerID, policyARN)
 	return err
 }
 
 func (s IAM) Detach(ctx context.Context, ownerID, policyARN string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM policy_attachments WHERE owner_id = ? AND policy_arn = ?`, ownerID, policyARN))
+	return mustAffect(s.exec1(ctx, `DELETE FROM policy_attachments WHERE owner_id = ? AND policy_arn = ?`, ownerID, policyARN))
 }
 
 func (s IAM) AttachedPolicies(ctx context.Context, ownerID string) ([]string, error) {
@@ -279,7 +279,7 @@ func scanAccessKey(row rowScanner) (*iam.AccessKey, error) {
 }
 
 func (s IAM) InsertAccessKey(ctx context.Context, k *iam.AccessKey) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec1Try(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Account, k.UserID, k.Secret, k.Status, nanos(k.Created), nanos(k.LastUsed), k.LastUsedService, k.LastUsedRegion)
 	if isUnique(err) {
 		return iam.ErrExists
@@ -292,17 +292,17 @@ func (s IAM) AccessKey(ctx context.Context, id string) (*iam.AccessKey, error) {
 }
 
 func (s IAM) UpdateAccessKey(ctx context.Context, k *iam.AccessKey) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `UPDATE access_keys SET status = ? WHERE id = ?`, k.Status, k.ID))
+	return mustAffect(s.exec1(ctx, `UPDATE access_keys SET status = ? WHERE id = ?`, k.Status, k.ID))
 }
 
 func (s IAM) TouchAccessKey(ctx context.Context, id string, at time.Time, service, region string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `UPDATE access_keys SET last_used = ?, last_used_service = ?, last_used_region = ? WHERE id = ?`,
+	_, err := s.exec1(ctx, `UPDATE access_keys SET last_used = ?, last_used_service = ?, last_used_region = ? WHERE id = ?`,
 		nanos(at), service, region, id)
 	return err
 }
 
 func (s IAM) DeleteAccessKey(ctx context.Context, id string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM access_keys WHERE id = ?`, id))
+	return mustAffect(s.exec1(ctx, `DELETE FROM access_keys WHERE id = ?`, id))
 }
 
 func (s IAM) AccessKeys(ctx context.Context, account, userID string) ([]*iam.AccessKey, error) {
@@ -310,7 +310,7 @@ func (s IAM) AccessKeys(ctx context.Context, account, userID string) ([]*iam.Acc
 }
 
 func (s IAM) PutLoginProfile(ctx context.Context, p *iam.LoginProfile) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO login_profiles (user_id, password_hash, reset_required, created) VALUES (?, ?, ?, ?)
+	_, err := s.exec1(ctx, `INSERT INTO login_profiles (user_id, password_hash, reset_required, created) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, reset_required = excluded.reset_required`,
 		p.UserID, p.PasswordHash, p.ResetRequired, nanos(p.Created))
 	return err
@@ -329,7 +329,7 @@ func (s IAM) LoginProfile(ctx context.Context, userID string) (*iam.LoginProfile
 }
 
 func (s IAM) DeleteLoginProfile(ctx context.Context, userID string) error {
-	return mustAffect(s.w(ctx).ExecContext(ctx, `DELETE FROM login_profiles WHERE user_id = ?`, userID))
+	return mustAffect(s.exec1(ctx, `DELETE FROM login_profiles WHERE user_id = ?`, userID))
 }
 
 func (s IAM) InsertSession(ctx context.Context, sess *iam.Session) error {
@@ -337,7 +337,7 @@ func (s IAM) InsertSession(ctx context.Context, sess *iam.Session) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w(ctx).ExecContext(ctx, `INSERT INTO sessions (access_key_id, account, expires, data) VALUES (?, ?, ?, ?)`,
+	_, err = s.exec1Try(ctx, `INSERT INTO sessions (access_key_id, account, expires, data) VALUES (?, ?, ?, ?)`,
 		sess.AccessKeyID, sess.Account, nanos(sess.Expires), string(data))
 	if isUnique(err) {
 		return iam.ErrExists
@@ -358,12 +358,12 @@ func (s IAM) Session(ctx context.Context, accessKeyID string) (*iam.Session, err
 }
 
 func (s IAM) DeleteSession(ctx context.Context, accessKeyID string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE access_key_id = ?`, accessKeyID)
+	_, err := s.exec1(ctx, `DELETE FROM sessions WHERE access_key_id = ?`, accessKeyID)
 	return err
 }
 
 func (s IAM) DeleteSessionsBefore(ctx context.Context, t time.Time) error {
-	_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, nanos(t))
+	_, err := s.exec1(ctx, `DELETE FROM sessions WHERE expires < ?`, nanos(t))
 	return err
 }
 
@@ -374,7 +374,7 @@ func (s IAM) Setting(ctx context.Context, key string) (string, error) {
 }
 
 func (s IAM) PutSetting(ctx context.Context, key, value string) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+	_, err := s.exec1(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }

@@ -24,7 +24,7 @@ var eventColumns = map[string]string{
 // attribute (or events_time) backwards, so a page reads about as many rows
 // as it returns. A second query fetches the page's resources.
 func (s Events) LookupEvents(ctx context.Context, q *cloudtrail.Query) ([]*cloudtrail.Record, error) {
-	query, args := lookupSQL(q)
+	query, args := lookupSQL(s.dialect, q)
 	recs, err := collect(ctx, s.q(ctx), scanRecord, query, args...)
 	if err != nil {
 		return nil, err
@@ -38,8 +38,11 @@ func (s Events) LookupEvents(ctx context.Context, q *cloudtrail.Query) ([]*cloud
 // the rows of an event that has several matching resources) unless it
 // also names an EventId, the most selective key. Attributes are ANDed; a
 // ResourceType and a ResourceName must match the same resource of the
-// event (the first of each pair up, then the second, …).
-func lookupSQL(q *cloudtrail.Query) (string, []any) {
+// event (the first of each pair up, then the second, …). The join's
+// condition is in WHERE: PostgreSQL's CROSS JOIN takes no ON (and plans
+// the join itself), and PostgreSQL is told that e's columns depend on the
+// group (SQLite's plan would sort, told).
+func lookupSQL(d *dialect, q *cloudtrail.Query) (string, []any) {
 	var where []string
 	var args []any
 	and := func(cond string, vals ...any) {
@@ -50,7 +53,8 @@ func lookupSQL(q *cloudtrail.Query) (string, []any) {
 	pairs := max(len(types), len(names))
 	from, walk, group, first := "events e", "e", "", 0
 	if pairs > 0 && !hasKey(q.Attributes, cloudtrail.AttrEventID) {
-		from, walk, group, first = "event_resources r CROSS JOIN events e ON e.seq = r.seq", "r", " GROUP BY r.time, r.seq", 1
+		from, walk, group, first = "event_resources r CROSS JOIN events e", "r", " GROUP BY r.time, r.seq"+d.groupedKey("e.seq"), 1
+		and("e.seq = r.seq")
 		cond, vals := resourceCond("r", types, names, 0)
 		and(cond, vals...)
 	}

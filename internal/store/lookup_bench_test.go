@@ -9,6 +9,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
 	"github.com/deploytrail/deploytrail/internal/store"
+	"github.com/deploytrail/deploytrail/internal/store/storetest"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
 
@@ -79,7 +80,7 @@ func benchHistory(b *testing.B, db *store.DB) {
 // each attribute in a history of benchEvents events, as LookupEvents asks
 // for it (one more than a page).
 func BenchmarkLookupEvents(b *testing.B) {
-	db := mustOpenDB(b)
+	db := storetest.SQLite(b)
 	t0 := time.Now()
 	benchHistory(b, db)
 	b.Logf("recorded %d events in %v", benchEvents, time.Since(t0).Round(time.Millisecond))

@@ -70,7 +70,7 @@ func (s Organizations) Org(ctx context.Context, id string) (*organizations.Org, 
 
 func (s Organizations) InsertOrg(ctx context.Context, o *organizations.Org) error {
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO organizations (id, management_account, feature_set, created) VALUES (?, ?, ?, ?)`,
+		_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO organizations (id, management_account, feature_set, created) VALUES (?, ?, ?, ?)`,
 			o.ID, o.ManagementAccount, o.FeatureSet, nanos(o.Created))
 		if err != nil {
 			return orgErr(err)
@@ -125,7 +125,7 @@ func (s Organizations) Members(ctx context.Context, orgID string, after organiza
 }
 
 func (s Organizations) InsertCreateAccountRequest(ctx context.Context, r *organizations.CreateAccountRequest) error {
-	_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO create_account_requests
+	_, err := s.exec1(ctx, `INSERT INTO create_account_requests
 		(id, org_id, account_name, state, requested, completed, account_id, failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.AccountName, r.State, nanos(r.Requested), nanos(r.Completed), r.AccountID, r.FailureReason)
 	return orgErr(err)

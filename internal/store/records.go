@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 )
@@ -45,15 +46,39 @@ type stmt struct {
 	args  []any
 }
 
-// exec runs statements in order on the writer, stopping at the first
-// error; callers wrap it in a Tx when they must commit together.
+// exec runs statements in order in the transaction of ctx, or in one of
+// their own, stopping at the first error: they commit together or not
+// at all.
 func (db *DB) exec(ctx context.Context, stmts ...stmt) error {
-	for _, st := range stmts {
-		if _, err := db.w(ctx).ExecContext(ctx, st.query, st.args...); err != nil {
-			return err
+	return db.Tx(ctx, func(ctx context.Context) error {
+		for _, st := range stmts {
+			if _, err := db.w(ctx).ExecContext(ctx, st.query, st.args...); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
+}
+
+// exec1 runs one statement in the transaction of ctx, or in one of its
+// own, and returns its result: a store method's single write commits
+// through Tx like any other.
+func (db *DB) exec1(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = db.Tx(ctx, func(ctx context.Context) error {
+		res, err = db.w(ctx).ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// exec1Try is exec1 for a statement whose failure (a unique violation)
+// the caller answers and then goes on in the same transaction (see wTry).
+func (db *DB) exec1Try(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = db.Tx(ctx, func(ctx context.Context) error {
+		res, err = db.wTry(ctx).ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 func doc(v any) (string, error) {

@@ -88,12 +88,9 @@ func (s SNS) Enqueue(ctx context.Context, envs ...*sns.Envelope) error {
 			if err != nil {
 				return err
 			}
-			res, err := s.w(ctx).ExecContext(ctx, `INSERT INTO sns_outbox (subscription_arn, next, data) VALUES (?, ?, ?)`,
-				e.SubscriptionARN, nanos(e.Next), data)
+			err = s.w(ctx).QueryRowContext(ctx, `INSERT INTO sns_outbox (subscription_arn, next, data) VALUES (?, ?, ?) RETURNING id`,
+				e.SubscriptionARN, nanos(e.Next), data).Scan(&e.ID)
 			if err != nil {
-				return err
-			}
-			if e.ID, err = res.LastInsertId(); err != nil {
 				return err
 			}
 		}
@@ -139,7 +136,7 @@ func (s SNS) put(ctx context.Context, query string, v any, args ...any) error {
 		return err
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, query, append([]any{data}, args...)...)
+		_, err := s.wTry(ctx).ExecContext(ctx, query, append([]any{data}, args...)...)
 		return snsErr(err)
 	})
 }

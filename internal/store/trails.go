@@ -50,7 +50,7 @@ func (s CloudTrail) InsertTrail(ctx context.Context, t *cloudtrail.Trail) error 
 		return err
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO trails (arn, account, home_region, name, org_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err := s.wTry(ctx).ExecContext(ctx, `INSERT INTO trails (arn, account, home_region, name, org_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
 			t.ARN, t.Account, t.HomeRegion, t.Config.Name, t.OrgID, data)
 		if err != nil {
 			return ctErr(err)

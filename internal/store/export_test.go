@@ -1,0 +1,26 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Hooks for the contract tests (package store_test) into what the store
+// keeps to itself.
+
+// QueryRow runs query through the dialect, in ctx's transaction if any.
+func QueryRow(ctx context.Context, db *DB, query string, args ...any) *sql.Row {
+	return db.q(ctx).QueryRowContext(ctx, query, args...)
+}
+
+// Exec runs a statement through the dialect, in ctx's transaction if any.
+func Exec(ctx context.Context, db *DB, query string, args ...any) (sql.Result, error) {
+	return db.w(ctx).ExecContext(ctx, query, args...)
+}
+
+// AfterCommit is afterCommit.
+var AfterCommit = afterCommit
+
+// CommitEachUnit makes db commit every Tx on its own, for the benchmark
+// of group commit; set it before the first Tx.
+func CommitEachUnit(db *DB) { db.commits.batchLimit = 1 }
