@@ -52,19 +52,8 @@ func runFaults(t *testing.T, c *cluster) {
 // is there: its application, its deployment group, its tag.
 func assertEffects(t *testing.T, c *cluster, acks []ack) {
 	t.Helper()
-	ctx := t.Context()
 	cd := c.c.pick()
-	apps := map[string]bool{}
-	pages := codedeploy.NewListApplicationsPaginator(cd, &codedeploy.ListApplicationsInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("ListApplications: %v", err)
-		}
-		for _, n := range page.Applications {
-			apps[n] = true
-		}
-	}
+	apps := applications(t, cd)
 	tags := map[string][]string{} // application → tag keys acknowledged
 	var created, groups int
 	for _, a := range acks {
@@ -72,42 +61,62 @@ func assertEffects(t *testing.T, c *cluster, acks []ack) {
 			continue
 		}
 		kind, name, _ := strings.Cut(a.resource, ":")
-		switch kind {
-		case "app":
-			if a.operation == "CreateApplication" {
-				created++
-				if !apps[name] {
-					t.Errorf("application %s, created by %s, is gone", name, a.requestID)
-				}
+		switch {
+		case kind == "app" && a.operation == "CreateApplication":
+			created++
+			if !apps[name] {
+				t.Errorf("application %s, created by %s, is gone", name, a.requestID)
 			}
-		case "group":
+		case kind == "group":
 			groups++
-			if _, err := cd.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: &name,
+			if _, err := cd.GetDeploymentGroup(t.Context(), &codedeploy.GetDeploymentGroupInput{ApplicationName: &name,
 				DeploymentGroupName: aws.String("g")}); err != nil {
 				t.Errorf("deployment group %s/g, created by %s: %v", name, a.requestID, err)
 			}
-		case "tag":
+		case kind == "tag":
 			app, n, _ := strings.Cut(name, "=")
 			tags[app] = append(tags[app], "n"+n)
 		}
 	}
 	for app, keys := range tags {
-		arn := fmt.Sprintf("arn:aws:codedeploy:us-east-1:%s:application:%s", c.account, app)
-		out, err := cd.ListTagsForResource(ctx, &codedeploy.ListTagsForResourceInput{ResourceArn: &arn})
-		if err != nil {
-			t.Fatalf("ListTagsForResource %s: %v", app, err)
-		}
-		have := map[string]bool{}
-		for _, tag := range out.Tags {
-			have[aws.ToString(tag.Key)] = true
-		}
-		for _, k := range keys {
-			if !have[k] {
-				t.Errorf("application %s lacks acknowledged tag %s", app, k)
-			}
-		}
+		assertTags(t, cd, fmt.Sprintf("arn:aws:codedeploy:us-east-1:%s:application:%s", c.account, app), keys)
 	}
 	t.Logf("effects present: %d applications, %d deployment groups, tags on %d applications", created, groups, len(tags))
+}
+
+// applications lists every application's name.
+func applications(t *testing.T, cd *codedeploy.Client) map[string]bool {
+	t.Helper()
+	apps := map[string]bool{}
+	pages := codedeploy.NewListApplicationsPaginator(cd, &codedeploy.ListApplicationsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("ListApplications: %v", err)
+		}
+		for _, n := range page.Applications {
+			apps[n] = true
+		}
+	}
+	return apps
+}
+
+// assertTags checks that the resource has every tag key of keys.
+func assertTags(t *testing.T, cd *codedeploy.Client, arn string, keys []string) {
+	t.Helper()
+	out, err := cd.ListTagsForResource(t.Context(), &codedeploy.ListTagsForResourceInput{ResourceArn: &arn})
+	if err != nil {
+		t.Fatalf("ListTagsForResource %s: %v", arn, err)
+	}
+	have := map[string]bool{}
+	for _, tag := range out.Tags {
+		have[aws.ToString(tag.Key)] = true
+	}
+	for _, k := range keys {
+		if !have[k] {
+			t.Errorf("%s lacks acknowledged tag %s", arn, k)
+		}
+	}
 }
 
 // clusterEnv is what every node of a PostgreSQL cluster is given: the
