@@ -33,7 +33,9 @@ vet:
 # internal/apptest runs a second time with every server's store in it
 # (without the race detector, which the first run had on the same code:
 # about 5 minutes on a busy 2-vCPU machine, against 4 on SQLite).
-# Both servers are stopped even when tests fail.
+# Both servers are stopped even when tests fail. test/cluster's fault tests
+# run the real binary as nodes on that PostgreSQL (their own database) and
+# on MinIOs of their own, killing nodes under load: about 2 minutes.
 # scripts/ruby.sh installs Debian's Ruby and the packages AWS's CodeDeploy
 # agent needs (TestRealAgent) if they are missing. cmd/deploytrail's
 # end-to-end tests (AWS CLI, both agents) take about 9 minutes on a busy

@@ -4,6 +4,7 @@
 #
 #   eval "$(scripts/postgres.sh start DIR)"   # install if needed, start, print the export
 #   scripts/postgres.sh stop DIR              # stop the server started in DIR
+#   scripts/postgres.sh restart DIR           # start it again on the same port (stopped or not)
 #
 # start installs Debian's postgresql with apt-get when no initdb is found,
 # creates a cluster in DIR/data (0700) whose superuser has a generated
@@ -115,8 +116,21 @@ stop() {
 		as_server "$bin/pg_ctl" -D "$dir/data" -m immediate stop >&2
 }
 
+# restart starts the server of DIR again with the options it was started
+# with (the same port and socket), whether it is running (then it is
+# stopped first, fast) or was stopped: a test stops PostgreSQL under load
+# and brings it back where the clients expect it.
+restart() {
+	local dir=$1 bin
+	[ -f "$dir/data/postmaster.opts" ] || die "no PostgreSQL was started in $dir"
+	bin="$(find_bindir)"
+	as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -m fast -w -t "$START_TIMEOUT" restart >&2 ||
+		{ tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not restart"; }
+}
+
 case "${1:-}:${2:-}" in
 start:?*) start "$2" ;;
 stop:?*) stop "$2" ;;
-*) die "usage: $0 start|stop DIR" ;;
+restart:?*) restart "$2" ;;
+*) die "usage: $0 start|stop|restart DIR" ;;
 esac

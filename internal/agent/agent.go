@@ -137,7 +137,7 @@ func (a *Agent) handle(ctx context.Context, cmd *hostCommand) {
 		DeploymentSystem        string
 		DeploymentSpecification struct{ GenericEnvelope envelope }
 	}
-	err := a.client.call(ctx, "GetDeploymentSpecification", map[string]string{
+	err := a.client.callRetrying(ctx, "GetDeploymentSpecification", map[string]string{
 		"DeploymentExecutionId": cmd.DeploymentExecutionID, "HostIdentifier": a.cfg.HostIdentifier}, &specOut)
 	var se *serviceError
 	if err != nil && !errors.As(err, &se) {
@@ -165,7 +165,7 @@ func (a *Agent) handle(ctx context.Context, cmd *hostCommand) {
 	noop := ev.isNoop()
 	var ack struct{ CommandStatus string }
 	payload, _ := json.Marshal(map[string]bool{"IsCommandNoop": noop})
-	if err := a.client.call(ctx, "PutHostCommandAcknowledgement", map[string]any{"HostCommandIdentifier": cmd.HostCommandIdentifier,
+	if err := a.client.callRetrying(ctx, "PutHostCommandAcknowledgement", map[string]any{"HostCommandIdentifier": cmd.HostCommandIdentifier,
 		"Diagnostics": envelope{Format: "JSON", Payload: string(payload)}}, &ack); err != nil {
 		log.Warn("acknowledgement failed; the service hands the command out again", "err", err)
 		return
@@ -191,7 +191,7 @@ func (a *Agent) complete(ctx context.Context, log *slog.Logger, cmd *hostCommand
 	if res.Code != codeSucceeded {
 		status = "Failed"
 	}
-	err := a.client.call(ctx, "PutHostCommandComplete", map[string]any{"HostCommandIdentifier": cmd.HostCommandIdentifier,
+	err := a.client.callRetrying(ctx, "PutHostCommandComplete", map[string]any{"HostCommandIdentifier": cmd.HostCommandIdentifier,
 		"CommandStatus": status, "Diagnostics": envelope{Format: "JSON", Payload: diagnostics(res)}}, nil)
 	if err != nil {
 		log.Error("completion failed", "err", err)
@@ -272,7 +272,7 @@ func (a *Agent) failOne(ctx context.Context, name string) error {
 		return os.Remove(path)
 	}
 	res := Result{Code: codeFailedAfterRestart, Message: "Failed: Failing in-progress lifecycle event after an agent restart."}
-	err = a.client.call(ctx, "PutHostCommandComplete", map[string]any{"HostCommandIdentifier": t.HostCommandIdentifier,
+	err = a.client.callRetrying(ctx, "PutHostCommandComplete", map[string]any{"HostCommandIdentifier": t.HostCommandIdentifier,
 		"CommandStatus": "Failed", "Diagnostics": envelope{Format: "JSON", Payload: diagnostics(res)}}, nil)
 	var se *serviceError
 	if err != nil && !errors.As(err, &se) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -82,6 +83,37 @@ func (c *client) call(ctx context.Context, op string, in, out any) error {
 		return nil
 	}
 	return json.Unmarshal(b, out)
+}
+
+// commandCallAttempts bounds callRetrying: it waits 0.5 s, 1 s, 2 s, 4 s
+// and 8 s between tries, about 15 s in all.
+const commandCallAttempts = 6
+
+// callRetrying is call tried again after a transport error or a 5xx
+// answer, as AWS's agent's SDK client retries: a command's outcome sent
+// at the moment its server dies would otherwise be lost, and the
+// deployment would wait for the event's timeout. Behind a load balancer
+// the next try reaches a live node; a restarting node is back within the
+// wait. The command operations are safe to repeat: an acknowledgement
+// again answers the command's status, a completion again is refused as
+// ended (a 4xx, not retried).
+func (c *client) callRetrying(ctx context.Context, op string, in, out any) error {
+	wait := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := c.call(ctx, op, in, out)
+		if err == nil || !retryable(err) || attempt == commandCallAttempts || ctx.Err() != nil {
+			return err
+		}
+		sleep(ctx, wait)
+		wait *= 2
+	}
+}
+
+// retryable reports whether a call may succeed if sent again: it got no
+// answer, or the service could not serve it (5xx).
+func retryable(err error) bool {
+	var se *serviceError
+	return !errors.As(err, &se) || se.Status >= 500
 }
 
 func (c *client) sign(req *http.Request, body []byte, service string) error {
