@@ -1,12 +1,10 @@
 package apptest_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +19,7 @@ import (
 	_ "modernc.org/sqlite" // to hold the database's lock from outside
 
 	"github.com/deploytrail/deploytrail/internal/apptest"
+	"github.com/deploytrail/deploytrail/internal/store"
 )
 
 // health GETs the health check: its status code and fields.
@@ -152,13 +151,19 @@ func TestHealthStoreHangs(t *testing.T) {
 	if status, body := health(t, srv); status != http.StatusOK {
 		t.Fatalf("health before %d %v, want 200", status, body)
 	}
-	outside, err := sql.Open("sqlite", "file:"+filepath.Join(srv.Data, "deploytrail.db")+"?_pragma=busy_timeout(10000)")
-	fatalIf(t, err)
-	defer outside.Close()
-	lock, err := outside.Conn(ctx)
+	// Another client holds the lock every commit waits for: SQLite's
+	// database, or the advisory lock of PostgreSQL's commit batches.
+	lock, err := srv.SQL(t).Conn(ctx)
 	fatalIf(t, err)
 	defer lock.Close()
-	_, err = lock.ExecContext(ctx, "BEGIN EXCLUSIVE")
+	if srv.OnPostgres() {
+		_, err = lock.ExecContext(ctx, "BEGIN")
+		if err == nil {
+			_, err = lock.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(store.BatchLockKey))
+		}
+	} else {
+		_, err = lock.ExecContext(ctx, "BEGIN EXCLUSIVE")
+	}
 	fatalIf(t, err)
 	locked := true
 	unlock := func() {

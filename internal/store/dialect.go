@@ -36,11 +36,12 @@ type dialect struct {
 	primaryKeyScan string
 }
 
-// batchLockKey is the PostgreSQL advisory lock every committer batch (and
+// BatchLockKey is the PostgreSQL advisory lock every committer batch (and
 // the migrations) holds: one writer at a time across every node on the
-// database, as SQLite has within one. The value is arbitrary; it is
-// "deplytrl" in ASCII, unlikely to meet another application's key.
-const batchLockKey = 0x6465706c7974726c
+// database, as SQLite has within one (pg_locks shows who waits for it).
+// The value is arbitrary; it is "deplytrl" in ASCII, unlikely to meet
+// another application's key.
+const BatchLockKey = 0x6465706c7974726c
 
 // maxRebound bounds the cache of rebound queries; past it, a new query is
 // rebound each time it runs (a scan of its text, microseconds).
@@ -56,7 +57,7 @@ func newPostgresDialect() *dialect {
 	return &dialect{
 		name:      "postgres",
 		numbered:  true,
-		batchLock: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(batchLockKey, 10) + ")",
+		batchLock: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(BatchLockKey, 10) + ")",
 		tableExists: `SELECT COUNT(*) FROM information_schema.tables
 			WHERE table_schema = current_schema() AND table_name = ?`,
 	}
