@@ -50,9 +50,11 @@ type report struct {
 	// Deployments is workload 7 (--only deployments).
 	Deployments *deploymentsReport `json:"deployments"`
 	// S3 is the S3 workload beside MinIO (--only s3).
-	S3      *s3Report `json:"s3"`
-	Errors  []string  `json:"errors,omitempty"`
-	Seconds float64   `json:"run_seconds"`
+	S3 *s3Report `json:"s3"`
+	// Cluster is issue 15's nodes-on-PostgreSQL workload (--only cluster).
+	Cluster *clusterReport `json:"cluster"`
+	Errors  []string       `json:"errors,omitempty"`
+	Seconds float64        `json:"run_seconds"`
 }
 
 // nullFigure stands for a figure that could not be measured.
@@ -70,7 +72,7 @@ func main() {
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
 	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full)")
-	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3 (default all)")
+	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster (default all)")
 	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
@@ -183,6 +185,11 @@ func run(ctx context.Context, s settings) *report {
 	if s.wants("s3") {
 		if rep.S3, err = runS3(ctx, env, s); err != nil {
 			fail("s3", err)
+		}
+	}
+	if s.wants("cluster") {
+		if rep.Cluster, err = runCluster(ctx, env, s); err != nil {
+			fail("cluster", err)
 		}
 	}
 	rep.Seconds = round(time.Since(start).Seconds())
