@@ -27,6 +27,10 @@ type clusterReport struct {
 	// Audited is by configuration ("sqlite_1_node", "postgres_N_nodes"),
 	// then workload; the clients are spread evenly over the nodes.
 	Audited map[string]map[string]*loadResult `json:"audited"`
+	// CPUPerCallMS is the CPU time per call of the nodes and of
+	// PostgreSQL's processes, by configuration and workload: what bounds
+	// the rate on a machine whose cores they share.
+	CPUPerCallMS map[string]map[string]cpuShare `json:"cpu_ms_per_call"`
 	// Scaling is each PostgreSQL configuration's rate over one
 	// PostgreSQL node's, by workload.
 	Scaling map[string]map[string]*float64 `json:"ratio_to_postgres_1_node"`
@@ -57,7 +61,7 @@ func runCluster(ctx context.Context, e *env, s settings) (*clusterReport, error)
 	}
 	defer stopPG()
 	rep := &clusterReport{Clients: s.Clients, Audited: map[string]map[string]*loadResult{},
-		Scaling: map[string]map[string]*float64{}, Note: clusterNote}
+		Scaling: map[string]map[string]*float64{}, CPUPerCallMS: map[string]map[string]cpuShare{}, Note: clusterNote}
 	configs := map[string][]*node{}
 	order := []string{"sqlite_1_node"}
 	sqliteNode, err := e.startNode(ctx, "sqlite", "")
@@ -85,11 +89,18 @@ func runCluster(ctx context.Context, e *env, s settings) (*clusterReport, error)
 					return nil, err
 				}
 			}
+			nodes0, pg0 := nodesCPU(configs[name]), postgresCPU()
 			r := runLoad(ctx, s.Clients, s.Duration, spread(configs[name], w))
 			if rep.Audited[name] == nil {
 				rep.Audited[name] = map[string]*loadResult{}
+				rep.CPUPerCallMS[name] = map[string]cpuShare{}
 			}
 			rep.Audited[name][w] = r
+			if r.Requests > 0 {
+				perCall := func(s float64) float64 { return round(s * 1000 / float64(r.Requests)) }
+				rep.CPUPerCallMS[name][w] = cpuShare{Nodes: perCall(nodesCPU(configs[name]) - nodes0),
+					Postgres: perCall(postgresCPU() - pg0)}
+			}
 			log.Printf("cluster %s %s: %.0f/s, p99 %.1f ms, %d errors", name, w, r.RPS, r.Latency.P99, r.Errors)
 		}
 	}
@@ -101,6 +112,38 @@ func runCluster(ctx context.Context, e *env, s settings) (*clusterReport, error)
 		return rep, fmt.Errorf("lease takeover: %w", err)
 	}
 	return rep, nil
+}
+
+// cpuShare is CPU milliseconds per call.
+type cpuShare struct {
+	Nodes    float64 `json:"nodes"`
+	Postgres float64 `json:"postgres"`
+}
+
+// nodesCPU is the CPU seconds the nodes have used.
+func nodesCPU(nodes []*node) float64 {
+	var sum float64
+	for _, nd := range nodes {
+		sum += nd.cpuSeconds()
+	}
+	return sum
+}
+
+// postgresCPU is the CPU seconds every running postgres process has used
+// (the server and its backends; 0 on a remote server).
+func postgresCPU() float64 {
+	var sum float64
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "comm")); strings.TrimSpace(string(comm)) == "postgres" {
+			sum += processCPU(pid)
+		}
+	}
+	return sum
 }
 
 // node is one deploytrail server of a configuration.
