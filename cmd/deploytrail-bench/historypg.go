@@ -27,6 +27,8 @@ type historyLoad struct {
 // historyPostgresReport is issue 15's history workload: workload 5's
 // lookups over a history bulk-loaded into PostgreSQL.
 type historyPostgresReport struct {
+	// Load is null when the run timed lookups on an earlier run's
+	// database (--history-database).
 	Load *historyLoad `json:"load"`
 	*historyReport
 }
@@ -36,14 +38,16 @@ type historyPostgresReport struct {
 // Record writes, in bulk), analyzes it and times workload 5's lookups
 // against a server on it.
 func runHistoryPostgres(ctx context.Context, e *env, s settings) (*historyPostgresReport, error) {
-	pg, stopPG, err := postgres(ctx, e)
-	if err != nil {
-		return nil, err
-	}
-	defer stopPG()
-	url, err := pg.database(ctx, "history")
-	if err != nil {
-		return nil, err
+	url := s.HistoryDatabase
+	if url == "" {
+		pg, stopPG, err := postgres(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		defer stopPG()
+		if url, err = pg.database(ctx, "history"); err != nil {
+			return nil, err
+		}
 	}
 	dir, err := e.mkdir("history-postgres")
 	if err != nil {
@@ -54,13 +58,18 @@ func runHistoryPostgres(ctx context.Context, e *env, s settings) (*historyPostgr
 		return nil, err
 	}
 	defer p.close()
-	load := &historyLoad{Backend: "postgres", Events: s.PostgresEvents}
-	ids, err := importHistory(ctx, p.app.DB, s.PostgresEvents, load)
-	if err != nil {
-		return nil, err
-	}
-	if err := analyze(ctx, url, load); err != nil {
-		return nil, err
+	var load *historyLoad
+	var ids []string
+	if s.HistoryDatabase != "" {
+		ids = sampleHistory(s.PostgresEvents)
+	} else {
+		load = &historyLoad{Backend: "postgres", Events: s.PostgresEvents}
+		if ids, err = importHistory(ctx, p.app.DB, s.PostgresEvents, load); err != nil {
+			return nil, err
+		}
+		if err := analyze(ctx, url, load); err != nil {
+			return nil, err
+		}
 	}
 	hs := s
 	hs.Events = s.PostgresEvents
@@ -100,6 +109,20 @@ func importHistory(ctx context.Context, db *store.DB, n int, load *historyLoad) 
 	load.Seconds = round(d.Seconds())
 	load.EventsPerSecond = round(float64(n) / d.Seconds())
 	return ids, nil
+}
+
+// sampleHistory returns importHistory's sample of event ids of a history
+// of n events without storing it (the generator is deterministic), for
+// timing lookups again on a database an earlier run loaded.
+func sampleHistory(n int) []string {
+	gen := historyGenerator(n)
+	var ids []string
+	for i := range n {
+		if ev := gen(i); lookupSample(i, ev) {
+			ids = append(ids, ev.EventID)
+		}
+	}
+	return ids
 }
 
 // analyze runs ANALYZE on the database at url (as autovacuum would, in

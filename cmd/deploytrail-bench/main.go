@@ -31,11 +31,14 @@ type settings struct {
 	Seconds  float64       `json:"duration_seconds"`
 	Events   int           `json:"backlog_events"`
 	// PostgresEvents is the history of --only history-postgres.
-	PostgresEvents int           `json:"history_postgres_events"`
-	Lookups        int           `json:"lookups_per_attribute"`
-	Delivery       time.Duration `json:"-"`
-	Only           string        `json:"only,omitempty"`
-	Hosts          []int         `json:"simulated_hosts"`
+	PostgresEvents int `json:"history_postgres_events"`
+	// HistoryDatabase is an earlier history-postgres run's database, to
+	// time lookups on again; a URL that may hold a password, never shown.
+	HistoryDatabase string        `json:"-"`
+	Lookups         int           `json:"lookups_per_attribute"`
+	Delivery        time.Duration `json:"-"`
+	Only            string        `json:"only,omitempty"`
+	Hosts           []int         `json:"simulated_hosts"`
 }
 
 // report is the one JSON object the program prints.
@@ -78,6 +81,7 @@ func main() {
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
 	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full; history-postgres 200000 quick, 10000000 full)")
 	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster,history-postgres (default all but history-postgres)")
+	flag.StringVar(&s.HistoryDatabase, "history-database", "", "history-postgres: time the lookups on this postgres:// database an earlier run loaded with --events events, instead of loading one")
 	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
