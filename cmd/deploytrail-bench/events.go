@@ -94,3 +94,19 @@ func record(ctx context.Context, db *store.DB, n int, gen func(i int) *trail.Eve
 	}
 	return nil
 }
+
+// historyGenerator returns the generator of workload 5's history of n
+// events, spread evenly over the last historyDays days.
+func historyGenerator(n int) func(i int) *trail.Event {
+	r := rand.New(rand.NewPCG(5, 6))
+	start := time.Now().Add(-historyDays * 24 * time.Hour)
+	step := historyDays * 24 * time.Hour / time.Duration(n)
+	return func(i int) *trail.Event { return genEvent(r, i, start.Add(time.Duration(i)*step), true) }
+}
+
+// lookupSample reports whether the EventId lookups use the i-th event ev
+// of a history: about one in a thousand of the benchmark account's in
+// the lookups' region.
+func lookupSample(i int, ev *trail.Event) bool {
+	return ev.RecipientAccountID == benchAccount && ev.AWSRegion == "us-east-1" && i%997 == 0
+}

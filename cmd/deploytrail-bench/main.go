@@ -30,10 +30,15 @@ type settings struct {
 	Duration time.Duration `json:"-"`
 	Seconds  float64       `json:"duration_seconds"`
 	Events   int           `json:"backlog_events"`
-	Lookups  int           `json:"lookups_per_attribute"`
-	Delivery time.Duration `json:"-"`
-	Only     string        `json:"only,omitempty"`
-	Hosts    []int         `json:"simulated_hosts"`
+	// PostgresEvents is the history of --only history-postgres.
+	PostgresEvents int `json:"history_postgres_events"`
+	// HistoryDatabase is an earlier history-postgres run's database, to
+	// time lookups on again; a URL that may hold a password, never shown.
+	HistoryDatabase string        `json:"-"`
+	Lookups         int           `json:"lookups_per_attribute"`
+	Delivery        time.Duration `json:"-"`
+	Only            string        `json:"only,omitempty"`
+	Hosts           []int         `json:"simulated_hosts"`
 }
 
 // report is the one JSON object the program prints.
@@ -53,8 +58,11 @@ type report struct {
 	S3 *s3Report `json:"s3"`
 	// Cluster is issue 15's nodes-on-PostgreSQL workload (--only cluster).
 	Cluster *clusterReport `json:"cluster"`
-	Errors  []string       `json:"errors,omitempty"`
-	Seconds float64        `json:"run_seconds"`
+	// HistoryPostgres is workload 5's lookups over a history bulk-loaded
+	// into PostgreSQL (--only history-postgres).
+	HistoryPostgres *historyPostgresReport `json:"event_history_postgres"`
+	Errors          []string               `json:"errors,omitempty"`
+	Seconds         float64                `json:"run_seconds"`
 }
 
 // nullFigure stands for a figure that could not be measured.
@@ -71,8 +79,9 @@ func main() {
 	flag.BoolVar(&s.Quick, "quick", false, "a run of about a minute with smaller data sets")
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
-	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full)")
-	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster (default all)")
+	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full; history-postgres 200000 quick, 10000000 full)")
+	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster,history-postgres (default all but history-postgres)")
+	flag.StringVar(&s.HistoryDatabase, "history-database", "", "history-postgres: time the lookups on this postgres:// database an earlier run loaded with --events events, instead of loading one")
 	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
@@ -119,6 +128,13 @@ func (s *settings) fill() {
 		s.Duration = 15 * time.Second
 		if s.Quick {
 			s.Duration = 3 * time.Second
+		}
+	}
+	s.PostgresEvents = s.Events
+	if s.PostgresEvents == 0 {
+		s.PostgresEvents = 10_000_000
+		if s.Quick {
+			s.PostgresEvents = 200_000
 		}
 	}
 	if s.Events == 0 {
@@ -190,6 +206,12 @@ func run(ctx context.Context, s settings) *report {
 	if s.wants("cluster") {
 		if rep.Cluster, err = runCluster(ctx, env, s); err != nil {
 			fail("cluster", err)
+		}
+	}
+	// Named only: its default history takes many minutes to load.
+	if slices.Contains(splitComma(s.Only), "history-postgres") {
+		if rep.HistoryPostgres, err = runHistoryPostgres(ctx, env, s); err != nil {
+			fail("history on postgres", err)
 		}
 	}
 	rep.Seconds = round(time.Since(start).Seconds())

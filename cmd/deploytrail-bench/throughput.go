@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,17 +133,15 @@ func backlog(ctx context.Context, p *inproc, n int, path string, rep *throughput
 	w.WriteString(`{"Records":[`)
 	var size int64
 	var ids []string
-	r := rand.New(rand.NewPCG(5, 6))
-	start := time.Now().Add(-historyDays * 24 * time.Hour)
-	step := historyDays * 24 * time.Hour / time.Duration(n)
+	gen := historyGenerator(n)
 	log.Printf("backlog: recording %d events", n)
 	t0 := time.Now()
 	err = record(ctx, p.app.DB, n, func(i int) *trail.Event {
-		ev := genEvent(r, i, start.Add(time.Duration(i)*step), true)
+		ev := gen(i)
 		if ev.RecipientAccountID != benchAccount {
 			return ev
 		}
-		if i%997 == 0 && ev.AWSRegion == "us-east-1" {
+		if lookupSample(i, ev) {
 			ids = append(ids, ev.EventID)
 		}
 		b, err := ev.JSON()

@@ -24,3 +24,8 @@ var AfterCommit = afterCommit
 // CommitEachUnit makes db commit every Tx on its own, for the benchmark
 // of group commit; set it before the first Tx.
 func CommitEachUnit(db *DB) { db.commits.batchLimit = 1 }
+
+// Query runs a query through the dialect, in ctx's transaction if any.
+func Query(ctx context.Context, db *DB, query string, args ...any) (*sql.Rows, error) {
+	return db.q(ctx).QueryContext(ctx, query, args...)
+}
