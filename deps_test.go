@@ -30,6 +30,7 @@ var allowedDeps = map[string][]string{
 	"internal/trail":         {"internal/awserr", "internal/awsproto", "internal/awsproto/models"},
 	"internal/sns":           {"internal/awserr", "internal/awsproto", "internal/awsproto/models", "internal/iam/policy", "internal/pagetoken"},
 	"internal/pagetoken":     {},
+	"internal/trailfiles":    {},
 	"internal/lease":         {},
 	"internal/metrics":       {},
 	"internal/version":       {},

@@ -2,14 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,6 +29,7 @@ import (
 
 	"github.com/deploytrail/deploytrail/internal/app"
 	"github.com/deploytrail/deploytrail/internal/objstore"
+	"github.com/deploytrail/deploytrail/internal/trailfiles"
 )
 
 // TestCrashLosesNoEvent kills the server with SIGKILL while workers make
@@ -409,79 +406,6 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// logFileKey is the exact key of a log file of a us-east-1 trail without
-// a prefix (spec §7.1), capturing the accounts and the dates so that they
-// can be compared.
-var logFileKey = regexp.MustCompile(`^AWSLogs/(\d{12})/CloudTrail/us-east-1/(\d{4})/(\d{2})/(\d{2})/(\d{12})_CloudTrail_us-east-1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$`)
-
-// delivered counts, across log files, how often each eventID and each
-// requestID occurs.
-type delivered struct {
-	events, requests map[string]int
-}
-
-// parseLogFiles checks each file's key and form (one gzip member holding
-// exactly {"Records":[…]}, every record with an eventID) and counts its
-// records' ids.
-func parseLogFiles(files map[string][]byte, account string) (delivered, error) {
-	d := delivered{events: map[string]int{}, requests: map[string]int{}}
-	for key, raw := range files {
-		m := logFileKey.FindStringSubmatch(key)
-		if m == nil || m[1] != account || m[5] != account || m[2]+m[3]+m[4] != m[6]+m[7]+m[8] {
-			return d, fmt.Errorf("object %q is not a log file of account %s", key, account)
-		}
-		records, err := logRecords(raw)
-		if err != nil {
-			return d, fmt.Errorf("%s: %w", key, err)
-		}
-		for _, r := range records {
-			if r.EventID == "" {
-				return d, fmt.Errorf("%s: a record without eventID", key)
-			}
-			d.events[r.EventID]++
-			if r.RequestID != "" {
-				d.requests[r.RequestID]++
-			}
-		}
-	}
-	return d, nil
-}
-
-type logRecord struct {
-	EventID   string `json:"eventID"`
-	RequestID string `json:"requestID"`
-}
-
-// logRecords decodes a log file: a single gzip member (nothing after it)
-// of an object whose only member is Records.
-func logRecords(raw []byte) ([]logRecord, error) {
-	br := bytes.NewReader(raw) // an io.ByteReader: gzip reads no further than its member
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(false)
-	body, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
-	if br.Len() != 0 {
-		return nil, fmt.Errorf("%d bytes after the first gzip member", br.Len())
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, err
-	}
-	if len(doc) != 1 || doc["Records"] == nil {
-		return nil, fmt.Errorf("want exactly {\"Records\":[…]}, got members %v", slices.Sorted(maps.Keys(doc)))
-	}
-	var records []logRecord
-	if err := json.Unmarshal(doc["Records"], &records); err != nil {
-		return nil, fmt.Errorf("Records: %w", err)
-	}
-	return records, nil
-}
-
 // waitDelivered polls the bucket until every request id in want has been
 // delivered. Files are written atomically, so any malformed one fails at
 // once.
@@ -493,11 +417,11 @@ func waitDelivered(t *testing.T, timeout time.Duration, read func() (map[string]
 		if err != nil {
 			t.Fatalf("read the bucket: %v", err)
 		}
-		d, err := parseLogFiles(files, account)
+		d, err := trailfiles.Parse(files, account)
 		if err != nil {
 			t.Fatal(err)
 		}
-		missing = slices.DeleteFunc(slices.Clone(want), func(id string) bool { return d.requests[id] > 0 })
+		missing = slices.DeleteFunc(slices.Clone(want), func(id string) bool { return d.Requests[id] > 0 })
 		if len(missing) == 0 {
 			return
 		}
@@ -509,24 +433,24 @@ func waitDelivered(t *testing.T, timeout time.Duration, read func() (map[string]
 // across files and that every request id in want occurs.
 func assertExactlyOnce(t *testing.T, files map[string][]byte, account string, want []string) {
 	t.Helper()
-	d, err := parseLogFiles(files, account)
+	d, err := trailfiles.Parse(files, account)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, n := range d.events {
+	for id, n := range d.Events {
 		if n != 1 {
 			t.Errorf("eventID %s delivered %d times", id, n)
 		}
 	}
-	for id, n := range d.requests {
+	for id, n := range d.Requests {
 		if n != 1 {
 			t.Errorf("requestID %s delivered %d times", id, n)
 		}
 	}
 	for _, id := range want {
-		if d.requests[id] == 0 {
+		if d.Requests[id] == 0 {
 			t.Errorf("acknowledged request %s never delivered", id)
 		}
 	}
-	t.Logf("%d log files, %d events, %d acknowledged requests each delivered once", len(files), len(d.events), len(want))
+	t.Logf("%d log files, %d events, %d acknowledged requests each delivered once", len(files), len(d.Events), len(want))
 }

@@ -1,10 +1,7 @@
 package cluster_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -22,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/deploytrail/deploytrail/internal/digest"
+	"github.com/deploytrail/deploytrail/internal/trailfiles"
 )
 
 // trailFiles is what a trail's bucket holds: log files by key, and the
@@ -76,70 +74,6 @@ func (f trailFiles) undigested() []string {
 	return slices.DeleteFunc(slices.Sorted(maps.Keys(f.logs)), func(k string) bool { return listed[k] })
 }
 
-// logFileKey is the key of a log file of a us-east-1 trail without a
-// prefix (spec §7.1), capturing its accounts.
-var logFileKey = regexp.MustCompile(`^AWSLogs/(\d{12})/CloudTrail/us-east-1/\d{4}/\d{2}/\d{2}/(\d{12})_CloudTrail_us-east-1_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$`)
-
-// delivered counts, across log files, how often each eventID and each
-// requestID occurs.
-type delivered struct {
-	events, requests map[string]int
-}
-
-// parseLogFiles checks each file's key and form (one gzip member holding
-// exactly {"Records":[…]}, every record with an eventID) and counts its
-// records' ids.
-func parseLogFiles(logs map[string][]byte, account string) (delivered, error) {
-	d := delivered{events: map[string]int{}, requests: map[string]int{}}
-	for key, raw := range logs {
-		if m := logFileKey.FindStringSubmatch(key); m == nil || m[1] != account || m[2] != account {
-			return d, fmt.Errorf("object %q is not a log file of account %s", key, account)
-		}
-		records, err := logRecords(raw)
-		if err != nil {
-			return d, fmt.Errorf("%s: %w", key, err)
-		}
-		for _, r := range records {
-			if r.EventID == "" {
-				return d, fmt.Errorf("%s: a record without eventID", key)
-			}
-			d.events[r.EventID]++
-			if r.RequestID != "" {
-				d.requests[r.RequestID]++
-			}
-		}
-	}
-	return d, nil
-}
-
-type logRecord struct {
-	EventID   string `json:"eventID"`
-	RequestID string `json:"requestID"`
-}
-
-// logRecords decodes a log file: a single gzip member of an object whose
-// only member is Records.
-func logRecords(raw []byte) ([]logRecord, error) {
-	br := bytes.NewReader(raw)
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(false)
-	body, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
-	if br.Len() != 0 {
-		return nil, fmt.Errorf("%d bytes after the first gzip member", br.Len())
-	}
-	var doc struct{ Records []logRecord }
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, err
-	}
-	return doc.Records, nil
-}
-
 // waitDelivered polls the bucket until every acknowledged call that must
 // have its event is delivered and a digest lists every log file, and
 // returns what the bucket then holds.
@@ -151,13 +85,13 @@ func waitDelivered(t *testing.T, timeout time.Duration, c *s3.Client, bucket, ac
 		if err != nil {
 			t.Fatalf("read the trail's bucket: %v", err)
 		}
-		d, err := parseLogFiles(files.logs, account)
+		d, err := trailfiles.Parse(files.logs, account)
 		if err != nil {
 			t.Fatal(err)
 		}
 		missing = missing[:0]
 		for _, a := range acks {
-			if a.recorded() && d.requests[a.requestID] == 0 {
+			if a.recorded() && d.Requests[a.requestID] == 0 {
 				missing = append(missing, a.operation+" "+a.requestID)
 			}
 		}
@@ -175,16 +109,16 @@ func waitDelivered(t *testing.T, timeout time.Duration, c *s3.Client, bucket, ac
 // stored its event occurs.
 func assertExactlyOnce(t *testing.T, files trailFiles, account string, acks []ack) {
 	t.Helper()
-	d, err := parseLogFiles(files.logs, account)
+	d, err := trailfiles.Parse(files.logs, account)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, n := range d.events {
+	for id, n := range d.Events {
 		if n != 1 {
 			t.Errorf("eventID %s delivered %d times", id, n)
 		}
 	}
-	for id, n := range d.requests {
+	for id, n := range d.Requests {
 		if n != 1 {
 			t.Errorf("requestID %s delivered %d times", id, n)
 		}
@@ -194,12 +128,12 @@ func assertExactlyOnce(t *testing.T, files trailFiles, account string, acks []ac
 		switch {
 		case !a.recorded():
 			faults++
-		case d.requests[a.requestID] == 0:
+		case d.Requests[a.requestID] == 0:
 			t.Errorf("acknowledged %s %s (%s) never delivered", a.operation, a.requestID, a.resource)
 		}
 	}
 	t.Logf("%d log files, %d digests, %d events; %d acknowledged calls each delivered once, %d answered with a 5xx",
-		len(files.logs), len(files.digests), len(d.events), len(acks)-faults, faults)
+		len(files.logs), len(files.digests), len(d.Events), len(acks)-faults, faults)
 }
 
 // awsValidateLogs runs AWS's `aws cloudtrail validate-logs` on the
