@@ -228,11 +228,8 @@ func (db *DB) ObserveCommits(fn func(CommitReport)) { db.commits.observer.Store(
 // store can commit and answer at all: the same paths (group commit,
 // fsync; the read pool) as the calls'.
 func (db *DB) Probe(ctx context.Context) error {
-	err := db.Tx(ctx, func(ctx context.Context) error {
-		_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('store_probe', ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano))
-		return err
-	})
+	_, err := db.exec1(ctx, `INSERT INTO settings (key, value) VALUES ('store_probe', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return err
 	}

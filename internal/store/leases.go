@@ -76,20 +76,16 @@ func (s Leases) Renew(ctx context.Context, h lease.Held, ttl time.Duration) erro
 // waiting for it to expire. The row stays, with its token, so that tokens
 // only grow. Releasing a lease already lost is not an error.
 func (s Leases) Release(ctx context.Context, h lease.Held) error {
-	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE leases SET expires = 0 WHERE name = ? AND holder = ? AND token = ?`, h.Name, h.Holder, h.Token)
-		return err
-	})
+	_, err := s.exec1(ctx, `UPDATE leases SET expires = 0 WHERE name = ? AND holder = ? AND token = ?`, h.Name, h.Holder, h.Token)
+	return err
 }
 
 // ExpireAll ends every lease at once (tokens kept). Only for a node that
 // knows it is alone on the database, where every lease it finds is a
 // dead predecessor's: it need not wait them out.
 func (s Leases) ExpireAll(ctx context.Context) error {
-	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `UPDATE leases SET expires = 0 WHERE expires > 0`)
-		return err
-	})
+	_, err := s.exec1(ctx, `UPDATE leases SET expires = 0 WHERE expires > 0`)
+	return err
 }
 
 func leaseAffected(res sql.Result, h lease.Held) error {

@@ -25,12 +25,10 @@ func (s Lifecycle) Put(ctx context.Context, bucket string, cfg *lifecycle.Config
 	if err != nil {
 		return fmt.Errorf("encode lifecycle configuration: %w", err)
 	}
-	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO bucket_lifecycle (bucket, config, updated) VALUES (?, ?, ?)
-			ON CONFLICT (bucket) DO UPDATE SET config = excluded.config, updated = excluded.updated`,
-			bucket, string(data), time.Now().UnixNano())
-		return err
-	})
+	_, err = s.exec1(ctx, `INSERT INTO bucket_lifecycle (bucket, config, updated) VALUES (?, ?, ?)
+		ON CONFLICT (bucket) DO UPDATE SET config = excluded.config, updated = excluded.updated`,
+		bucket, string(data), time.Now().UnixNano())
+	return err
 }
 
 func (s Lifecycle) Get(ctx context.Context, bucket string) (*lifecycle.Configuration, error) {
@@ -50,10 +48,8 @@ func (s Lifecycle) Get(ctx context.Context, bucket string) (*lifecycle.Configura
 }
 
 func (s Lifecycle) Delete(ctx context.Context, bucket string) error {
-	return s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `DELETE FROM bucket_lifecycle WHERE bucket = ?`, bucket)
-		return err
-	})
+	_, err := s.exec1(ctx, `DELETE FROM bucket_lifecycle WHERE bucket = ?`, bucket)
+	return err
 }
 
 // Buckets sorts in Go: collations differ between backends.

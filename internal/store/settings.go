@@ -9,11 +9,7 @@ import (
 // returns the value kept: servers starting together on one database agree
 // on it (a server-wide secret such as the pagination key must be one).
 func (db *DB) EnsureSetting(ctx context.Context, key, value string) (string, error) {
-	err := db.Tx(ctx, func(ctx context.Context) error {
-		_, err := db.w(ctx).ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value)
-		return err
-	})
-	if err != nil {
+	if _, err := db.exec1(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
 		return "", fmt.Errorf("store setting %s: %w", key, err)
 	}
 	var kept string

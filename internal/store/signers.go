@@ -37,11 +37,8 @@ func (s Signers) Ensure(ctx context.Context, name string, create func() (SignerP
 	if len(made.Key) == 0 || len(made.Cert) == 0 {
 		return SignerPEM{}, fmt.Errorf("make signer %s: empty key or certificate", name)
 	}
-	err = s.Tx(ctx, func(ctx context.Context) error {
-		_, err := s.w(ctx).ExecContext(ctx, `INSERT INTO signers (name, key_pem, cert_pem, created) VALUES (?, ?, ?, ?)
-			ON CONFLICT (name) DO NOTHING`, name, made.Key, made.Cert, time.Now().UnixNano())
-		return err
-	})
+	_, err = s.exec1(ctx, `INSERT INTO signers (name, key_pem, cert_pem, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO NOTHING`, name, made.Key, made.Cert, time.Now().UnixNano())
 	if err != nil {
 		return SignerPEM{}, fmt.Errorf("store signer %s: %w", name, err)
 	}
