@@ -8,7 +8,7 @@
 // context from DB.Tx join that transaction, so a service can make several
 // changes, and later the trail its audit event, commit together.
 //
-// The rules (docs/ARCHITECTURE.md, "The store's rules"): every write goes
+// The rules (docs/ARCHITECTURE.md, "Store rules"): every write goes
 // through Tx, side effects in afterCommit hooks; one committer per node
 // group-commits, and one batch at a time commits on the whole database
 // (SQLite's write lock, PostgreSQL's advisory batch lock); a batch that
