@@ -156,7 +156,9 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 
 // deliverTrail finishes tg's intent, then delivers batches up to its stop
 // point or, for a logging trail, up to newest (the events stored when the
-// pass began: one pass per interval, however busy).
+// pass began: one pass per interval, however busy). While a batch's
+// files are written, the next batch's events are read (readAhead): at
+// most two batches of events are in memory.
 func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target, newest int64) error {
 	cursor := tg.Cursor
 	if tg.Intent != nil {
@@ -169,13 +171,27 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target, newest int64) 
 	if end == 0 {
 		end = newest
 	}
+	var ahead <-chan batchRead
+	defer func() {
+		if ahead != nil {
+			<-ahead // the read ends with the pass, not after it
+		}
+	}()
 	for cursor < end {
-		in, err := d.nextIntent(ctx, tg, cursor, end)
-		if err != nil || in == nil {
+		b, err := d.takeBatch(ctx, tg, cursor, end, ahead)
+		ahead = nil
+		if err != nil {
 			return err
+		}
+		in := d.nextIntent(tg, b)
+		if in == nil {
+			return nil
 		}
 		if err := d.store.BeginDelivery(ctx, in); err != nil {
 			return err
+		}
+		if in.To < end {
+			ahead = d.readAhead(ctx, tg, in.To, end)
 		}
 		if err := d.complete(ctx, tg, in); err != nil {
 			return err
@@ -185,34 +201,75 @@ func (d *Deliverer) deliverTrail(ctx context.Context, tg *Target, newest int64) 
 	return nil
 }
 
-// nextIntent plans the delivery of the next batch of tg's events after
-// cursor; nil when nothing is left. A batch ends at end (the stop point,
-// or the pass's newest event) or at the next gap, and a batch that
-// reaches a gap also passes it.
-func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor, end int64) (*Intent, error) {
-	t, upTo, skip := tg.Trail, end, nextSkip(tg, cursor)
-	if skip != nil {
-		upTo = skip.After
+// batch is the events of a trail read after cursor for its next intent.
+type batch struct {
+	cursor int64
+	events []*Event
+	// upTo is where the read stopped looking (the stop point, the pass's
+	// newest event or the next gap), and skip that gap, nil if none.
+	upTo int64
+	skip *Range
+}
+
+type batchRead struct {
+	b   *batch
+	err error
+}
+
+// readAhead reads the batch after cursor in a goroutine of its own.
+func (d *Deliverer) readAhead(ctx context.Context, tg *Target, cursor, end int64) <-chan batchRead {
+	c := make(chan batchRead, 1)
+	go func() {
+		b, err := d.readBatch(ctx, tg, cursor, end)
+		c <- batchRead{b, err}
+	}()
+	return c
+}
+
+// takeBatch returns the batch after cursor: the one read ahead, or read
+// now.
+func (d *Deliverer) takeBatch(ctx context.Context, tg *Target, cursor, end int64, ahead <-chan batchRead) (*batch, error) {
+	if ahead != nil {
+		r := <-ahead
+		if r.err != nil || r.b.cursor == cursor {
+			return r.b, r.err
+		}
 	}
-	var events []*Event
-	if upTo == 0 || cursor < upTo {
+	return d.readBatch(ctx, tg, cursor, end)
+}
+
+// readBatch reads the next batch of tg's events after cursor: up to end
+// or to the next gap, at most BatchEvents.
+func (d *Deliverer) readBatch(ctx context.Context, tg *Target, cursor, end int64) (*batch, error) {
+	b := &batch{cursor: cursor, upTo: end, skip: nextSkip(tg, cursor)}
+	if b.skip != nil {
+		b.upTo = b.skip.After
+	}
+	if b.upTo == 0 || cursor < b.upTo {
 		var err error
-		if events, err = d.store.Events(ctx, query(t, cursor, upTo, d.BatchEvents)); err != nil {
+		if b.events, err = d.store.Events(ctx, query(tg.Trail, cursor, b.upTo, d.BatchEvents)); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
 	}
-	to := cursor
+	return b, nil
+}
+
+// nextIntent plans the delivery of b; nil when nothing is left. A batch
+// ends at its upTo (the stop point, or the pass's newest event) or at the
+// next gap, and a batch that reaches a gap also passes it.
+func (d *Deliverer) nextIntent(tg *Target, b *batch) *Intent {
+	t, events, to := tg.Trail, b.events, b.cursor
 	if len(events) > 0 {
 		to = events[len(events)-1].Seq
 	}
-	if len(events) < d.BatchEvents && upTo > 0 {
-		to = upTo // nothing more in scope before the stop or the gap
-		if skip != nil {
-			to = skip.UpTo
+	if len(events) < d.BatchEvents && b.upTo > 0 {
+		to = b.upTo // nothing more in scope before the stop or the gap
+		if b.skip != nil {
+			to = b.skip.UpTo
 		}
 	}
-	if to == cursor {
-		return nil, nil
+	if to == b.cursor {
+		return nil
 	}
 	var selected []*Event
 	bySeq := map[int64]*Event{}
@@ -223,12 +280,12 @@ func (d *Deliverer) nextIntent(ctx context.Context, tg *Target, cursor, end int6
 		}
 	}
 	at := d.Now().UTC()
-	in := &Intent{TrailARN: tg.Key, From: cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
+	in := &Intent{TrailARN: tg.Key, From: b.cursor, To: to, Time: at, Bucket: t.Config.S3BucketName,
 		Encryption: encryption(t), Files: plan(t, selected, at, d.MaxFileBytes), events: bySeq}
 	if t.Config.LogFileValidationEnabled {
 		in.DigestTrail = t.ARN
 	}
-	return in, nil
+	return in
 }
 
 // nextSkip is the first of tg's skips not behind cursor, nil if none.
@@ -268,7 +325,9 @@ func (d *Deliverer) complete(ctx context.Context, tg *Target, in *Intent) error 
 	return nil
 }
 
-// write puts every file of in and reports what it wrote.
+// write puts every file of in and reports what it wrote. The files are
+// compressed in parallel (compressFiles) while the ones before them are
+// put, in order.
 func (d *Deliverer) write(ctx context.Context, in *Intent) (DeliveryReport, error) {
 	rep := DeliveryReport{Trail: in.TrailARN, Files: len(in.Files)}
 	in.Records = nil // a write after a failed one records its files afresh
@@ -288,40 +347,60 @@ func (d *Deliverer) write(ctx context.Context, in *Intent) (DeliveryReport, erro
 	if err != nil {
 		return rep, err
 	}
+	recs := make([][]string, len(in.Files))
+	for i := range in.Files {
+		recs[i] = fileRecords(in.Bucket, &in.Files[i], records)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	bodies, next := compressFiles(recs, stop)
 	var oldestEvent time.Time
-	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Encryption: in.Encryption}
 	for i := range in.Files {
 		f := &in.Files[i]
-		written := &digest.LogFile{Bucket: in.Bucket, Object: f.Key, HashAlgorithm: digest.HashAlgorithm}
-		var recs []string
-		for _, seq := range f.Seqs {
-			if e, ok := records[seq]; ok {
-				recs = append(recs, e.Record)
-				written.NewestEventTime, written.OldestEventTime = newest(written.NewestEventTime, e.Time), oldest(written.OldestEventTime, e.Time)
-			}
+		c := takeCompressed(ctx, bodies[i])
+		next()
+		if c.err != nil {
+			return rep, c.err
 		}
-		b, hash, err := body(recs)
-		if err != nil {
+		if err := d.put(ctx, bucket, in, f, c.body); err != nil {
 			return rep, err
 		}
-		if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
-			return rep, fmt.Errorf("put %s: %w", f.Key, err)
-		}
-		rec, err := d.putRecord(ctx, in.TrailARN, in.Bucket, f.Key, len(b), in.Encryption)
-		if err != nil {
-			return rep, err
-		}
-		if rec != nil {
-			in.Records = append(in.Records, rec)
-		}
-		written.HashValue, f.Written = hash, written
-		rep.Events, rep.Bytes = rep.Events+len(recs), rep.Bytes+int64(len(b))
-		oldestEvent = oldest(oldestEvent, written.OldestEventTime)
+		f.Written.HashValue = c.hash
+		rep.Events, rep.Bytes = rep.Events+len(recs[i]), rep.Bytes+int64(len(c.body))
+		oldestEvent = oldest(oldestEvent, f.Written.OldestEventTime)
 	}
 	if !oldestEvent.IsZero() {
 		rep.Lag = max(d.Now().Sub(oldestEvent), 0)
 	}
 	return rep, nil
+}
+
+// fileRecords returns the records of f's events in order and sets
+// f.Written to what its digest lists but the hash.
+func fileRecords(bucket string, f *File, records map[int64]*Event) []string {
+	f.Written = &digest.LogFile{Bucket: bucket, Object: f.Key, HashAlgorithm: digest.HashAlgorithm}
+	recs := make([]string, 0, len(f.Seqs))
+	for _, seq := range f.Seqs {
+		if e, ok := records[seq]; ok {
+			recs = append(recs, e.Record)
+			f.Written.NewestEventTime, f.Written.OldestEventTime = newest(f.Written.NewestEventTime, e.Time), oldest(f.Written.OldestEventTime, e.Time)
+		}
+	}
+	return recs
+}
+
+// put writes f's body b and keeps the record of CloudTrail's PutObject
+// when a trail selects it.
+func (d *Deliverer) put(ctx context.Context, bucket objstore.Bucket, in *Intent, f *File, b []byte) error {
+	opts := objstore.PutOptions{ContentType: "application/json", ContentEncoding: "gzip", Encryption: in.Encryption}
+	if err := bucket.Put(ctx, f.Key, b, opts); err != nil {
+		return fmt.Errorf("put %s: %w", f.Key, err)
+	}
+	rec, err := d.putRecord(ctx, in.TrailARN, in.Bucket, f.Key, len(b), in.Encryption)
+	if rec != nil {
+		in.Records = append(in.Records, rec)
+	}
+	return err
 }
 
 func newest(a, b time.Time) time.Time {

@@ -1,13 +1,8 @@
 package delivery
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/cloudtrail"
@@ -72,29 +67,6 @@ func uniqueString() string {
 		b[i] = alphanumerics[int(b[i])%len(alphanumerics)]
 	}
 	return string(b)
-}
-
-// body is a log file: one gzip member of {"Records":[…]}, the records
-// as stored, and the hex SHA-256 of the uncompressed bytes (what a
-// digest lists, spec §9.6). Its bytes depend only on the records, so a
-// redone delivery writes the same object.
-func body(records []string) ([]byte, string, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	sum := sha256.New()
-	w := io.MultiWriter(zw, sum)
-	w.Write([]byte(`{"Records":[`))
-	for i, r := range records {
-		if i > 0 {
-			w.Write([]byte{','})
-		}
-		w.Write([]byte(r))
-	}
-	w.Write([]byte(`]}`))
-	if err := zw.Close(); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), hex.EncodeToString(sum.Sum(nil)), nil
 }
 
 // encryption is the server-side encryption of t's files (spec §7.7).

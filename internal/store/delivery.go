@@ -55,6 +55,15 @@ func scanTarget(rows rowScanner) (*delivery.Target, error) {
 }
 
 func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Event, error) {
+	query, args := deliveryEventsSQL(q)
+	return collect(ctx, s.q(ctx), scanDeliveryEvent, query, args...)
+}
+
+// deliveryEventsSQL is Events' query. It must walk events by seq (the
+// primary key) from q.After: with an index on account it would read every
+// event of the account and sort them for each batch, which made delivery
+// of a large backlog quadratic (TestDeliveryEventsSQL_WalksSeq).
+func deliveryEventsSQL(q *delivery.Query) (string, []any) {
 	where, args := []string{"seq > ?"}, []any{q.After}
 	if q.UpTo > 0 {
 		where, args = append(where, "seq <= ?"), append(args, q.UpTo)
@@ -74,7 +83,7 @@ func (s Delivery) Events(ctx context.Context, q *delivery.Query) ([]*delivery.Ev
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
 	}
-	return collect(ctx, s.q(ctx), scanDeliveryEvent, query, args...)
+	return query, args
 }
 
 func scanDeliveryEvent(r rowScanner) (*delivery.Event, error) {
