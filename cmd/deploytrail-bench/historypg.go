@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,13 +24,14 @@ type historyLoad struct {
 	Events          int     `json:"events"`
 	Seconds         float64 `json:"seconds"`
 	EventsPerSecond float64 `json:"events_per_second"`
-	AnalyzeSeconds  float64 `json:"analyze_seconds"`
+	AnalyzeSeconds  float64 `json:"analyze_seconds,omitempty"`
 	DatabaseMB      float64 `json:"database_mb"`
 }
 
-// historyPostgresReport is issue 15's history workload: workload 5's
-// lookups over a history bulk-loaded into PostgreSQL.
-type historyPostgresReport struct {
+// bulkHistoryReport is workload 5's lookups over a history bulk-loaded
+// with Events.Import: into PostgreSQL (issue 15, --only history-postgres)
+// or into SQLite at 10 M events (issue 16, history-10m).
+type bulkHistoryReport struct {
 	// Load is null when the run timed lookups on an earlier run's
 	// database (--history-database).
 	Load *historyLoad `json:"load"`
@@ -37,7 +42,7 @@ type historyPostgresReport struct {
 // history into a fresh PostgreSQL database (Events.Import: the rows
 // Record writes, in bulk), analyzes it and times workload 5's lookups
 // against a server on it.
-func runHistoryPostgres(ctx context.Context, e *env, s settings) (*historyPostgresReport, error) {
+func runHistoryPostgres(ctx context.Context, e *env, s settings) (*bulkHistoryReport, error) {
 	url := s.HistoryDatabase
 	if url == "" {
 		pg, stopPG, err := postgres(ctx, e)
@@ -71,13 +76,80 @@ func runHistoryPostgres(ctx context.Context, e *env, s settings) (*historyPostgr
 			return nil, err
 		}
 	}
+	return timeBulkHistory(ctx, p, s, s.PostgresEvents, load, ids)
+}
+
+// timeBulkHistory times workload 5's lookups on p's bulk-loaded history
+// of n events.
+func timeBulkHistory(ctx context.Context, p *inproc, s settings, n int, load *historyLoad, ids []string) (*bulkHistoryReport, error) {
 	hs := s
-	hs.Events = s.PostgresEvents
+	hs.Events = n
 	h, err := runHistory(ctx, p, hs, ids)
 	if err != nil {
 		return nil, err
 	}
-	return &historyPostgresReport{Load: load, historyReport: h}, nil
+	return &bulkHistoryReport{Load: load, historyReport: h}, nil
+}
+
+// historySQLiteFile is the database of a data directory.
+const historySQLiteFile = "deploytrail.db"
+
+// runHistory10M imports s.PostgresEvents events (10 M by default) of
+// workload 5's history into a fresh SQLite data directory, the default
+// backend, and times workload 5's lookups on it. With --history-database
+// DIR it keeps the data directory at DIR: it loads DIR when DIR holds no
+// database yet, else times the lookups on what an earlier run loaded
+// there with the same --events (no load, Load null).
+func runHistory10M(ctx context.Context, e *env, s settings) (*bulkHistoryReport, error) {
+	dir, keep := s.HistoryDatabase, s.HistoryDatabase != ""
+	if !keep {
+		var err error
+		if dir, err = e.mkdir("history-10m"); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, historySQLiteFile))
+	loaded := keep && statErr == nil
+	p, err := openApp(ctx, dir, func(c *app.Config) { c.DeliveryInterval = time.Hour })
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	if !keep {
+		// 10 M events take about 20 GB: give the disk back at once.
+		defer os.RemoveAll(dir)
+	}
+	var load *historyLoad
+	var ids []string
+	if loaded {
+		ids = sampleHistory(s.PostgresEvents)
+	} else {
+		load = &historyLoad{Backend: "sqlite", Events: s.PostgresEvents}
+		if ids, err = importHistory(ctx, p.app.DB, s.PostgresEvents, load); err != nil {
+			return nil, err
+		}
+		if load.DatabaseMB, err = sqliteSize(dir); err != nil {
+			return nil, err
+		}
+	}
+	return timeBulkHistory(ctx, p, s, s.PostgresEvents, load, ids)
+}
+
+// sqliteSize is the size in MB of the database in dir with its WAL.
+func sqliteSize(dir string) (float64, error) {
+	var size int64
+	for _, name := range []string{historySQLiteFile, historySQLiteFile + "-wal"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		size += fi.Size()
+	}
+	return round(float64(size) / 1e6), nil
 }
 
 // importHistory loads n events of workload 5's history with
@@ -86,7 +158,7 @@ func runHistoryPostgres(ctx context.Context, e *env, s settings) (*historyPostgr
 func importHistory(ctx context.Context, db *store.DB, n int, load *historyLoad) ([]string, error) {
 	gen := historyGenerator(n)
 	var ids []string
-	log.Printf("history on postgres: importing %d events", n)
+	log.Printf("bulk history: importing %d events", n)
 	t0 := time.Now()
 	batch := make([]*trail.Event, 0, store.MaxImport)
 	for start := 0; start < n; start += store.MaxImport {
@@ -102,7 +174,7 @@ func importHistory(ctx context.Context, db *store.DB, n int, load *historyLoad) 
 			return nil, fmt.Errorf("import events %d-%d: %w", start, start+len(batch), err)
 		}
 		if done := start + len(batch); done%1_000_000 == 0 {
-			log.Printf("history on postgres: %d events in %s", done, time.Since(t0).Round(time.Second))
+			log.Printf("bulk history: %d events in %s", done, time.Since(t0).Round(time.Second))
 		}
 	}
 	d := time.Since(t0)

@@ -30,10 +30,13 @@ type settings struct {
 	Duration time.Duration `json:"-"`
 	Seconds  float64       `json:"duration_seconds"`
 	Events   int           `json:"backlog_events"`
-	// PostgresEvents is the history of --only history-postgres.
+	// PostgresEvents is the bulk-loaded history of history-10m and
+	// history-postgres.
 	PostgresEvents int `json:"history_postgres_events"`
 	// HistoryDatabase is an earlier history-postgres run's database, to
 	// time lookups on again; a URL that may hold a password, never shown.
+	// For history-10m, the data directory to load into and keep, or to
+	// time lookups on again.
 	HistoryDatabase string        `json:"-"`
 	Lookups         int           `json:"lookups_per_attribute"`
 	Delivery        time.Duration `json:"-"`
@@ -60,9 +63,12 @@ type report struct {
 	Cluster *clusterReport `json:"cluster"`
 	// HistoryPostgres is workload 5's lookups over a history bulk-loaded
 	// into PostgreSQL (--only history-postgres).
-	HistoryPostgres *historyPostgresReport `json:"event_history_postgres"`
-	Errors          []string               `json:"errors,omitempty"`
-	Seconds         float64                `json:"run_seconds"`
+	HistoryPostgres *bulkHistoryReport `json:"event_history_postgres"`
+	// History10M is workload 5's lookups over 10 M events bulk-loaded
+	// into SQLite, the default backend (history-10m).
+	History10M *bulkHistoryReport `json:"event_history_10m"`
+	Errors     []string           `json:"errors,omitempty"`
+	Seconds    float64            `json:"run_seconds"`
 }
 
 // nullFigure stands for a figure that could not be measured.
@@ -79,9 +85,9 @@ func main() {
 	flag.BoolVar(&s.Quick, "quick", false, "a run of about a minute with smaller data sets")
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
 	flag.DurationVar(&s.Duration, "duration", 0, "length of each API measurement (default 3s quick, 15s full)")
-	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full; history-postgres 200000 quick, 10000000 full)")
-	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster,history-postgres (default all but history-postgres)")
-	flag.StringVar(&s.HistoryDatabase, "history-database", "", "history-postgres: time the lookups on this postgres:// database an earlier run loaded with --events events, instead of loading one")
+	flag.IntVar(&s.Events, "events", 0, "stored events of the delivery and history workloads (default 100000 quick, 1000000 full; history-10m and history-postgres 200000 quick, 10000000 full)")
+	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster,history-10m,history-postgres (default all but history-postgres)")
+	flag.StringVar(&s.HistoryDatabase, "history-database", "", "history-postgres: time the lookups on this postgres:// database an earlier run loaded with --events events, instead of loading one; history-10m: the data directory to load and keep, or, when it holds a database, to time the lookups on")
 	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
@@ -206,6 +212,11 @@ func run(ctx context.Context, s settings) *report {
 	if s.wants("cluster") {
 		if rep.Cluster, err = runCluster(ctx, env, s); err != nil {
 			fail("cluster", err)
+		}
+	}
+	if s.wants("history-10m") {
+		if rep.History10M, err = runHistory10M(ctx, env, s); err != nil {
+			fail("history at 10 M events", err)
 		}
 	}
 	// Named only: its default history takes many minutes to load.

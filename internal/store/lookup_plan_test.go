@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +14,12 @@ import (
 // TestLookupSQL_UsesIndexes checks with EXPLAIN QUERY PLAN that every
 // lookup walks an index in the listing's order: never a scan of events,
 // never a sort, so that a page costs about as many rows as it returns.
+// Each kind is planned as the service asks it: with the retention's
+// StartTime alone and with a StartTime and an EndTime, for the first page
+// and for a later one (a NextToken's position: keyset, never OFFSET).
 //
-// SQLite only: it reads SQLite's EXPLAIN QUERY PLAN (PostgreSQL plans by
-// its statistics).
+// SQLite's EXPLAIN QUERY PLAN; TestLookupSQL_PostgresWalksIndexes checks
+// PostgreSQL's.
 func TestLookupSQL_UsesIndexes(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
@@ -23,42 +27,68 @@ func TestLookupSQL_UsesIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	after := &cloudtrail.Cursor{Time: time.Unix(1700000000, 0), Seq: 42}
+	for _, tt := range lookupPlanCases() {
+		t.Run(tt.Name, func(t *testing.T) {
+			forEachLookupShape(tt.Attrs, func(shape string, q *cloudtrail.Query) {
+				plan := queryPlan(t, db, q)
+				if !strings.Contains(plan, tt.Index) || scansEvents(plan) || strings.Contains(plan, "TEMP B-TREE") {
+					t.Fatalf("plan does not walk %s without sorting (%s):\n%s", tt.Index, shape, plan)
+				}
+				if strings.HasPrefix(tt.Index, "event_resources") && !strings.Contains(plan, "SEARCH e USING INTEGER PRIMARY KEY") {
+					t.Fatalf("plan does not find events by primary key (%s):\n%s", shape, plan)
+				}
+			})
+		})
+	}
+}
+
+// lookupPlanCase is a lookup and the index its plan must walk.
+type lookupPlanCase struct {
+	Name  string
+	Attrs []cloudtrail.Attribute
+	// Index is what SQLite's plan must name; PostgresIndex what
+	// PostgreSQL's must, "" for a lookup by EventId, whose index
+	// PostgreSQL picks by its statistics (on an empty table, events_time).
+	Index, PostgresIndex string
+}
+
+// lookupPlanCases are the lookups of every kind, alone and combined.
+func lookupPlanCases() []lookupPlanCase {
 	user, bob := attr(cloudtrail.AttrResourceType, "AWS::IAM::User"), attr(cloudtrail.AttrResourceName, "bob")
-	for _, tt := range []struct {
-		name  string
-		attrs []cloudtrail.Attribute
-		index string // what the plan must name
-	}{
-		{"None", nil, "events_time"},
-		{"EventId", attr(cloudtrail.AttrEventID, "e-1"), "sqlite_autoindex_events_1"},
-		{"EventName", attr(cloudtrail.AttrEventName, "CreateUser"), "events_name"},
-		{"ReadOnly", attr(cloudtrail.AttrReadOnly, "true"), "events_read_only"},
-		{"Username", attr(cloudtrail.AttrUsername, "bob"), "events_user"},
-		{"EventSource", attr(cloudtrail.AttrEventSource, "iam.amazonaws.com"), "events_source"},
-		{"AccessKeyId", attr(cloudtrail.AttrAccessKeyID, "AKIA"), "events_key"},
+	return []lookupPlanCase{
+		{"TimeRangeOnly", nil, "events_time", "events_time"},
+		{"EventId", attr(cloudtrail.AttrEventID, "e-1"), "sqlite_autoindex_events_1", ""},
+		{"EventName", attr(cloudtrail.AttrEventName, "CreateUser"), "events_name", "events_name"},
+		{"ReadOnly", attr(cloudtrail.AttrReadOnly, "true"), "events_read_only", "events_read_only"},
+		{"Username", attr(cloudtrail.AttrUsername, "bob"), "events_user", "events_user"},
+		{"EventSource", attr(cloudtrail.AttrEventSource, "iam.amazonaws.com"), "events_source", "events_source"},
+		{"AccessKeyId", attr(cloudtrail.AttrAccessKeyID, "AKIA"), "events_key", "events_key"},
 		// Resource lookups walk event_resources and fetch each event by
 		// its primary key.
-		{"ResourceType", user, "event_resources_type (account=? AND region=? AND type=?"},
-		{"ResourceName", bob, "event_resources_name (account=? AND region=? AND name=?"},
-		{"ResourceTypeAndName", append(user, bob...), "event_resources_name (account=? AND region=? AND name=?"},
-		{"ResourceNameAndEventName", append(bob, attr(cloudtrail.AttrEventName, "CreateUser")...), "event_resources_name"},
-		{"ResourceTypeAndEventId", append(user, attr(cloudtrail.AttrEventID, "e-1")...), "sqlite_autoindex_events_1"},
-		{"NameAndUser", append(attr(cloudtrail.AttrEventName, "CreateUser"), attr(cloudtrail.AttrUsername, "bob")...), "events_"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, cursor := range []*cloudtrail.Cursor{nil, after} {
-				q := &cloudtrail.Query{Account: "111122223333", Region: "us-east-1", Attributes: tt.attrs,
-					Start: time.Unix(1600000000, 0), End: time.Unix(1800000000, 0), After: cursor, Limit: 51}
-				plan := queryPlan(t, db, q)
-				if !strings.Contains(plan, tt.index) || scansEvents(plan) || strings.Contains(plan, "TEMP B-TREE") {
-					t.Fatalf("plan does not walk %s without sorting (cursor %v):\n%s", tt.index, cursor != nil, plan)
-				}
-				if strings.HasPrefix(tt.index, "event_resources") && !strings.Contains(plan, "SEARCH e USING INTEGER PRIMARY KEY") {
-					t.Fatalf("plan does not find events by primary key (cursor %v):\n%s", cursor != nil, plan)
-				}
+		{"ResourceType", user, "event_resources_type (account=? AND region=? AND type=?", "event_resources_type"},
+		{"ResourceName", bob, "event_resources_name (account=? AND region=? AND name=?", "event_resources_name"},
+		{"ResourceTypeAndName", append(user, bob...), "event_resources_name (account=? AND region=? AND name=?", "event_resources_name"},
+		{"ResourceNameAndEventName", append(bob, attr(cloudtrail.AttrEventName, "CreateUser")...), "event_resources_name", "event_resources_name"},
+		{"ResourceTypeAndEventId", append(user, attr(cloudtrail.AttrEventID, "e-1")...), "sqlite_autoindex_events_1", ""},
+		{"NameAndUser", append(attr(cloudtrail.AttrEventName, "CreateUser"), attr(cloudtrail.AttrUsername, "bob")...), "events_", "events_"},
+	}
+}
+
+// forEachLookupShape calls f with the query of attrs in each shape the
+// service asks it: StartTime the retention's bound alone, or StartTime and
+// EndTime; the first page, or a later page after a NextToken's position.
+func forEachLookupShape(attrs []cloudtrail.Attribute, f func(shape string, q *cloudtrail.Query)) {
+	start, end := time.Unix(1600000000, 0), time.Unix(1800000000, 0)
+	after := &cloudtrail.Cursor{Time: time.Unix(1700000000, 0), Seq: 42}
+	for _, ranged := range []bool{false, true} {
+		for _, cursor := range []*cloudtrail.Cursor{nil, after} {
+			q := &cloudtrail.Query{Account: "111122223333", Region: "us-east-1", Attributes: attrs,
+				Start: start, After: cursor, Limit: 51}
+			if ranged {
+				q.End = end
 			}
-		})
+			f(fmt.Sprintf("EndTime %v, later page %v", ranged, cursor != nil), q)
+		}
 	}
 }
 

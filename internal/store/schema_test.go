@@ -67,10 +67,19 @@ func sqliteSchema(t *testing.T, db *sql.DB) schema {
 		if _, cond, ok := strings.Cut(r[3], " WHERE "); ok {
 			where = " WHERE " + strings.TrimSpace(cond)
 		}
-		out["index "+r[0]] = []string{r[1] + "(" + r[2] + ")" + where}
+		cols := r[2]
+		if rowKeyIsSeq[r[1]] && !strings.HasSuffix(cols, ", seq") {
+			cols += ", seq"
+		}
+		out["index "+r[0]] = []string{r[1] + "(" + cols + ")" + where}
 	}
 	return out
 }
+
+// rowKeyIsSeq are the tables whose every SQLite index ends in seq without
+// naming it: events' rowid is seq, and event_resources' primary key
+// starts with it. PostgreSQL's lookup indexes name it (migration 0021).
+var rowKeyIsSeq = map[string]bool{"events": true, "event_resources": true}
 
 func postgresSchema(t *testing.T, db *sql.DB) schema {
 	out := schema{}
