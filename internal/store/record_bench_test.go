@@ -9,10 +9,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 	"github.com/deploytrail/deploytrail/internal/store"
 	"github.com/deploytrail/deploytrail/internal/store/storetest"
 	"github.com/deploytrail/deploytrail/internal/trail"
 )
+
+// BenchmarkRecordCreateApplication is BenchmarkRecordRead for a call that
+// changes state: each Tx is CreateApplication's (count the scope's
+// applications, insert one) and its event, as the audited server commits
+// them together.
+//
+//	go test -run '^$' -bench RecordCreateApplication -count 6 ./internal/store/
+func BenchmarkRecordCreateApplication(b *testing.B) {
+	benchRecord(b, func(db *store.DB) func(i int64) error {
+		events, apps := store.Events{DB: db}, store.CodeDeploy{DB: db}
+		return func(i int64) error {
+			ev := readEvent(i)
+			name := fmt.Sprintf("bench-app-%d", i)
+			ev.EventName, ev.ReadOnly = "CreateApplication", new(bool)
+			ev.RequestParameters = map[string]any{"applicationName": name, "computePlatform": "Server"}
+			ev.ResponseElements = map[string]any{"applicationId": fmt.Sprintf("3d1c2a0e-0000-4000-8000-%012d", i)}
+			app := &codedeploy.Application{Scope: codedeploy.Scope{Account: ev.RecipientAccountID, Region: ev.AWSRegion},
+				Info: codedeploy.ApplicationInfo{ApplicationID: ev.ResponseElements["applicationId"].(string), ApplicationName: name,
+					CreateTime: time.Unix(1_764_000_000+i, 0).UTC(), ComputePlatform: "Server"}}
+			return db.Tx(context.Background(), func(ctx context.Context) error {
+				if _, err := apps.CountApplications(ctx, app.Scope); err != nil {
+					return err
+				}
+				if err := apps.InsertApplication(ctx, app); err != nil {
+					return err
+				}
+				return events.Record(ctx, ev)
+			})
+		}
+	})
+}
 
 // BenchmarkRecordRead measures what auditing adds to a read: callers
 // concurrent goroutines each committing the event of one GetApplication
@@ -25,10 +57,23 @@ import (
 //
 //	go test -run '^$' -bench RecordRead -count 6 ./internal/store/
 func BenchmarkRecordRead(b *testing.B) {
+	benchRecord(b, func(db *store.DB) func(i int64) error {
+		events := store.Events{DB: db}
+		return func(i int64) error {
+			ev := readEvent(i)
+			return db.Tx(context.Background(), func(ctx context.Context) error { return events.Record(ctx, ev) })
+		}
+	})
+}
+
+// benchRecord runs b.N calls of the unit newUnit makes, from 1 and from 32
+// concurrent callers, on a SQLite file, and reports the CPU time and the
+// group commits they took.
+func benchRecord(b *testing.B, newUnit func(db *store.DB) func(i int64) error) {
 	for _, callers := range []int{1, 32} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			db := storetest.SQLite(b)
-			events := store.Events{DB: db}
+			unit := newUnit(db)
 			var commits atomic.Int64
 			db.ObserveCommits(func(store.CommitReport) { commits.Add(1) })
 			var next atomic.Int64
@@ -42,8 +87,7 @@ func BenchmarkRecordRead(b *testing.B) {
 						if i > int64(b.N) {
 							return
 						}
-						ev := readEvent(i)
-						if err := db.Tx(context.Background(), func(ctx context.Context) error { return events.Record(ctx, ev) }); err != nil {
+						if err := unit(i); err != nil {
 							b.Error(err)
 							return
 						}
