@@ -26,8 +26,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // DB is a handle on the database.
@@ -80,19 +78,20 @@ func openSQLite(path string) (*DB, error) {
 		return nil, err
 	}
 	// synchronous(FULL): a committed transaction survives power loss, which
-	// "no acknowledged call without a durable event" needs.
+	// "no acknowledged call without a durable event" needs. temp_store(MEMORY)
+	// keeps the statement journal of each unit's SAVEPOINT in RAM rather
+	// than a temporary file written page by page (15 % of an audited call's
+	// CPU); it only serves ROLLBACK TO within the open transaction, so
+	// durability is the WAL's as before.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	write, err := sql.Open("sqlite", dsn)
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	connector, err := newCachingConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	write := sql.OpenDB(connector)
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	read := sql.OpenDB(connector)
 	read.SetMaxOpenConns(8)
 	return newDB(write, read, sqliteDialect), nil
 }
