@@ -25,6 +25,10 @@ import (
 // when Config.Concurrency is not set.
 const DefaultConcurrency = 8
 
+// MaxConcurrency bounds Config.Concurrency. A run has up to twice that many
+// reads in flight: log files, and the digests read ahead of the walk.
+const MaxConcurrency = 128
+
 // Config is one validation run.
 type Config struct {
 	Bucket     objstore.Bucket // the trail's bucket
@@ -52,7 +56,10 @@ type Config struct {
 	// rule, so that it is reported as expired rather than deleted. Optional.
 	Expired func(key string) bool
 
-	Concurrency int // log files checked in parallel; DefaultConcurrency if <= 0
+	// Concurrency is how many log files are checked in parallel, and how
+	// many digests are read ahead; DefaultConcurrency if <= 0, at most
+	// MaxConcurrency.
+	Concurrency int
 }
 
 // Report is the outcome of a run.
@@ -91,15 +98,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Log files are hashed while the chains are walked and the bucket is
+	// listed for unreferenced files: the three overlap their round trips.
+	v.hashing = v.startHashing(ctx)
+	defer v.hashing.stop()
 	for _, c := range chains {
 		if err := v.walkChain(ctx, c); err != nil {
 			return nil, err
 		}
 	}
-	if err := v.hashLogFiles(ctx); err != nil {
+	v.hashing.close()
+	if err := v.findUnreferenced(ctx, chains); err != nil {
 		return nil, err
 	}
-	if err := v.findUnreferenced(ctx, chains); err != nil {
+	if err := v.hashing.wait(v.results); err != nil {
 		return nil, err
 	}
 	return &Report{Results: v.results, Summary: summarize(cfg.Start, cfg.End, v.results, v.found)}, nil
@@ -120,17 +132,20 @@ func newValidator(cfg Config) (*validator, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
+	cfg.Concurrency = min(cfg.Concurrency, MaxConcurrency)
 	return &validator{cfg: cfg, trail: t, referenced: map[string]bool{}, newest: map[chainID]time.Time{}}, nil
 }
 
 // validator holds the state of one run. Chains are walked one after the
-// other; only log hashing runs in parallel, each worker writing its own
-// slots of results.
+// other, reading their digests ahead (pf); log files are hashed in
+// parallel (hashing), whose verdicts fill their slots of results at the
+// end.
 type validator struct {
 	cfg        Config
 	trail      trail
 	results    []Result
-	jobs       []logJob
+	hashing    *hashPool
+	pf         *prefetcher     // of the chain being walked, else nil
 	referenced map[string]bool // "bucket/key" of log files listed by trusted digests
 	newest     map[chainID]time.Time
 	found      window
