@@ -22,8 +22,11 @@ import (
 )
 
 // DefaultConcurrency is how many log files are fetched and hashed at once
-// when Config.Concurrency is not set.
-const DefaultConcurrency = 8
+// when Config.Concurrency is not set. Chosen by measurement (issue 16):
+// against an S3 20 ms away, 330 log files took 1.49 s at 8, 0.81 s at 16,
+// 0.59 s at 32 and 0.64 s at 64; against a local one it changes little,
+// and 32 objects of at most a few MB in memory at once is affordable.
+const DefaultConcurrency = 32
 
 // MaxConcurrency bounds Config.Concurrency. A run has up to twice that many
 // reads in flight: log files, and the digests read ahead of the walk.
