@@ -42,6 +42,9 @@ type settings struct {
 	Delivery        time.Duration `json:"-"`
 	Only            string        `json:"only,omitempty"`
 	Hosts           []int         `json:"simulated_hosts"`
+	// ValidationDelays are the delays the validation workload's proxy adds
+	// to every S3 request, one case each.
+	ValidationDelays []time.Duration `json:"validation_s3_delays_ns"`
 }
 
 // report is the one JSON object the program prints.
@@ -89,6 +92,7 @@ func main() {
 	flag.StringVar(&s.Only, "only", "", "comma-separated workloads to run: api,delivery,throughput,history,validation,footprint,deployments,s3,cluster,history-10m,history-postgres (default all but history-postgres)")
 	flag.StringVar(&s.HistoryDatabase, "history-database", "", "history-postgres: time the lookups on this postgres:// database an earlier run loaded with --events events, instead of loading one; history-10m: the data directory to load and keep, or, when it holds a database, to time the lookups on")
 	hosts := flag.String("hosts", "1,10,100,1000", "simulated fleet sizes of the deployments workload, among 1,10,100,1000")
+	delays := flag.String("validation-delays", "5ms,20ms", "validation: delays a proxy in front of MinIO adds to every S3 request, one case each (empty: none)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the in-process workloads 3-5) to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -109,6 +113,13 @@ func main() {
 	}
 	if len(s.Hosts) == 0 {
 		log.Fatal("--hosts: no fleet size")
+	}
+	for _, d := range splitComma(*delays) {
+		v, err := time.ParseDuration(d)
+		if err != nil || v <= 0 || v > time.Second {
+			log.Fatalf("--validation-delays: %q is not a duration between 0 and 1s", d)
+		}
+		s.ValidationDelays = append(s.ValidationDelays, v)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)

@@ -30,7 +30,7 @@ import (
 
 // validationReport is workload 6: `deploytrail validate-logs` against
 // `aws cloudtrail validate-logs` on the same chain, each run once (timed)
-// after one untimed warm-up run.
+// after one untimed warm-up run, against each S3 of Cases.
 type validationReport struct {
 	Digests            int      `json:"digests"`
 	LogFiles           int      `json:"log_files"`
@@ -45,6 +45,11 @@ type validationReport struct {
 	Chain       chainFigure     `json:"chain"`
 	Deploytrail validatorFigure `json:"deploytrail_validate_logs"`
 	AWSCLI      validatorFigure `json:"aws_cloudtrail_validate_logs"`
+
+	// Cases are the same chain read from each S3: MinIO directly (the
+	// figures above), MinIO behind a proxy adding --validation-delays to
+	// every request, and a deploytrail serving a copy on its own S3 API.
+	Cases []*validationCase `json:"cases"`
 }
 
 type chainFigure struct {
@@ -78,6 +83,8 @@ type validatorFigure struct {
 	// one machine both compete for the same cores.
 	CPUSeconds      float64 `json:"cpu_seconds"`
 	StoreCPUSeconds float64 `json:"store_cpu_seconds"`
+	// ProxyCPUSeconds is the delaying proxy's CPU (in the bench process).
+	ProxyCPUSeconds float64 `json:"proxy_cpu_seconds,omitempty"`
 	// Output is the run's stdout and stderr, only when it did not find
 	// everything valid.
 	Output string `json:"output,omitempty"`
@@ -192,53 +199,117 @@ func runValidation(ctx context.Context, e *env, s settings) (any, error) {
 		rep.Chain.Digests, rep.Chain.LogFiles, rep.Chain.BuildSeconds, calls, rep.Chain.StartTime, rep.Chain.EndTime)
 
 	span := []string{"--trail-arn", arn, "--start-time", rep.Chain.StartTime, "--end-time", rep.Chain.EndTime}
-	dtCmd := validator{name: e.binary, args: append([]string{"validate-logs", "--endpoint-url", dt.url}, span...),
-		env: append(credentialEnv(dir, keyID, secret), s3Env...)}
-	awsCmd := validator{name: awsPath, args: append([]string{"cloudtrail", "validate-logs"}, span...),
-		env: append(credentialEnv(dir, keyID, secret), "AWS_ENDPOINT_URL_CLOUDTRAIL="+dt.url, "AWS_ENDPOINT_URL_S3="+m.url)}
-	rep.Deploytrail.Command = "deploytrail " + strings.Join(dtCmd.args, " ")
-	rep.AWSCLI.Command = "aws " + strings.Join(awsCmd.args, " ")
-	for _, v := range []struct {
-		what string
-		cmd  validator
-		fig  *validatorFigure
-	}{{"deploytrail validate-logs", dtCmd, &rep.Deploytrail}, {"aws cloudtrail validate-logs", awsCmd, &rep.AWSCLI}} {
-		v.cmd.store = m.cmd.Process.Pid
-		warm, err := v.cmd.run(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", v.what, err)
-		}
-		v.fig.WarmupSeconds = round(warm.seconds)
-		res, err := v.cmd.run(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", v.what, err)
-		}
-		res.fill(v.fig)
-		log.Printf("validation: %s: exit %d in %.2f s (warm-up %.2f s): %d/%d digest files, %d/%d log files valid",
-			v.what, v.fig.Exit, v.fig.Seconds, v.fig.WarmupSeconds, v.fig.DigestsValid, v.fig.DigestsTotal, v.fig.LogsValid, v.fig.LogsTotal)
+	variants, err := validatorVariants()
+	if err != nil {
+		return nil, err
 	}
+	sources := []s3Source{{name: "minio", url: m.url, storePid: m.cmd.Process.Pid}}
+	for _, d := range s.ValidationDelays {
+		purl, stop, err := startDelayProxy(m.url, d)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		sources = append(sources, s3Source{name: fmt.Sprintf("minio+%v", d), url: purl, delay: d,
+			storePid: m.cmd.Process.Pid, proxyCPU: selfCPU})
+	}
+	log.Printf("validation: copying the chain into a second deploytrail's own S3 API")
+	dts3, copied, err := e.startDeploytrailS3(ctx, dir, bucket, keyID, secret)
+	if err != nil {
+		return nil, err
+	}
+	defer dts3.stop()
+	log.Printf("validation: %d objects copied to %s", copied, dts3.url)
+	sources = append(sources, s3Source{name: "deploytrail-s3", url: dts3.url, storePid: dts3.cmd.Process.Pid})
+	for _, src := range sources {
+		c, err := validationRun(ctx, e, awsPath, dir, keyID, secret, dt.url, span, src, variants)
+		if err != nil {
+			return nil, err
+		}
+		rep.Cases = append(rep.Cases, c)
+	}
+	// The top-level figures stay those of MinIO read directly, as before.
+	first := rep.Cases[0]
+	rep.Deploytrail, rep.AWSCLI = first.Deploytrail, first.AWSCLI
 	rep.Digests, rep.LogFiles = rep.Deploytrail.DigestsValid, rep.Deploytrail.LogsValid
 	rep.DeploytrailSeconds, rep.AWSCLISeconds = rep.Deploytrail.Seconds, rep.AWSCLI.Seconds
 	rep.DeploytrailExit, rep.AWSExit = rep.Deploytrail.Exit, rep.AWSCLI.Exit
-	rep.Ratio = ratio(rep.AWSCLISeconds, rep.DeploytrailSeconds)
+	rep.Ratio = first.Ratio
 	var problems []string
-	for _, f := range []struct {
-		who string
-		fig *validatorFigure
-	}{{"deploytrail", &rep.Deploytrail}, {"aws", &rep.AWSCLI}} {
-		if !f.fig.allValid() {
-			problems = append(problems, fmt.Sprintf("%s: exit %d, %d/%d digest files and %d/%d log files valid",
-				f.who, f.fig.Exit, f.fig.DigestsValid, f.fig.DigestsTotal, f.fig.LogsValid, f.fig.LogsTotal))
+	for _, c := range rep.Cases {
+		if c.Error != "" {
+			problems = append(problems, c.Store+": "+c.Error)
 		}
-	}
-	if rep.Deploytrail.DigestsTotal != rep.AWSCLI.DigestsTotal || rep.Deploytrail.LogsTotal != rep.AWSCLI.LogsTotal {
-		problems = append(problems, fmt.Sprintf("the validators checked different chains: deploytrail %d digests, %d log files; aws %d digests, %d log files",
-			rep.Deploytrail.DigestsTotal, rep.Deploytrail.LogsTotal, rep.AWSCLI.DigestsTotal, rep.AWSCLI.LogsTotal))
 	}
 	if len(problems) > 0 {
 		rep.Error = strings.Join(problems, "; ")
 	}
 	return rep, nil
+}
+
+// validationRun times both validators (and any variants) on the chain
+// read from src: each once untimed, then once timed. Both must find
+// every file valid and check the same counts, else the case has an error.
+func validationRun(ctx context.Context, e *env, awsPath, dir, keyID, secret, ctURL string, span []string,
+	src s3Source, variants []validatorVariant) (*validationCase, error) {
+	c := &validationCase{Store: src.name, DelayMS: round(float64(src.delay) / float64(time.Millisecond))}
+	s3Env := []string{"DEPLOYTRAIL_S3_ENDPOINT=" + src.url, "DEPLOYTRAIL_S3_REGION=us-east-1",
+		"DEPLOYTRAIL_S3_ACCESS_KEY_ID=" + keyID, "DEPLOYTRAIL_S3_SECRET_ACCESS_KEY=" + secret}
+	dtEnv := append(credentialEnv(dir, keyID, secret), s3Env...)
+	dtArgs := append([]string{"validate-logs", "--endpoint-url", ctURL}, span...)
+	runs := []struct {
+		what string
+		cmd  validator
+		fig  *validatorFigure
+	}{
+		{"deploytrail validate-logs", validator{name: e.binary, args: dtArgs, env: dtEnv}, &c.Deploytrail},
+		{"aws cloudtrail validate-logs", validator{name: awsPath, args: append([]string{"cloudtrail", "validate-logs"}, span...),
+			env: append(credentialEnv(dir, keyID, secret), "AWS_ENDPOINT_URL_CLOUDTRAIL="+ctURL, "AWS_ENDPOINT_URL_S3="+src.url)}, &c.AWSCLI},
+	}
+	c.Variants = make([]variantFigure, len(variants))
+	for i, vv := range variants {
+		c.Variants[i].Name = vv.name
+		runs = append(runs, struct {
+			what string
+			cmd  validator
+			fig  *validatorFigure
+		}{vv.name, validator{name: vv.binary, args: append(slices.Clone(dtArgs), vv.args...), env: dtEnv}, &c.Variants[i].validatorFigure})
+	}
+	for _, r := range runs {
+		r.cmd.store = src.storePid
+		r.cmd.proxyCPU = src.proxyCPU
+		warm, err := r.cmd.run(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", r.what, src.name, err)
+		}
+		r.fig.WarmupSeconds = round(warm.seconds)
+		res, err := r.cmd.run(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", r.what, src.name, err)
+		}
+		res.fill(r.fig)
+		r.fig.Command = strings.TrimPrefix(r.cmd.name, filepath.Dir(r.cmd.name)+"/") + " " + strings.Join(r.cmd.args, " ")
+		log.Printf("validation %s: %s: exit %d in %.2f s (warm-up %.2f s; CPU %.2f s, store %.2f s): %d/%d digest files, %d/%d log files valid",
+			src.name, r.what, r.fig.Exit, r.fig.Seconds, r.fig.WarmupSeconds, r.fig.CPUSeconds, r.fig.StoreCPUSeconds,
+			r.fig.DigestsValid, r.fig.DigestsTotal, r.fig.LogsValid, r.fig.LogsTotal)
+	}
+	c.DeploytrailSeconds, c.AWSCLISeconds = c.Deploytrail.Seconds, c.AWSCLI.Seconds
+	c.Ratio = ratio(c.AWSCLISeconds, c.DeploytrailSeconds)
+	var problems []string
+	for _, r := range runs {
+		if !r.fig.allValid() {
+			problems = append(problems, fmt.Sprintf("%s: exit %d, %d/%d digest files and %d/%d log files valid",
+				r.what, r.fig.Exit, r.fig.DigestsValid, r.fig.DigestsTotal, r.fig.LogsValid, r.fig.LogsTotal))
+		}
+		if r.fig.DigestsTotal != c.AWSCLI.DigestsTotal || r.fig.LogsTotal != c.AWSCLI.LogsTotal {
+			problems = append(problems, fmt.Sprintf("%s checked another chain than aws: %d digests, %d log files; aws %d, %d",
+				r.what, r.fig.DigestsTotal, r.fig.LogsTotal, c.AWSCLI.DigestsTotal, c.AWSCLI.LogsTotal))
+		}
+	}
+	if len(problems) > 0 {
+		c.Error = strings.Join(problems, "; ")
+	}
+	return c, nil
 }
 
 // buildChain sends calls at a steady rate until the chain has
@@ -374,6 +445,8 @@ type validator struct {
 	args  []string
 	env   []string
 	store int // pid of the object store, whose CPU time is measured too
+	// proxyCPU, when set, is the CPU of the delaying proxy in front of it.
+	proxyCPU func() float64
 }
 
 type validatorRun struct {
@@ -381,6 +454,7 @@ type validatorRun struct {
 	exit           int
 	stdout, stderr string
 	cpu, storeCPU  float64
+	proxyCPU       float64
 }
 
 // run runs the command to its end; only a failure to run it (or a kill)
@@ -392,10 +466,17 @@ func (v validator) run(ctx context.Context) (*validatorRun, error) {
 	cmd.Env = v.env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var proxy0 float64
+	if v.proxyCPU != nil {
+		proxy0 = v.proxyCPU()
+	}
 	t0, store0 := time.Now(), processCPU(v.store)
 	err := cmd.Run()
 	r := &validatorRun{seconds: time.Since(t0).Seconds(), stdout: stdout.String(), stderr: stderr.String(),
 		storeCPU: processCPU(v.store) - store0}
+	if v.proxyCPU != nil {
+		r.proxyCPU = v.proxyCPU() - proxy0
+	}
 	if st := cmd.ProcessState; st != nil {
 		r.cpu = (st.UserTime() + st.SystemTime()).Seconds()
 	}
@@ -411,7 +492,7 @@ var summaryLine = regexp.MustCompile(`^(\d+)/(\d+) (digest|log) files valid`)
 
 func (r *validatorRun) fill(f *validatorFigure) {
 	f.Seconds, f.Exit = round(r.seconds), r.exit
-	f.CPUSeconds, f.StoreCPUSeconds = round(r.cpu), round(r.storeCPU)
+	f.CPUSeconds, f.StoreCPUSeconds, f.ProxyCPUSeconds = round(r.cpu), round(r.storeCPU), round(r.proxyCPU)
 	f.Summary = nil
 	inSummary := false
 	for line := range strings.Lines(r.stdout) {

@@ -126,7 +126,7 @@ func parseValidateFlags(args []string, stderr io.Writer, getenv func(string) str
 	fs.StringVar(&o.prefix, "s3-prefix", "", "key prefix of the files, with --s3-bucket")
 	fs.StringVar(&o.accountID, "account-id", "", "account whose files to check (default the trail's; required for organization trails)")
 	fs.BoolVar(&o.verbose, "verbose", false, "print every valid file, and the time taken")
-	fs.IntVar(&o.concurrency, "concurrency", validate.DefaultConcurrency, "log files fetched and hashed at once")
+	fs.IntVar(&o.concurrency, "concurrency", validate.DefaultConcurrency, "log files fetched and hashed at once, and digests read ahead (1 to 128)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -156,8 +156,8 @@ func (o *validateOptions) check(start, end string, now time.Time) error {
 		return fmt.Errorf("validate-logs: invalid trail ARN provided: %s", o.trailARN)
 	case start == "":
 		return errors.New("validate-logs: --start-time is required")
-	case o.concurrency < 1:
-		return errors.New("validate-logs: --concurrency must be at least 1")
+	case o.concurrency < 1 || o.concurrency > validate.MaxConcurrency:
+		return fmt.Errorf("validate-logs: --concurrency must be between 1 and %d", validate.MaxConcurrency)
 	case o.prefix != "" && o.bucket == "":
 		return errors.New("validate-logs: --s3-prefix needs --s3-bucket")
 	}

@@ -85,6 +85,7 @@ func TestValidateLogs_Usage(t *testing.T) {
 		{"--trail-arn", "arn:aws:s3:::bucket", "--start-time", "2026-01-02"},
 		{"--trail-arn", arn, "--start-time", "yesterday"},
 		{"--trail-arn", arn, "--start-time", "2026-01-02", "--concurrency", "0"},
+		{"--trail-arn", arn, "--start-time", "2026-01-02", "--concurrency", "129"},
 	} {
 		cmd := exec.Command(binary, append([]string{"validate-logs"}, args...)...)
 		cmd.Env = cleanEnv()

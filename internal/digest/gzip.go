@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Errors of [Parse], [Gunzip] and [HashGzip]; test with errors.Is. The
@@ -66,27 +67,60 @@ func Parse(body []byte) (*Digest, []byte, error) {
 // if more than limit bytes come out (limit <= 0: no limit) or anything
 // follows the member: the CLI refuses trailing bytes (§7.2), so we do too.
 func Gunzip(w io.Writer, r io.Reader, limit int64) error {
-	br := bufio.NewReader(r)
-	zr, err := gzip.NewReader(br)
-	if err != nil {
+	g := gunzippers.Get().(*gunzipper)
+	defer g.release()
+	g.br.Reset(r)
+	if err := g.reset(); err != nil {
 		return gzipError(err)
 	}
-	zr.Multistream(false)
-	src := io.Reader(zr)
+	g.zr.Multistream(false)
+	src := io.Reader(g.zr)
 	if limit > 0 {
-		src = io.LimitReader(zr, limit+1)
+		src = io.LimitReader(g.zr, limit+1)
 	}
-	n, err := io.Copy(w, src)
+	n, err := io.CopyBuffer(w, src, g.buf)
 	if err != nil {
 		return gzipError(err)
 	}
 	if limit > 0 && n > limit {
 		return fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 	}
-	if _, err := br.ReadByte(); err != io.EOF {
+	if _, err := g.br.ReadByte(); err != io.EOF {
 		return ErrTrailingData
 	}
 	return nil
+}
+
+// gunzipper is the state of one inflation, reused: made anew, it is some
+// 75 KB (read buffer, inflater and its window, copy buffer) for every log
+// file, which is a few KB, and validate-logs inflates thousands.
+type gunzipper struct {
+	br  *bufio.Reader
+	zr  *gzip.Reader // nil until a first header was read
+	buf []byte
+}
+
+var gunzippers = sync.Pool{New: func() any {
+	return &gunzipper{br: bufio.NewReader(nil), buf: make([]byte, 32<<10)}
+}}
+
+// reset reads the gzip header of the stream g.br now reads.
+func (g *gunzipper) reset() error {
+	if g.zr == nil {
+		zr, err := gzip.NewReader(g.br)
+		if err != nil {
+			return err
+		}
+		g.zr = zr
+		return nil
+	}
+	return g.zr.Reset(g.br)
+}
+
+// release returns g to the pool, holding no reference to the stream.
+func (g *gunzipper) release() {
+	g.br.Reset(nil)
+	gunzippers.Put(g)
 }
 
 // gzipError names what is wrong with a gzip stream.

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -14,8 +15,13 @@ const settingRootPassword = "root_console_password/"
 
 // decoyHash is checked against when the user does not exist, so that a
 // sign-in for an unknown name costs what one for a known name does and
-// the time taken does not tell which names exist.
-var decoyHash, _ = HashPassword("deploytrail decoy password")
+// the time taken does not tell which names exist. It is made once, by
+// [New] (not at package init, where every command of the binary, such as
+// validate-logs, would pay a 32 MiB scrypt hash at start).
+var decoyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("deploytrail decoy password")
+	return h
+})
 
 // SignIn is the outcome of a console password check. Principal is set
 // whenever the account and user exist, even if the password was wrong:
@@ -62,7 +68,7 @@ func (s *Service) HasRootPassword(ctx context.Context, account string) (bool, er
 func (s *Service) CheckConsolePassword(ctx context.Context, account, userName, password string) (*SignIn, error) {
 	a, err := s.accountByIDOrAlias(ctx, account)
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(decoyHash, password)
+		CheckPassword(decoyHash(), password)
 		return &SignIn{}, nil
 	}
 	if err != nil {
@@ -85,7 +91,7 @@ func (s *Service) checkAccountPassword(ctx context.Context, a *Account, userName
 		p, err = s.store.LoginProfile(ctx, u.ID)
 	}
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(decoyHash, password)
+		CheckPassword(decoyHash(), password)
 		// A user without a login profile exists but cannot sign in; it is
 		// named in the record, as AWS does for a known user.
 		if u != nil {
@@ -106,7 +112,7 @@ func (s *Service) checkRootPassword(ctx context.Context, a *Account, password st
 	}
 	hash, err := s.store.Setting(ctx, settingRootPassword+a.ID)
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(decoyHash, password)
+		CheckPassword(decoyHash(), password)
 		return &SignIn{Principal: p}, nil
 	}
 	if err != nil {

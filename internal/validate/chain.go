@@ -33,6 +33,8 @@ func (v *validator) walkChain(ctx context.Context, c chainID) error {
 	if err != nil {
 		return err
 	}
+	v.pf = v.newPrefetcher(ctx, walkOrder(standard, backfill))
+	defer func() { v.pf.close(); v.pf = nil }()
 	dir := digest.Dir(v.cfg.Prefix, v.cfg.OrgID, c.account, c.region)
 	var want *link
 	for i := len(standard) - 1; i >= 0; i-- {
@@ -68,6 +70,19 @@ func (v *validator) walkChain(ctx context.Context, c chainID) error {
 		}
 	}
 	return v.checkBackfill(ctx, c, backfill)
+}
+
+// walkOrder is the order walkChain reads the listed digests in: the
+// standard ones newest first, then the backfill ones.
+func walkOrder(standard, backfill []listed) []string {
+	keys := make([]string, 0, len(standard)+len(backfill))
+	for i := len(standard) - 1; i >= 0; i-- {
+		keys = append(keys, standard[i].key)
+	}
+	for _, l := range backfill {
+		keys = append(keys, l.key)
+	}
+	return keys
 }
 
 // followDigest checks the digest at key, which want (if not nil) says is
@@ -178,7 +193,7 @@ func (v *validator) emitDigest(d *checked) {
 	for _, f := range d.d.LogFiles {
 		r := Result{Kind: KindLog, Backfill: d.Backfill, Account: d.Account, Region: d.Region,
 			Bucket: f.Bucket, Key: f.Object}
-		v.jobs = append(v.jobs, logJob{slot: v.emit(r), want: f.HashValue})
+		v.hashing.add(logJob{slot: v.emit(r), r: r, want: f.HashValue})
 		v.referenced[f.Bucket+"/"+f.Object] = true
 	}
 	id := chainID{d.Account, d.Region}

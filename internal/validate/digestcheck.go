@@ -15,7 +15,11 @@ import (
 func (v *validator) checkDigest(ctx context.Context, c chainID, bucket, key string, backfill bool) (*checked, error) {
 	d := &checked{Result: v.result(c, KindDigest, bucket, key)}
 	d.Backfill = backfill
-	obj, err := v.get(ctx, bucket, key)
+	get := v.get
+	if v.pf != nil {
+		get = v.pf.get
+	}
+	obj, err := get(ctx, bucket, key)
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()

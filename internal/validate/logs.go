@@ -13,31 +13,75 @@ import (
 // logJob is a log file to hash: results[slot] gets the verdict.
 type logJob struct {
 	slot int
+	r    Result // the result to complete
 	want string // hashValue from the digest
+	out  *Result
 }
 
-// hashLogFiles checks the queued log files with Concurrency workers. Each
-// worker holds one compressed object at a time and hashes it while
-// inflating, so memory stays bounded whatever the files' sizes.
-func (v *validator) hashLogFiles(ctx context.Context) error {
-	jobs := make(chan logJob)
-	var wg sync.WaitGroup
-	for range min(v.cfg.Concurrency, max(len(v.jobs), 1)) {
-		wg.Go(func() {
-			for j := range jobs {
-				v.results[j.slot] = v.checkLog(ctx, v.results[j.slot], j.want)
+// hashQueue is how many log files may wait for a worker before the walk
+// waits too: enough that the walk never idles the workers.
+const hashQueue = 1024
+
+// hashPool checks log files with Concurrency workers while the chains are
+// walked. Each worker holds one compressed object at a time and hashes it
+// while inflating, so memory stays bounded whatever the files' sizes.
+// Only the walk's goroutine calls its methods.
+type hashPool struct {
+	ctx    context.Context
+	jobs   chan *logJob
+	all    []*logJob
+	wg     sync.WaitGroup
+	closed bool
+}
+
+func (v *validator) startHashing(ctx context.Context) *hashPool {
+	p := &hashPool{ctx: ctx, jobs: make(chan *logJob, hashQueue)}
+	for range v.cfg.Concurrency {
+		p.wg.Go(func() {
+			for j := range p.jobs {
+				if ctx.Err() == nil {
+					r := v.checkLog(ctx, j.r, j.want)
+					j.out = &r
+				}
 			}
 		})
 	}
-	for _, j := range v.jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		jobs <- j
+	return p
+}
+
+// add queues a log file; once ctx is done, it is dropped.
+func (p *hashPool) add(j logJob) {
+	p.all = append(p.all, &j)
+	select {
+	case p.jobs <- &j:
+	case <-p.ctx.Done():
 	}
-	close(jobs)
-	wg.Wait()
-	return ctx.Err()
+}
+
+// close says no more files come.
+func (p *hashPool) close() {
+	if !p.closed {
+		close(p.jobs)
+		p.closed = true
+	}
+}
+
+// stop ends the pool without using its verdicts (a run that failed).
+func (p *hashPool) stop() {
+	p.close()
+	p.wg.Wait()
+}
+
+// wait waits for the last verdicts and writes them into their slots.
+func (p *hashPool) wait(results []Result) error {
+	p.stop()
+	if err := p.ctx.Err(); err != nil {
+		return err
+	}
+	for _, j := range p.all {
+		results[j.slot] = *j.out
+	}
+	return nil
 }
 
 // checkLog is the verdict on one log file (§9.8 f).

@@ -22,8 +22,15 @@ import (
 )
 
 // DefaultConcurrency is how many log files are fetched and hashed at once
-// when Config.Concurrency is not set.
-const DefaultConcurrency = 8
+// when Config.Concurrency is not set. Chosen by measurement (issue 16):
+// against an S3 20 ms away, 330 log files took 1.49 s at 8, 0.81 s at 16,
+// 0.59 s at 32 and 0.64 s at 64; against a local one it changes little,
+// and 32 objects of at most a few MB in memory at once is affordable.
+const DefaultConcurrency = 32
+
+// MaxConcurrency bounds Config.Concurrency. A run has up to twice that many
+// reads in flight: log files, and the digests read ahead of the walk.
+const MaxConcurrency = 128
 
 // Config is one validation run.
 type Config struct {
@@ -52,7 +59,10 @@ type Config struct {
 	// rule, so that it is reported as expired rather than deleted. Optional.
 	Expired func(key string) bool
 
-	Concurrency int // log files checked in parallel; DefaultConcurrency if <= 0
+	// Concurrency is how many log files are checked in parallel, and how
+	// many digests are read ahead; DefaultConcurrency if <= 0, at most
+	// MaxConcurrency.
+	Concurrency int
 }
 
 // Report is the outcome of a run.
@@ -91,15 +101,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Log files are hashed while the chains are walked and the bucket is
+	// listed for unreferenced files: the three overlap their round trips.
+	v.hashing = v.startHashing(ctx)
+	defer v.hashing.stop()
 	for _, c := range chains {
 		if err := v.walkChain(ctx, c); err != nil {
 			return nil, err
 		}
 	}
-	if err := v.hashLogFiles(ctx); err != nil {
+	v.hashing.close()
+	if err := v.findUnreferenced(ctx, chains); err != nil {
 		return nil, err
 	}
-	if err := v.findUnreferenced(ctx, chains); err != nil {
+	if err := v.hashing.wait(v.results); err != nil {
 		return nil, err
 	}
 	return &Report{Results: v.results, Summary: summarize(cfg.Start, cfg.End, v.results, v.found)}, nil
@@ -120,17 +135,20 @@ func newValidator(cfg Config) (*validator, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
+	cfg.Concurrency = min(cfg.Concurrency, MaxConcurrency)
 	return &validator{cfg: cfg, trail: t, referenced: map[string]bool{}, newest: map[chainID]time.Time{}}, nil
 }
 
 // validator holds the state of one run. Chains are walked one after the
-// other; only log hashing runs in parallel, each worker writing its own
-// slots of results.
+// other, reading their digests ahead (pf); log files are hashed in
+// parallel (hashing), whose verdicts fill their slots of results at the
+// end.
 type validator struct {
 	cfg        Config
 	trail      trail
 	results    []Result
-	jobs       []logJob
+	hashing    *hashPool
+	pf         *prefetcher     // of the chain being walked, else nil
 	referenced map[string]bool // "bucket/key" of log files listed by trusted digests
 	newest     map[chainID]time.Time
 	found      window

@@ -16,8 +16,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -39,6 +41,12 @@ type Config struct {
 	// default chain, which cmd/deploytrail may choose).
 	Credentials aws.CredentialsProvider
 }
+
+// MaxIdleConns is how many idle connections to the service are kept for
+// reuse. The SDK's default of 10 per host would make a caller with more
+// requests in flight (validate-logs fetches up to 2 × --concurrency
+// objects at once) close and reopen connections all the time.
+const MaxIdleConns = 256
 
 // Store hands out buckets of one service. It is safe for concurrent use.
 type Store struct {
@@ -64,6 +72,9 @@ func New(cfg Config) (*Store, error) {
 		Region:       cfg.Region,
 		Credentials:  aws.NewCredentialsCache(creds),
 		UsePathStyle: true, // bucket names with dots; MinIO without DNS
+		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns, t.MaxIdleConnsPerHost = MaxIdleConns, MaxIdleConns
+		}),
 	}
 	if cfg.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(cfg.Endpoint)
