@@ -36,8 +36,11 @@ type DB struct {
 	// the database's single writer slot anyway (SQLite's write lock, or
 	// the PostgreSQL batch lock), and queueing writers in the pool is
 	// cheaper than retrying.
-	write   *sql.DB
-	read    *sql.DB
+	write *sql.DB
+	read  *sql.DB
+	// reads is the read pool as q hands it out: with its statements
+	// prepared once on SQLite (readstmts.go).
+	reads   querier
 	dialect *dialect
 	commits *committer
 	// trailChanges counts the committed changes to trails (and
@@ -93,12 +96,25 @@ func openSQLite(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	read.SetMaxOpenConns(8)
+	read.SetMaxOpenConns(sqliteReaders)
+	// Idle readers stay open: the pool's default keeps two, so under more
+	// concurrent reads it opened and closed connections all the time, each
+	// open running the DSN's pragmas and reading the schema (issue 16:
+	// ~10 % of an unaudited read's CPU), and dropping its prepared reads.
+	read.SetMaxIdleConns(sqliteReaders)
 	return newDB(write, read, sqliteDialect), nil
 }
 
+// sqliteReaders is the size of the SQLite read pool.
+const sqliteReaders = 8
+
 func newDB(write, read *sql.DB, d *dialect) *DB {
-	return &DB{write: write, read: read, dialect: d, commits: newCommitter(write, d)}
+	db := &DB{write: write, read: read, dialect: d, commits: newCommitter(write, d)}
+	db.reads = d.wrap(read)
+	if d.name == "sqlite" {
+		db.reads = newReadStmts(read)
+	}
+	return db
 }
 
 // Dialect names the database engine: "sqlite" or "postgres".
@@ -121,6 +137,9 @@ func ensureFile(path string) error {
 // Close waits for the commit in progress and closes the database.
 func (db *DB) Close() error {
 	db.commits.close()
+	if r, ok := db.reads.(*readStmts); ok {
+		r.close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -153,7 +172,7 @@ func (db *DB) q(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return db.dialect.wrap(tx)
 	}
-	return db.dialect.wrap(db.read)
+	return db.reads
 }
 
 // wTry is w for a statement whose failure (a unique violation: "already

@@ -29,3 +29,20 @@ func CommitEachUnit(db *DB) { db.commits.batchLimit = 1 }
 func Query(ctx context.Context, db *DB, query string, args ...any) (*sql.Rows, error) {
 	return db.q(ctx).QueryContext(ctx, query, args...)
 }
+
+// ReadPoolStats is the read pool's connection statistics.
+func ReadPoolStats(db *DB) sql.DBStats { return db.read.Stats() }
+
+// PreparedReads is how many read statements db keeps prepared (SQLite).
+func PreparedReads(db *DB) int {
+	r, ok := db.reads.(*readStmts)
+	if !ok {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.stmts)
+}
+
+// MaxReadStmts is maxReadStmts.
+const MaxReadStmts = maxReadStmts
