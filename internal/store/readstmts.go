@@ -22,9 +22,10 @@ type readStmts struct {
 	stmts map[string]*sql.Stmt
 }
 
-// maxReadStmts bounds the prepared reads: the store has a few hundred
-// distinct read statements.
-const maxReadStmts = 1024
+// maxReadStmts bounds the prepared reads, and so their memory (a prepared
+// statement is a few KB on each of the pool's connections): the store has
+// about a hundred read statements, plus variants of a few with IN lists.
+const maxReadStmts = 256
 
 func newReadStmts(pool *sql.DB) *readStmts {
 	return &readStmts{pool: pool, stmts: map[string]*sql.Stmt{}}
