@@ -20,17 +20,17 @@ import (
 // apiReport is workloads 1 and 2: the same calls against deploytrail
 // (audited, a logging trail on), the baseline and moto.
 type apiReport struct {
-	Clients   int                    `json:"clients"`
-	Audited   map[string]*loadResult `json:"audited"`
-	Baseline  map[string]*loadResult `json:"baseline"`
-	Moto      map[string]*loadResult `json:"moto"`
-	MotoError string                 `json:"moto_error,omitempty"`
-	// Ceiling is the ceiling server's figures (ceiling.go): canned answers.
-	Ceiling          map[string]*loadResult `json:"ceiling"`
-	CeilingError     string                 `json:"ceiling_error,omitempty"`
+	Clients          int                    `json:"clients"`
+	Audited          map[string]*loadResult `json:"audited"`
+	Baseline         map[string]*loadResult `json:"baseline"`
+	Moto             map[string]*loadResult `json:"moto"`
+	MotoError        string                 `json:"moto_error,omitempty"`
 	AuditedBaseline  map[string]*float64    `json:"ratio_audited_to_baseline_rps"`
 	AuditedMoto      map[string]*float64    `json:"ratio_deploytrail_to_moto_rps"`
 	BaselineReplaces string                 `json:"baseline_replaces"`
+	// Ceiling is the ceiling server's figures (ceiling.go): canned answers.
+	Ceiling      map[string]*loadResult `json:"ceiling"`
+	CeilingError string                 `json:"ceiling_error,omitempty"`
 }
 
 // The workloads' names in the report.
