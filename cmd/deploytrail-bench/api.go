@@ -28,6 +28,9 @@ type apiReport struct {
 	AuditedBaseline  map[string]*float64    `json:"ratio_audited_to_baseline_rps"`
 	AuditedMoto      map[string]*float64    `json:"ratio_deploytrail_to_moto_rps"`
 	BaselineReplaces string                 `json:"baseline_replaces"`
+	// Ceiling is the ceiling server's figures (ceiling.go): canned answers.
+	Ceiling      map[string]*loadResult `json:"ceiling"`
+	CeilingError string                 `json:"ceiling_error,omitempty"`
 }
 
 // The workloads' names in the report.
@@ -67,7 +70,7 @@ func runAPI(ctx context.Context, e *env, s settings, measure bool) (*apiReport, 
 	}
 	defer dt.stop()
 	audited := newTarget(dt.url, benchKeyID, benchSecret, s.Clients)
-	audited.name = "audited"
+	audited.name, audited.proc = "audited", dt
 	if err := startTrail(ctx, audited, benchBucket); err != nil {
 		return nil, nil, err
 	}
@@ -85,14 +88,22 @@ func runAPI(ctx context.Context, e *env, s settings, measure bool) (*apiReport, 
 	}
 	defer bl.stop()
 	baseline := newTarget(bl.url, benchKeyID, benchSecret, s.Clients)
-	baseline.name = "baseline"
+	baseline.name, baseline.proc = "baseline", bl
 	targets := []*target{audited, baseline}
+	if c, err := e.startCeiling(); err != nil {
+		rep.CeilingError = err.Error()
+	} else {
+		defer c.stop()
+		t := newTarget(c.url, benchKeyID, benchSecret, s.Clients)
+		t.name, t.proc, t.canned = "ceiling", c, true
+		targets = append(targets, t)
+	}
 	if m, err := e.startMoto(ctx); err != nil {
 		rep.MotoError = err.Error()
 	} else {
 		defer m.stop()
 		t := newTarget(m.url, "AKIAMOTO000000000000", "moto-secret", s.Clients)
-		t.name, t.lenient = "moto", true
+		t.name, t.lenient, t.proc = "moto", true, m
 		targets = append(targets, t)
 	}
 	results, err := runWorkloads(ctx, targets, s)
@@ -100,6 +111,7 @@ func runAPI(ctx context.Context, e *env, s settings, measure bool) (*apiReport, 
 		return nil, nil, err
 	}
 	rep.Audited, rep.Baseline, rep.Moto = results["audited"], results["baseline"], results["moto"]
+	rep.Ceiling = results["ceiling"]
 	fp.PeakRSSMB, fp.BaselineRSS = dt.peakRSS(), bl.peakRSS()
 	rep.AuditedBaseline = ratios(rep.Audited, rep.Baseline)
 	rep.AuditedMoto = ratios(rep.Audited, rep.Moto)
@@ -128,6 +140,11 @@ type target struct {
 	// lenient counts a 200 answer the SDK cannot decode as a success:
 	// moto 5.2 writes GetApplication's createTime as a string.
 	lenient bool
+	// proc is the server's process, for its CPU time.
+	proc *child
+	// canned marks the ceiling server: it answers the read and
+	// CreateApplication workloads only.
+	canned bool
 }
 
 // result is err unless t is lenient and err is only a decoding failure.
@@ -176,7 +193,7 @@ func startTrail(ctx context.Context, t *target, bucket string) error {
 func runWorkloads(ctx context.Context, targets []*target, s settings) (map[string]map[string]*loadResult, error) {
 	out := map[string]map[string]*loadResult{}
 	measure := func(t *target, w string, fn op) {
-		r := runLoad(ctx, s.Clients, s.Duration, fn)
+		r := measureCosts(ctx, t, func() *loadResult { return runLoad(ctx, s.Clients, s.Duration, fn) })
 		out[t.name][w] = r
 		log.Printf("  %s %s: %.0f/s, p99 %.1f ms, %d errors", t.name, w, r.RPS, r.Latency.P99, r.Errors)
 	}
@@ -197,6 +214,9 @@ func runWorkloads(ctx context.Context, targets []*target, s settings) (map[strin
 	// runs faster); a measurement that empties its pool ends early.
 	pools := map[string]int{}
 	for _, t := range targets {
+		if t.canned {
+			continue
+		}
 		pools[t.name] = min(int(out[t.name][wCreate].RPS*s.Duration.Seconds()*3)+s.Clients, maxPool)
 		if err := prepareGroups(ctx, t, s.Clients, pools[t.name]); err != nil {
 			out[t.name][wDeploy] = &loadResult{FirstError: err.Error()}

@@ -41,21 +41,11 @@ var _ server.Ledger = noLedger{}
 // stdout and serves until ctx ends. Only this program builds it: the
 // deploytrail binary cannot reach it.
 func serveBaseline(ctx context.Context, dir string, stdout io.Writer) error {
-	db, err := store.Open(ctx, filepath.Join(dir, "baseline.db"))
+	srv, db, err := newBaseline(ctx, dir, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	iamSvc := iam.New(store.IAM{DB: db})
-	if _, err := iamSvc.Bootstrap(ctx, iam.Root{AccountID: benchAccount, AccessKeyID: benchKeyID, SecretAccessKey: benchSecret}); err != nil {
-		return err
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
-	srv := server.New(iamSvc, noLedger{}, deploy.API)
-	srv.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil)) // as the product logs: a line per request
-	srv.SetReady(true)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -72,4 +62,25 @@ func serveBaseline(ctx context.Context, dir string, stdout io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// newBaseline builds the baseline server with its database in dir,
+// logging a line per request to logs as the product does.
+func newBaseline(ctx context.Context, dir string, logs io.Writer) (*server.Server, *store.DB, error) {
+	db, err := store.Open(ctx, filepath.Join(dir, "baseline.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	iamSvc := iam.New(store.IAM{DB: db})
+	if _, err := iamSvc.Bootstrap(ctx, iam.Root{AccountID: benchAccount, AccessKeyID: benchKeyID, SecretAccessKey: benchSecret}); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	deploy := codedeploy.New(store.CodeDeploy{DB: db}, key)
+	srv := server.New(iamSvc, noLedger{}, deploy.API)
+	srv.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	srv.SetReady(true)
+	return srv, db, nil
 }

@@ -20,6 +20,7 @@ type loadResult struct {
 	Seconds    float64 `json:"seconds"`
 	RPS        float64 `json:"requests_per_second"`
 	Latency    latency `json:"latency"`
+	callCosts
 	// samples are the successful requests' latencies, for workloads that
 	// merge several runs (the S3 workload alternates servers in rounds).
 	samples []time.Duration

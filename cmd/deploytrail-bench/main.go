@@ -84,6 +84,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("deploytrail-bench: ")
 	baseline := flag.String("serve-baseline", "", "internal: serve the baseline server with data in this directory")
+	ceiling := flag.Bool("serve-ceiling", false, "internal: serve the ceiling server (canned answers)")
 	var s settings
 	flag.BoolVar(&s.Quick, "quick", false, "a run of about a minute with smaller data sets")
 	flag.IntVar(&s.Clients, "clients", 32, "concurrent clients of the API workloads")
@@ -99,6 +100,12 @@ func main() {
 	defer stop()
 	if *baseline != "" {
 		if err := serveBaseline(ctx, *baseline, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *ceiling {
+		if err := serveCeiling(ctx, os.Stdout); err != nil {
 			log.Fatal(err)
 		}
 		return

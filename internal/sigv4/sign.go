@@ -89,9 +89,9 @@ func (s *Signature) compute(key []byte, canonicalRequest string) string {
 	return hex.EncodeToString(hmacSHA256(key, toSign))
 }
 
-// signingKey derives the SigV4 signing key for scope. It is the only place
-// the secret is used, so a key cache (keyed by secret and scope) can wrap it.
-func signingKey(secret string, scope Scope) []byte {
+// deriveSigningKey derives the SigV4 signing key for scope. It is the only
+// place the secret is used; signingKey (keycache.go) wraps it in a cache.
+func deriveSigningKey(secret string, scope Scope) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), scope.Date)
 	k = hmacSHA256(k, scope.Region)
 	k = hmacSHA256(k, scope.Service)

@@ -92,9 +92,17 @@ func openSQLite(path string) (*DB, error) {
 	write := sql.OpenDB(connector)
 	write.SetMaxOpenConns(1)
 	read := sql.OpenDB(connector)
-	read.SetMaxOpenConns(8)
+	read.SetMaxOpenConns(sqliteReaders)
+	// Idle readers stay open: the pool's default keeps two, so under more
+	// concurrent reads it opened and closed connections all the time, each
+	// open running the DSN's pragmas and reading the schema (issue 16:
+	// ~10 % of an unaudited read's CPU), and dropping its prepared statements.
+	read.SetMaxIdleConns(sqliteReaders)
 	return newDB(write, read, sqliteDialect), nil
 }
+
+// sqliteReaders is the size of the SQLite read pool.
+const sqliteReaders = 8
 
 func newDB(write, read *sql.DB, d *dialect) *DB {
 	return &DB{write: write, read: read, dialect: d, commits: newCommitter(write, d)}

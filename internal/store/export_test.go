@@ -80,3 +80,6 @@ func PostgresLookupPlan(ctx context.Context, db *DB, q *cloudtrail.Query, sorts 
 type LookupPlanCase = lookupPlanCase
 
 var LookupPlanCases, ForEachLookupShape = lookupPlanCases, forEachLookupShape
+
+// ReadPoolStats is the read pool's connection statistics.
+func ReadPoolStats(db *DB) sql.DBStats { return db.read.Stats() }
