@@ -213,10 +213,29 @@ func (s CodeDeploy) DeploymentPlan(ctx context.Context, deploymentID string) (*c
 	return cdOne[codedeploy.Plan](ctx, s.q(ctx), `SELECT plan FROM cd_deployments WHERE id = ? AND plan <> ''`, deploymentID)
 }
 
+// The checks CreateDeployment makes in its transaction, on the serial
+// writer: each reads only active deployments through a partial index, so
+// their cost does not grow with every deployment ever made in the region
+// (TestCodeDeploySQL_UsesIndexes). The status lists must stay the partial
+// indexes' own, word for word, for SQLite to use them.
+const (
+	// activeDeploymentOfGroupSQL probes cd_deployments_group once per
+	// active status: at most one row matches (cd_deployments_one_active).
+	activeDeploymentOfGroupSQL = `SELECT data FROM cd_deployments
+		WHERE group_id = ? AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready') LIMIT 1`
+	// countActiveDeploymentsSQL counts cd_deployments_active_scope's
+	// entries of the scope alone.
+	countActiveDeploymentsSQL = `SELECT COUNT(*) FROM cd_deployments
+		WHERE account = ? AND region = ? AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready')`
+)
+
+func (s CodeDeploy) ActiveDeploymentOfGroup(ctx context.Context, groupID string) (*codedeploy.Deployment, error) {
+	return cdOne[codedeploy.Deployment](ctx, s.q(ctx), activeDeploymentOfGroupSQL, groupID)
+}
+
 func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Scope) (int, error) {
 	var n int
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployments WHERE account = ? AND region = ?
-		AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready')`, sc.Account, sc.Region).Scan(&n)
+	err := s.q(ctx).QueryRowContext(ctx, countActiveDeploymentsSQL, sc.Account, sc.Region).Scan(&n)
 	return n, err
 }
 
