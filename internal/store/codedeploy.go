@@ -240,10 +240,22 @@ func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Sc
 }
 
 func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilter) ([]*codedeploy.Deployment, error) {
+	query, args := deploymentsQuery(s.dialect, f)
+	return all[codedeploy.Deployment](ctx, s.q(ctx), query, args...)
+}
+
+// deploymentsQuery selects f's deployments, newest first. A group's are
+// read through cd_deployments_group: SQLite otherwise walks
+// cd_deployments_scope for its order and reads every deployment the
+// region ever had, which the engine did at every deployment's start
+// (instanceHealth).
+func deploymentsQuery(d *dialect, f codedeploy.DeploymentFilter) (string, []any) {
 	where := []string{"account = ?", "region = ?"}
 	args := []any{f.Account, f.Region}
+	from := "cd_deployments"
 	if f.GroupID != "" {
 		where, args = append(where, "group_id = ?"), append(args, f.GroupID)
+		from += d.groupIndex
 	}
 	if len(f.Statuses) > 0 {
 		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
@@ -260,8 +272,7 @@ func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilt
 	if f.ExternalID != "" {
 		where, args = append(where, "external_id = ?"), append(args, f.ExternalID)
 	}
-	return all[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created DESC, id DESC`, args...)
+	return `SELECT data FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY created DESC, id DESC`, args
 }
 
 func (s CodeDeploy) PutTargets(ctx context.Context, deploymentID string, targets []*codedeploy.InstanceTarget) error {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // TestCodeDeploySQL_UsesIndexes checks with EXPLAIN QUERY PLAN that the
@@ -40,6 +42,8 @@ func TestCodeDeploySQL_UsesIndexes(t *testing.T) {
 		// cd_deployments_scope each read every deployment of the region.
 		{"ActiveDeploymentOfGroup", activeDeploymentOfGroupSQL, []any{"g-1"},
 			"SEARCH cd_deployments USING INDEX cd_deployments_group (group_id=? AND status=?)", false},
+		{"GroupDeployments", groupDeploymentsSQL, groupDeploymentsArgs,
+			"SEARCH cd_deployments USING INDEX cd_deployments_group (group_id=? AND status=?)", true},
 		{"CountActiveDeployments", countActiveDeploymentsSQL, []any{"111122223333", "us-east-1"},
 			"SEARCH cd_deployments USING COVERING INDEX cd_deployments_active_scope (account=? AND region=? AND status=?)", false},
 	} {
@@ -57,3 +61,9 @@ func TestCodeDeploySQL_UsesIndexes(t *testing.T) {
 		})
 	}
 }
+
+// The engine's read of a group's past deployments at every start
+// (instanceHealth), as Deployments makes it.
+var groupDeploymentsSQL, groupDeploymentsArgs = deploymentsQuery(sqliteDialect, codedeploy.DeploymentFilter{
+	Scope: codedeploy.Scope{Account: "111122223333", Region: "us-east-1"}, GroupID: "g-1",
+	Statuses: []string{codedeploy.StatusSucceeded, codedeploy.StatusFailed, codedeploy.StatusStopped}})
