@@ -278,20 +278,44 @@ func createAppOp(t *target) op {
 // applications make preparing the pool slower.
 const groupsPerApp = 100
 
-// maxPool keeps the pool's applications (and the read workload's) in one
-// region's 1000.
-const maxPool = 900 * groupsPerApp
+// deploysPerRegion keeps every region's deployments under CodeDeploy's
+// 1,000 active per account and region even if none of them ever ends
+// (the baseline has no engine), so the workload measures
+// CreateDeployment, not that cap. Its 9 applications fit beside the
+// CreateApplication workload's 990 in a region.
+const deploysPerRegion = 900
 
-func groupName(i int) (app, group string) {
-	return fmt.Sprintf("bench-d-%d", i/groupsPerApp), fmt.Sprintf("g-%d", i%groupsPerApp)
+// deployRegions hold the pool: us-east-1 (beside the read workload's
+// application) and the CreateApplication workload's regions.
+var deployRegions = append([]string{"us-east-1"}, regions...)
+
+// maxPool is every region's share.
+var maxPool = deploysPerRegion * len(deployRegions)
+
+// groupName is the pool's group i: its region, application and name.
+func groupName(i int) (region int, app, group string) {
+	j := i % deploysPerRegion
+	return i / deploysPerRegion, fmt.Sprintf("bench-d-%d", j/groupsPerApp), fmt.Sprintf("g-%d", j%groupsPerApp)
 }
 
-// prepareGroups creates n deployment groups (not measured).
+// deployClients are t's CodeDeploy clients of deployRegions, in order.
+func deployClients(t *target) []*codedeploy.Client {
+	out := make([]*codedeploy.Client, len(deployRegions))
+	for i, r := range deployRegions {
+		out[i] = t.codeDeploy(r)
+	}
+	return out
+}
+
+// prepareGroups creates the pool's first n deployment groups (not
+// measured), filling one region before the next.
 func prepareGroups(ctx context.Context, t *target, clients, n int) error {
-	cd := t.codeDeploy("us-east-1")
+	cds := deployClients(t)
+	const appsPerRegion = (deploysPerRegion + groupsPerApp - 1) / groupsPerApp
 	apps := (n + groupsPerApp - 1) / groupsPerApp
 	res := runN(ctx, clients, apps, func(ctx context.Context, i int) error {
-		_, err := cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String(fmt.Sprintf("bench-d-%d", i))})
+		_, err := cds[i/appsPerRegion].CreateApplication(ctx, &codedeploy.CreateApplicationInput{
+			ApplicationName: aws.String(fmt.Sprintf("bench-d-%d", i%appsPerRegion))})
 		return err
 	})
 	if res.Errors > 0 {
@@ -299,26 +323,30 @@ func prepareGroups(ctx context.Context, t *target, clients, n int) error {
 	}
 	t0 := time.Now()
 	res = runN(ctx, clients, n, func(ctx context.Context, i int) error {
-		app, group := groupName(i)
-		_, err := cd.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String(app),
+		region, app, group := groupName(i)
+		_, err := cds[region].CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String(app),
 			DeploymentGroupName: aws.String(group), ServiceRoleArn: aws.String("arn:aws:iam::" + benchAccount + ":role/CodeDeploy")})
 		return err
 	})
 	if res.Errors > 0 {
 		return fmt.Errorf("prepare deployment groups: %s", res.FirstError)
 	}
-	log.Printf("  prepared %d deployment groups in %v", n, time.Since(t0).Round(time.Millisecond))
+	log.Printf("  prepared %d deployment groups in %d regions in %v", n, (n+deploysPerRegion-1)/deploysPerRegion,
+		time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 
+// deployOp deploys into the pool's groups in order. A refusal (such as
+// DeploymentLimitExceededException) counts as an error, apart from the
+// successful calls that make the rate and latency.
 func deployOp(t *target, pool int) op {
-	cd := t.codeDeploy("us-east-1")
+	cds := deployClients(t)
 	return func(ctx context.Context, i int) error {
 		if i >= pool {
 			return errExhausted
 		}
-		app, group := groupName(i)
-		_, err := cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String(app),
+		region, app, group := groupName(i)
+		_, err := cds[region].CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String(app),
 			DeploymentGroupName: aws.String(group), Revision: s3Revision("bench-artifacts", "v1.zip")})
 		return err
 	}

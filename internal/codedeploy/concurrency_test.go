@@ -10,8 +10,8 @@ import (
 	"github.com/deploytrail/deploytrail/internal/store"
 )
 
-// staleActive is a real store whose next listing of active deployments
-// misses the newest one: what a read made before a concurrent
+// staleActive is a real store whose next read of a group's active
+// deployment misses it: what a read made before a concurrent
 // CreateDeployment committed sees, on a database that does not run its
 // writers one at a time (PostgreSQL's read committed without the
 // committer's batch lock).
@@ -20,13 +20,13 @@ type staleActive struct {
 	missed bool
 }
 
-func (s *staleActive) Deployments(ctx context.Context, f codedeploy.DeploymentFilter) ([]*codedeploy.Deployment, error) {
-	ds, err := s.CodeDeploy.Deployments(ctx, f)
-	if err == nil && !s.missed && len(f.Statuses) > 0 && len(ds) > 0 {
+func (s *staleActive) ActiveDeploymentOfGroup(ctx context.Context, groupID string) (*codedeploy.Deployment, error) {
+	d, err := s.CodeDeploy.ActiveDeploymentOfGroup(ctx, groupID)
+	if err == nil && !s.missed {
 		s.missed = true
-		return ds[1:], nil
+		return nil, codedeploy.ErrNotFound
 	}
-	return ds, err
+	return d, err
 }
 
 // TestCreateDeployment_LateConflict: when the group's check misses a

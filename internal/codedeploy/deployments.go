@@ -277,12 +277,15 @@ func checkTargetInstances(t *TargetInstances, style *DeploymentStyle) error {
 // checkGroupIdle refuses a second active deployment in a group (spec §2.3);
 // the message names the active one, which users parse.
 func (s *Service) checkGroupIdle(ctx context.Context, g *DeploymentGroup) error {
-	active, err := s.store.Deployments(ctx, DeploymentFilter{Scope: g.Scope, GroupID: g.Info.DeploymentGroupID, Statuses: activeStatuses})
-	if err != nil || len(active) == 0 {
+	active, err := s.store.ActiveDeploymentOfGroup(ctx, g.Info.DeploymentGroupID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	return errorf(CodeDeploymentLimitExceeded, "The Deployment Group '%s' already has an active Deployment '%s'",
-		g.Info.DeploymentGroupName, active[0].Info.DeploymentID)
+		g.Info.DeploymentGroupName, active.Info.DeploymentID)
 }
 
 // groupBusy turns the store's ErrGroupActive, a concurrent deployment of

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,9 +14,10 @@ import (
 // (targets, plan, instance order), InProgress ones advance (timeouts,
 // next lifecycle events, new instances by the §5.3 rule, the outcome).
 // Every step is one store transaction that first claims the deployment's
-// lease, so that engines sharing a database never drive one deployment
-// at once, and everything a step decides is in the store: a restarted or
-// different engine goes on where the last one stopped.
+// lease, so that engines sharing a database never drive one deployment at
+// once, and everything a step decides is in the store: a restarted or
+// different engine goes on where the last one stopped. The steps of a
+// pass run side by side, to share group commits.
 
 // Defaults of an Engine's knobs.
 const (
@@ -24,6 +27,10 @@ const (
 	wakeRecheck = 50 * time.Millisecond
 	// maxActivePerPass bounds how many deployments one pass steps.
 	maxActivePerPass = 1000
+	// stepsInFlight bounds the steps of a pass waiting for the store at
+	// once: half of a group commit (store's maxBatch), the rest left to
+	// API calls.
+	stepsInFlight = 64
 )
 
 // Engine drives deployments. Set the knobs before Run.
@@ -88,18 +95,35 @@ func (e *Engine) release(ctx context.Context) {
 	}
 }
 
-// Pass steps every deployment that has not ended once.
+// Pass steps every deployment that has not ended once. The steps run up
+// to stepsInFlight at a time: each is its own transaction, and together
+// they wait for one group commit (one fsync) instead of one each, so that
+// the engine keeps up with deployments created by many clients at once.
 func (e *Engine) Pass(ctx context.Context) error {
 	ids, err := e.svc.store.ActiveDeployments(ctx, maxActivePerPass)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, id := range ids {
-		if err := e.step(ctx, id); err != nil {
-			errs = append(errs, err)
-			e.Logger.Error("deployment engine step", "deployment_id", id, "err", err)
-		}
+	errs := make([]error, len(ids))
+	var rang atomic.Bool
+	slots := make(chan struct{}, stepsInFlight)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = e.step(ctx, id, &rang)
+			if errs[i] != nil {
+				e.Logger.Error("deployment engine step", "deployment_id", id, "err", errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if rang.Load() && len(ids) > 1 {
+		// A step's ring may have come before another step that queued
+		// commands committed (the flag is the service's): every step has
+		// committed now.
+		e.svc.bell.ring()
 	}
 	return errors.Join(errs...)
 }
@@ -107,10 +131,11 @@ func (e *Engine) Pass(ctx context.Context) error {
 // step claims a deployment and moves it on. A deployment whose state the
 // engine cannot move on (an illegal transition: a bug, or a record changed
 // by hand) fails with INTERNAL_ERROR rather than staying stuck.
-func (e *Engine) step(ctx context.Context, id string) error {
+func (e *Engine) step(ctx context.Context, id string, rang *atomic.Bool) error {
 	err := e.advance(ctx, id)
 	if err == nil && e.svc.queued.Swap(false) {
 		e.svc.bell.ring() // committed: waiting polls find the new commands
+		rang.Store(true)
 	}
 	if !errors.Is(err, ErrIllegalTransition) {
 		return err

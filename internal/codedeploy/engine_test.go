@@ -229,6 +229,42 @@ func TestEngine_Batches(t *testing.T) {
 	}
 }
 
+// TestEngine_PassStepsSideBySide: one pass ends every zero-instance
+// deployment of many groups, each once, and its steps share group
+// commits: an engine that waited for one fsync per step fell behind 32
+// clients creating deployments and hit the cap of 1,000 active ones.
+func TestEngine_PassStepsSideBySide(t *testing.T) {
+	f := newEngineFixture(t)
+	const groups = 100
+	ids := make([]string, groups)
+	for i := range ids {
+		name := fmt.Sprintf("dg-%d", i)
+		f.must(t, f.st.InsertDeploymentGroup(f.ctx, &codedeploy.DeploymentGroup{Scope: scope, AppID: "app-id", Info: codedeploy.DeploymentGroupInfo{
+			ApplicationName: "app", DeploymentGroupID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), DeploymentGroupName: name,
+			DeploymentConfigName: codedeploy.DefaultConfigName, ComputePlatform: codedeploy.PlatformServer}}))
+		out, err := f.svc.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: "app", DeploymentGroupName: name, Revision: revision("v1.zip")})
+		f.must(t, err)
+		ids[i] = out.DeploymentID
+	}
+	var mu sync.Mutex
+	var commits, units int
+	f.st.ObserveCommits(func(r store.CommitReport) {
+		mu.Lock()
+		defer mu.Unlock()
+		commits, units = commits+1, units+r.Units
+	})
+	f.must(t, f.engine.Pass(f.ctx))
+	f.st.ObserveCommits(func(store.CommitReport) {})
+	for _, id := range ids {
+		f.wantStatus(t, id, codedeploy.StatusFailed, "NO_INSTANCES")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if units != groups || commits >= units {
+		t.Fatalf("the pass committed %d steps in %d commits, want %d steps sharing commits", units, commits, groups)
+	}
+}
+
 func TestEngine_FailsAtOnce(t *testing.T) {
 	t.Run("NO_INSTANCES", func(t *testing.T) {
 		f := newEngineFixture(t)

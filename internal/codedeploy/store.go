@@ -147,6 +147,9 @@ type Store interface {
 	// CountActiveDeployments counts a scope's deployments that have not
 	// ended (Created, Queued, InProgress, Baking, Ready).
 	CountActiveDeployments(ctx context.Context, s Scope) (int, error)
+	// ActiveDeploymentOfGroup reads a group's deployment that has not
+	// ended (ErrNotFound if none).
+	ActiveDeploymentOfGroup(ctx context.Context, groupID string) (*Deployment, error)
 	// Deployments lists matching deployments, newest first.
 	Deployments(ctx context.Context, f DeploymentFilter) ([]*Deployment, error)
 

@@ -213,18 +213,49 @@ func (s CodeDeploy) DeploymentPlan(ctx context.Context, deploymentID string) (*c
 	return cdOne[codedeploy.Plan](ctx, s.q(ctx), `SELECT plan FROM cd_deployments WHERE id = ? AND plan <> ''`, deploymentID)
 }
 
+// The checks CreateDeployment makes in its transaction, on the serial
+// writer: each reads only active deployments through a partial index, so
+// their cost does not grow with every deployment ever made in the region
+// (TestCodeDeploySQL_UsesIndexes). The status lists must stay the partial
+// indexes' own, word for word, for SQLite to use them.
+const (
+	// activeDeploymentOfGroupSQL probes cd_deployments_group once per
+	// active status: at most one row matches (cd_deployments_one_active).
+	activeDeploymentOfGroupSQL = `SELECT data FROM cd_deployments
+		WHERE group_id = ? AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready') LIMIT 1`
+	// countActiveDeploymentsSQL counts cd_deployments_active_scope's
+	// entries of the scope alone.
+	countActiveDeploymentsSQL = `SELECT COUNT(*) FROM cd_deployments
+		WHERE account = ? AND region = ? AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready')`
+)
+
+func (s CodeDeploy) ActiveDeploymentOfGroup(ctx context.Context, groupID string) (*codedeploy.Deployment, error) {
+	return cdOne[codedeploy.Deployment](ctx, s.q(ctx), activeDeploymentOfGroupSQL, groupID)
+}
+
 func (s CodeDeploy) CountActiveDeployments(ctx context.Context, sc codedeploy.Scope) (int, error) {
 	var n int
-	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM cd_deployments WHERE account = ? AND region = ?
-		AND status IN ('Created', 'Queued', 'InProgress', 'Baking', 'Ready')`, sc.Account, sc.Region).Scan(&n)
+	err := s.q(ctx).QueryRowContext(ctx, countActiveDeploymentsSQL, sc.Account, sc.Region).Scan(&n)
 	return n, err
 }
 
 func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilter) ([]*codedeploy.Deployment, error) {
+	query, args := deploymentsQuery(s.dialect, f)
+	return all[codedeploy.Deployment](ctx, s.q(ctx), query, args...)
+}
+
+// deploymentsQuery selects f's deployments, newest first. A group's are
+// read through cd_deployments_group: SQLite otherwise walks
+// cd_deployments_scope for its order and reads every deployment the
+// region ever had, which the engine did at every deployment's start
+// (instanceHealth).
+func deploymentsQuery(d *dialect, f codedeploy.DeploymentFilter) (string, []any) {
 	where := []string{"account = ?", "region = ?"}
 	args := []any{f.Account, f.Region}
+	from := "cd_deployments"
 	if f.GroupID != "" {
 		where, args = append(where, "group_id = ?"), append(args, f.GroupID)
+		from += d.groupIndex
 	}
 	if len(f.Statuses) > 0 {
 		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
@@ -241,8 +272,7 @@ func (s CodeDeploy) Deployments(ctx context.Context, f codedeploy.DeploymentFilt
 	if f.ExternalID != "" {
 		where, args = append(where, "external_id = ?"), append(args, f.ExternalID)
 	}
-	return all[codedeploy.Deployment](ctx, s.q(ctx), `SELECT data FROM cd_deployments WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created DESC, id DESC`, args...)
+	return `SELECT data FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY created DESC, id DESC`, args
 }
 
 func (s CodeDeploy) PutTargets(ctx context.Context, deploymentID string, targets []*codedeploy.InstanceTarget) error {

@@ -197,3 +197,57 @@ func TestCodeDeploy_Plan(t *testing.T) {
 		}
 	})
 }
+
+// TestCodeDeploy_ActiveChecks checks what CreateDeployment's two checks
+// read through the partial indexes: a group's one active deployment,
+// and a scope's active count, which ended deployments and other scopes
+// leave alone.
+func TestCodeDeploy_ActiveChecks(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := store.CodeDeploy{DB: db}
+		t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		sc := codedeploy.Scope{Account: "111122223333", Region: "us-east-1"}
+		insert := func(id, group, region, status string) *codedeploy.Deployment {
+			t.Helper()
+			d := &codedeploy.Deployment{Scope: codedeploy.Scope{Account: sc.Account, Region: region}, AppID: "app", GroupID: group,
+				Info: codedeploy.DeploymentInfo{DeploymentID: id, Status: status, CreateTime: t0}}
+			if err := s.InsertDeployment(ctx, d); err != nil {
+				t.Fatalf("insert %s: %v", id, err)
+			}
+			return d
+		}
+		insert("d-AAAAAAAAA", "g1", sc.Region, codedeploy.StatusSucceeded)
+		insert("d-BBBBBBBBB", "g1", sc.Region, codedeploy.StatusFailed)
+		if _, err := s.ActiveDeploymentOfGroup(ctx, "g1"); !errors.Is(err, codedeploy.ErrNotFound) {
+			t.Fatalf("active deployment of a group whose deployments ended err=%v, want ErrNotFound", err)
+		}
+		running := insert("d-CCCCCCCCC", "g1", sc.Region, codedeploy.StatusInProgress)
+		insert("d-DDDDDDDDD", "g2", sc.Region, codedeploy.StatusCreated)
+		insert("d-EEEEEEEEE", "g3", "eu-west-1", codedeploy.StatusReady)
+		if d, err := s.ActiveDeploymentOfGroup(ctx, "g1"); err != nil || d.Info.DeploymentID != "d-CCCCCCCCC" {
+			t.Fatalf("active deployment of g1=%+v, %v, want d-CCCCCCCCC", d, err)
+		}
+		count := func() int {
+			t.Helper()
+			n, err := s.CountActiveDeployments(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("active deployments in %s=%d, want 2 (InProgress, Created)", sc.Region, n)
+		}
+		running.Info.Status = codedeploy.StatusSucceeded
+		if err := s.UpdateDeployment(ctx, running); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("active deployments after one ended=%d, want 1", n)
+		}
+		if _, err := s.ActiveDeploymentOfGroup(ctx, "g1"); !errors.Is(err, codedeploy.ErrNotFound) {
+			t.Fatalf("active deployment of g1 after it ended err=%v, want ErrNotFound", err)
+		}
+	})
+}

@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploytrail/deploytrail/internal/codedeploy"
 )
 
 // TestCodeDeploySQL_UsesIndexes checks with EXPLAIN QUERY PLAN that the
 // reads made on every lifecycle event, engine pass or agent call walk an
-// index of their deployment (and host): at 1,000 hosts a scan of the
+// index of their deployment (and host), and CreateDeployment's checks one
+// of the active deployments: at 1,000 hosts a scan of the
 // deployment's commands or a decoding of its targets made each call cost
 // as much as the whole fleet.
 //
@@ -35,6 +38,14 @@ func TestCodeDeploySQL_UsesIndexes(t *testing.T) {
 			"SEARCH cd_host_commands USING COVERING INDEX sqlite_autoindex_cd_host_commands_2 (deployment_id=?)", false},
 		{"TargetStatusCounts", targetStatusCountsSQL, []any{"d-1"},
 			"SEARCH cd_targets USING COVERING INDEX cd_targets_status (deployment_id=?)", false},
+		// CreateDeployment's checks, on the serial writer: through
+		// cd_deployments_scope each read every deployment of the region.
+		{"ActiveDeploymentOfGroup", activeDeploymentOfGroupSQL, []any{"g-1"},
+			"SEARCH cd_deployments USING INDEX cd_deployments_group (group_id=? AND status=?)", false},
+		{"GroupDeployments", groupDeploymentsSQL, groupDeploymentsArgs,
+			"SEARCH cd_deployments USING INDEX cd_deployments_group (group_id=? AND status=?)", true},
+		{"CountActiveDeployments", countActiveDeploymentsSQL, []any{"111122223333", "us-east-1"},
+			"SEARCH cd_deployments USING COVERING INDEX cd_deployments_active_scope (account=? AND region=? AND status=?)", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			plan := explain(t, db, tt.query, tt.args...)
@@ -50,3 +61,9 @@ func TestCodeDeploySQL_UsesIndexes(t *testing.T) {
 		})
 	}
 }
+
+// The engine's read of a group's past deployments at every start
+// (instanceHealth), as Deployments makes it.
+var groupDeploymentsSQL, groupDeploymentsArgs = deploymentsQuery(sqliteDialect, codedeploy.DeploymentFilter{
+	Scope: codedeploy.Scope{Account: "111122223333", Region: "us-east-1"}, GroupID: "g-1",
+	Statuses: []string{codedeploy.StatusSucceeded, codedeploy.StatusFailed, codedeploy.StatusStopped}})

@@ -34,6 +34,9 @@ type dialect struct {
 	// primaryKeyScan follows a table's name in FROM to make the planner
 	// walk the table by its primary key rather than by an index.
 	primaryKeyScan string
+	// groupIndex follows cd_deployments in FROM to make the planner read
+	// a deployment group's deployments by the group's index.
+	groupIndex string
 }
 
 // BatchLockKey is the PostgreSQL advisory lock every committer batch (and
@@ -51,6 +54,7 @@ var sqliteDialect = &dialect{
 	name:           "sqlite",
 	tableExists:    `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	primaryKeyScan: " NOT INDEXED",
+	groupIndex:     " INDEXED BY cd_deployments_group",
 }
 
 func newPostgresDialect() *dialect {
