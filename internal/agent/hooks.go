@@ -45,6 +45,25 @@ type scriptRun struct {
 	tail    *tailBuffer
 }
 
+// makeExecutable adds the execute bits to the hook script at path, whose
+// Stat is fi, only when it is a regular file of the deployment archive: a
+// bundle's symlink may name any host file or device, and the agent (often
+// root) must not change a mode it was not given.
+func (r scriptRun) makeExecutable(path string, fi os.FileInfo) error {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	archive, err := filepath.EvalSymlinks(r.archive)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() || !strings.HasPrefix(target, archive+string(filepath.Separator)) {
+		return fmt.Errorf("%s is not a file of the deployment archive", path)
+	}
+	return os.Chmod(target, fi.Mode()|0o111)
+}
+
 // runScripts runs an event's scripts in order and stops at the first failure.
 func runScripts(runs []scriptRun) Result {
 	for _, r := range runs {
@@ -67,7 +86,7 @@ func (r scriptRun) run() Result {
 		return fail(codeScriptMissing, "Script does not exist at specified location: %s", path)
 	}
 	if fi.Mode()&0o111 == 0 {
-		if err := os.Chmod(path, fi.Mode()|0o111); err != nil {
+		if err := r.makeExecutable(path, fi); err != nil {
 			return fail(codeScriptExecutable, "Script at specified location: %s is not executable", loc)
 		}
 	}

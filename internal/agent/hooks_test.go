@@ -6,6 +6,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -97,5 +98,43 @@ func TestHookRunAs(t *testing.T) {
 	res, _ = runOne(t, archive, Hook{Location: "fail.sh", Timeout: 10, RunAs: "nobody"}, 2048)
 	if res.Code != codeScriptFailed || !strings.Contains(res.Message, "run as user nobody failed with exit code 2") {
 		t.Errorf("runas failure: %+v", res)
+	}
+}
+
+// A hook script that is a bundle's symlink to a file outside the archive
+// (or to a device or FIFO) is not the agent's to chmod: making it
+// executable would change a host file the bundle named, as root. It fails
+// as not executable, and the file keeps its mode. A link to a script
+// inside the archive is made executable as before. (The test's special
+// file is its own FIFO: a failing run must not change /dev/null.)
+func TestHookDoesNotChmodOutsideTheArchive(t *testing.T) {
+	archive, outside := t.TempDir(), t.TempDir()
+	host, fifo := filepath.Join(outside, "host.conf"), filepath.Join(archive, "fifo")
+	if err := os.WriteFile(host, []byte("#!/bin/sh\necho host file ran\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"out.sh": host, "fifo.sh": fifo} {
+		if err := os.Symlink(target, filepath.Join(archive, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, loc := range []string{"out.sh", "fifo.sh"} {
+		res, log := runOne(t, archive, Hook{Location: loc, Timeout: 10}, 2048)
+		if res.Code != codeScriptExecutable || strings.Contains(log, "host file ran") {
+			t.Errorf("%s: %+v\n%s", loc, res, log)
+		}
+	}
+	for _, path := range []string{host, fifo} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s's mode changed: %v %v", path, fi.Mode(), err)
+		}
+	}
+	script(t, archive, "real.sh", "echo linked ran\n", 0o644)
+	os.Symlink("real.sh", filepath.Join(archive, "link.sh"))
+	if res, log := runOne(t, archive, Hook{Location: "link.sh", Timeout: 10}, 2048); res.Code != codeSucceeded || !strings.Contains(log, "linked ran") {
+		t.Errorf("a link inside the archive: %+v\n%s", res, log)
 	}
 }

@@ -28,6 +28,7 @@ const hashQueue = 1024
 // Only the walk's goroutine calls its methods.
 type hashPool struct {
 	ctx    context.Context
+	cancel context.CancelFunc // by stop: a failed run drops the queue
 	jobs   chan *logJob
 	all    []*logJob
 	wg     sync.WaitGroup
@@ -35,7 +36,8 @@ type hashPool struct {
 }
 
 func (v *validator) startHashing(ctx context.Context) *hashPool {
-	p := &hashPool{ctx: ctx, jobs: make(chan *logJob, hashQueue)}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &hashPool{ctx: ctx, cancel: cancel, jobs: make(chan *logJob, hashQueue)}
 	for range v.cfg.Concurrency {
 		p.wg.Go(func() {
 			for j := range p.jobs {
@@ -66,15 +68,18 @@ func (p *hashPool) close() {
 	}
 }
 
-// stop ends the pool without using its verdicts (a run that failed).
+// stop ends the pool without using its verdicts (a run that failed):
+// the files still queued are not read, and those being read are given up.
 func (p *hashPool) stop() {
+	p.cancel()
 	p.close()
 	p.wg.Wait()
 }
 
 // wait waits for the last verdicts and writes them into their slots.
 func (p *hashPool) wait(results []Result) error {
-	p.stop()
+	p.close()
+	p.wg.Wait()
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}

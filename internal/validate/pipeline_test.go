@@ -2,9 +2,13 @@ package validate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/deploytrail/deploytrail/internal/digest"
 	"github.com/deploytrail/deploytrail/internal/objstore"
@@ -73,5 +77,48 @@ func TestRun_SameReportAtAnyConcurrency(t *testing.T) {
 		} else if got != first {
 			t.Fatalf("concurrency %d reports\n%s\nconcurrency 1 reports\n%s", n, got, first)
 		}
+	}
+}
+
+// failingListBucket fails the listing of log files (the search for
+// unreferenced ones) and makes each log file's read slow.
+type failingListBucket struct {
+	objstore.Bucket
+	logReads atomic.Int32
+}
+
+func (b *failingListBucket) List(ctx context.Context, prefix, startAfter string, max int) ([]objstore.ObjectInfo, error) {
+	if _, region, _ := strings.Cut(prefix, "/CloudTrail/"); region != "" {
+		return nil, errors.New("listing refused")
+	}
+	return b.Bucket.List(ctx, prefix, startAfter, max)
+}
+
+func (b *failingListBucket) Get(ctx context.Context, key string) (*objstore.Object, error) {
+	if strings.Contains(key, "/CloudTrail/") {
+		b.logReads.Add(1)
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return b.Bucket.Get(ctx, key)
+}
+
+// A run that fails stops hashing the log files still queued: their
+// verdicts would be dropped, and the error would wait for all of them.
+func TestRun_FailureStopsHashing(t *testing.T) {
+	f := newFixture(t, 12, 5)
+	b := &failingListBucket{Bucket: f.bucket}
+	cfg := f.config()
+	cfg.Bucket, cfg.Concurrency = b, 1
+	start := time.Now()
+	_, err := Run(t.Context(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "listing refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if took, reads := time.Since(start), b.logReads.Load(); reads >= 60 || took > time.Second {
+		t.Fatalf("the failed run read %d of 60 log files and took %v", reads, took)
 	}
 }
