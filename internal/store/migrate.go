@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -146,7 +147,7 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (ran bool, err error)
 		if err != nil {
 			return err
 		}
-		if _, err := db.w(ctx).ExecContext(ctx, string(body)); err != nil {
+		if err := db.execMigration(ctx, string(body)); err != nil {
 			return err
 		}
 		ran = true
@@ -154,6 +155,26 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (ran bool, err error)
 		return err
 	})
 	return ran, err
+}
+
+// execMigration runs a migration's body. On SQLite it runs with temporary
+// storage in files: the connections keep temp_store(MEMORY) for the units'
+// savepoint journals, but a migration that indexes or rewrites a large
+// table (events) would hold its whole sorter in RAM (hundreds of MB at a
+// million events). The pragma is per connection and takes effect inside
+// the open transaction.
+func (db *DB) execMigration(ctx context.Context, body string) error {
+	w := db.w(ctx)
+	if db.dialect.name != "sqlite" {
+		_, err := w.ExecContext(ctx, body)
+		return err
+	}
+	if _, err := w.ExecContext(ctx, `PRAGMA temp_store = FILE`); err != nil {
+		return err
+	}
+	_, err := w.ExecContext(ctx, body)
+	_, restore := w.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
+	return errors.Join(err, restore)
 }
 
 // SchemaID is a digest of the embedded migrations of every dialect: two

@@ -199,3 +199,30 @@ func TestSQLite_TempStoreInMemory(t *testing.T) {
 		t.Fatalf("temp_store: readers %d, writer %d; want 2 (MEMORY)", read, write)
 	}
 }
+
+// A migration runs with temporary storage in files (an index over a large
+// table would otherwise sort it in RAM), and the connection returns to
+// MEMORY after it.
+func TestSQLite_MigrationTempStoreInFiles(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var during, after int
+	err = db.Tx(context.Background(), func(ctx context.Context) error {
+		if err := db.execMigration(ctx, `CREATE TABLE probe AS SELECT temp_store FROM pragma_temp_store`); err != nil {
+			return err
+		}
+		if err := db.w(ctx).QueryRowContext(ctx, `SELECT temp_store FROM probe`).Scan(&during); err != nil {
+			return err
+		}
+		return db.w(ctx).QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&after)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during != 1 || after != 2 { // 1 is FILE, 2 is MEMORY
+		t.Fatalf("temp_store during a migration %d, after %d; want 1 (FILE), then 2 (MEMORY)", during, after)
+	}
+}
