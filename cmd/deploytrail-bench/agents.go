@@ -228,10 +228,12 @@ func (h *agentHost) startOurs(e *env) (func(), error) {
 	return c.stop, nil
 }
 
-// rubyAgentDir is AWS's agent beside the repository (../shared/third_party
-// from the worktrees, as cmd/deploytrail TestRealAgent finds it).
+// rubyAgentDir is AWS's agent beside the repository: DEPLOYTRAIL_THIRD_PARTY,
+// else the nearest shared/third_party above the module, as cmd/deploytrail
+// TestRealAgent finds it (a fixed relative path found it from some
+// checkouts and silently skipped it from others).
 func rubyAgentDir() (agent, shim string, err error) {
-	root := filepath.Join(moduleRoot(), "..", "..", "shared", "third_party")
+	root := thirdPartyDir()
 	agent, shim = filepath.Join(root, "aws-codedeploy-agent"), filepath.Join(root, "shim")
 	if _, err := os.Stat(filepath.Join(agent, "lib", "codedeploy-agent.rb")); err != nil {
 		return "", "", fmt.Errorf("skipped: AWS's agent is not at %s", agent)
@@ -240,6 +242,25 @@ func rubyAgentDir() (agent, shim string, err error) {
 		return "", "", errors.New("skipped: Ruby or the agent's packages are missing; run scripts/ruby.sh")
 	}
 	return agent, shim, nil
+}
+
+// thirdPartyDir is DEPLOYTRAIL_THIRD_PARTY, or the nearest
+// shared/third_party holding AWS's agent in the module's directory or above.
+func thirdPartyDir() string {
+	if dir := os.Getenv("DEPLOYTRAIL_THIRD_PARTY"); dir != "" {
+		return dir
+	}
+	for dir := moduleRoot(); ; {
+		candidate := filepath.Join(dir, "shared", "third_party")
+		if _, err := os.Stat(filepath.Join(candidate, "aws-codedeploy-agent")); err == nil {
+			return candidate
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return filepath.Join(moduleRoot(), "..", "shared", "third_party")
+		}
+		dir = parent
+	}
 }
 
 // startRuby starts AWS's agent as a daemon for the host, configured as

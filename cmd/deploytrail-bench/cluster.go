@@ -287,24 +287,37 @@ func holds(hc *http.Client, nd *node, lease string) bool {
 type pgServer struct{ url string }
 
 // postgres returns DEPLOYTRAIL_BENCH_DATABASE_URL's server, else one
-// started with scripts/postgres.sh in the scratch directory.
+// started with scripts/postgres.sh in a temporary directory of its own.
 func postgres(ctx context.Context, e *env) (*pgServer, func(), error) {
 	if url := os.Getenv("DEPLOYTRAIL_BENCH_DATABASE_URL"); url != "" {
 		return &pgServer{url: url}, func() {}, nil
 	}
 	script := filepath.Join(moduleRoot(), "scripts", "postgres.sh")
-	dir := filepath.Join(e.dir, "postgres")
+	// A directory of its own, not one inside the scratch directory: the
+	// script runs postgres as another user, who must be able to enter
+	// every parent (the scratch directory is 0700).
+	dir, err := os.MkdirTemp("", "deploytrail-bench-pg-")
+	if err != nil {
+		return nil, nil, err
+	}
 	out, err := exec.CommandContext(ctx, "bash", script, "start", dir).Output()
 	if err != nil {
+		os.RemoveAll(dir)
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			err = fmt.Errorf("%w: %s", err, tail(string(exit.Stderr)))
+		}
 		return nil, nil, fmt.Errorf("scripts/postgres.sh start: %w", err)
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 		if k == "DEPLOYTRAIL_TEST_DATABASE_URL" {
-			stop := func() { exec.Command("bash", script, "stop", dir).Run() }
+			stop := func() { exec.Command("bash", script, "stop", dir).Run(); os.RemoveAll(dir) }
 			return &pgServer{url: strings.Trim(v, `'"`)}, stop, nil
 		}
 	}
+	exec.Command("bash", script, "stop", dir).Run()
+	os.RemoveAll(dir)
 	return nil, nil, errors.New("scripts/postgres.sh printed no DEPLOYTRAIL_TEST_DATABASE_URL")
 }
 
