@@ -38,7 +38,10 @@ type Service struct {
 
 // New returns the IAM and STS service backed by store.
 func New(store Store) *Service {
-	decoyHash() // now, so that no sign-in pays for it (its time would tell)
+	// The decoy is hashed now, in the background, so that no sign-in pays
+	// for it (its time would tell) and start-up does not wait for its
+	// 32 MiB scrypt either: a sign-in in the first moments waits for it.
+	go decoyHash()
 	s := &Service{store: store, Now: time.Now}
 	s.IAM = &awsproto.Service{
 		Name: "iam", EventSource: "iam.amazonaws.com", Protocol: awsproto.Query,
