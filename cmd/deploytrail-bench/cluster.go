@@ -313,12 +313,27 @@ func postgres(ctx context.Context, e *env) (*pgServer, func(), error) {
 		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 		if k == "DEPLOYTRAIL_TEST_DATABASE_URL" {
 			stop := func() { exec.Command("bash", script, "stop", dir).Run(); os.RemoveAll(dir) }
-			return &pgServer{url: strings.Trim(v, `'"`)}, stop, nil
+			return &pgServer{url: shellUnquote(v)}, stop, nil
 		}
 	}
 	exec.Command("bash", script, "stop", dir).Run()
 	os.RemoveAll(dir)
 	return nil, nil, errors.New("scripts/postgres.sh printed no DEPLOYTRAIL_TEST_DATABASE_URL")
+}
+
+// shellUnquote undoes the quoting of printf %q on a URL (the script prints
+// a line for the shell's eval): quotes around it, a backslash before a
+// character the shell would treat specially (the ? before sslmode).
+func shellUnquote(v string) string {
+	v = strings.Trim(v, `'"`)
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }
 
 // database creates a fresh database on the server and returns its URL.
