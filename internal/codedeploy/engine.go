@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -105,38 +104,27 @@ func (e *Engine) Pass(ctx context.Context) error {
 		return err
 	}
 	errs := make([]error, len(ids))
-	var rang atomic.Bool
 	slots := make(chan struct{}, stepsInFlight)
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			errs[i] = e.step(ctx, id, &rang)
+			errs[i] = e.step(ctx, id)
 			if errs[i] != nil {
 				e.Logger.Error("deployment engine step", "deployment_id", id, "err", errs[i])
 			}
 		})
 	}
 	wg.Wait()
-	if rang.Load() && len(ids) > 1 {
-		// A step's ring may have come before another step that queued
-		// commands committed (the flag is the service's): every step has
-		// committed now.
-		e.svc.bell.ring()
-	}
 	return errors.Join(errs...)
 }
 
 // step claims a deployment and moves it on. A deployment whose state the
 // engine cannot move on (an illegal transition: a bug, or a record changed
 // by hand) fails with INTERNAL_ERROR rather than staying stuck.
-func (e *Engine) step(ctx context.Context, id string, rang *atomic.Bool) error {
+func (e *Engine) step(ctx context.Context, id string) error {
 	err := e.advance(ctx, id)
-	if err == nil && e.svc.queued.Swap(false) {
-		e.svc.bell.ring() // committed: waiting polls find the new commands
-		rang.Store(true)
-	}
 	if !errors.Is(err, ErrIllegalTransition) {
 		return err
 	}

@@ -238,7 +238,7 @@ func (s *Service) enqueue(ctx context.Context, r *run, t *InstanceTarget, event 
 	if err := s.store.InsertHostCommand(ctx, c); err != nil {
 		return err
 	}
-	s.queued.Store(true)
+	s.store.AfterCommit(ctx, s.bell.ring) // waiting polls find the command once it is committed
 	return nil
 }
 

@@ -11,7 +11,6 @@ package codedeploy
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/deploytrail/deploytrail/internal/awsproto"
@@ -46,8 +45,6 @@ type Service struct {
 	// bell tells waiting polls that the engine may have queued host
 	// commands (commandservice.go).
 	bell commandBell
-	// queued is set when a step queued commands, rung once it commits.
-	queued atomic.Bool
 }
 
 // New returns the CodeDeploy service. tokenKey signs pagination tokens; it
